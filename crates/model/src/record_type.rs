@@ -1,0 +1,177 @@
+//! The record types of records.md, and what each kind of type may do.
+
+use std::fmt;
+
+/// Every `type` a record can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordType {
+    // Entities: they carry the id their author chose.
+    Source,
+    Person,
+    Cohort,
+    Relation,
+    Org,
+    Place,
+    Instrument,
+    Case,
+    Order,
+    Petition,
+    Flight,
+    Agreement,
+    // Events: an id is derived from their content when they have none.
+    Custody,
+    Contact,
+    Notice,
+    Acknowledgment,
+    Allegation,
+    Rebuttal,
+    Assessment,
+    Condition,
+    CourtFinding,
+    Ruling,
+    Decision,
+    Compliance,
+    Population,
+    Payment,
+    SameAs,
+    Distinct,
+    Retraction,
+    // Written by the ledger itself; refused on input, never exported.
+    Import,
+    Erasure,
+}
+
+use RecordType::*;
+
+impl RecordType {
+    pub const ALL: [RecordType; 31] = [
+        Source,
+        Person,
+        Cohort,
+        Relation,
+        Org,
+        Place,
+        Instrument,
+        Case,
+        Order,
+        Petition,
+        Flight,
+        Agreement,
+        Custody,
+        Contact,
+        Notice,
+        Acknowledgment,
+        Allegation,
+        Rebuttal,
+        Assessment,
+        Condition,
+        CourtFinding,
+        Ruling,
+        Decision,
+        Compliance,
+        Population,
+        Payment,
+        SameAs,
+        Distinct,
+        Retraction,
+        Import,
+        Erasure,
+    ];
+
+    /// The name used in the `type` field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source => "source",
+            Person => "person",
+            Cohort => "cohort",
+            Relation => "relation",
+            Org => "org",
+            Place => "place",
+            Instrument => "instrument",
+            Case => "case",
+            Order => "order",
+            Petition => "petition",
+            Flight => "flight",
+            Agreement => "agreement",
+            Custody => "custody",
+            Contact => "contact",
+            Notice => "notice",
+            Acknowledgment => "acknowledgment",
+            Allegation => "allegation",
+            Rebuttal => "rebuttal",
+            Assessment => "assessment",
+            Condition => "condition",
+            CourtFinding => "court_finding",
+            Ruling => "ruling",
+            Decision => "decision",
+            Compliance => "compliance",
+            Population => "population",
+            Payment => "payment",
+            SameAs => "same_as",
+            Distinct => "distinct",
+            Retraction => "retraction",
+            Import => "import",
+            Erasure => "erasure",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<RecordType> {
+        RecordType::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Events may leave out `id`; the ledger derives one from their content.
+    pub fn is_event(self) -> bool {
+        !matches!(
+            self,
+            Source
+                | Person
+                | Cohort
+                | Relation
+                | Org
+                | Place
+                | Instrument
+                | Case
+                | Order
+                | Petition
+                | Flight
+                | Agreement
+        )
+    }
+
+    /// Types only the ledger writes (`import`, `erasure`).
+    pub fn is_internal(self) -> bool {
+        matches!(self, Import | Erasure)
+    }
+
+    /// Events that happen to subjects: they need `subject` or `subjects`.
+    pub fn has_subjects(self) -> bool {
+        matches!(
+            self,
+            Custody | Contact | Notice | Acknowledgment | Allegation | Assessment | Condition | CourtFinding
+        )
+    }
+
+    /// Types that need not cite a source: sources themselves, orgs and places.
+    pub fn needs_sources(self) -> bool {
+        !matches!(self, Source | Org | Place | Import | Erasure)
+    }
+}
+
+impl fmt::Display for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for t in RecordType::ALL {
+            assert_eq!(RecordType::parse(t.name()), Some(t));
+        }
+        assert_eq!(RecordType::parse("Person"), None);
+    }
+}

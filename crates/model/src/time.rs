@@ -1,0 +1,398 @@
+//! Times as people record them, and as habeas compares them: intervals in UTC.
+//!
+//! A record writes a time in one of three forms ([`TimeSpec`]):
+//!
+//! - an **instant** with its offset, RFC 3339: `"2025-03-15T17:26:00-05:00"`, `"2025-03-15T22:26Z"`
+//!   (seconds optional). A local time without an offset is refused: the offset is part of the fact,
+//!   and guessing it is how a departure lands on the wrong side of a court order;
+//! - a **date**, whole or partial: `"2025-03-15"`, `"2025-03"`, `"2025"`, meaning the whole local day
+//!   (month, year) in some zone, decided by the record's place, court or `tz` (see `zone.rs`);
+//! - an **uncertain** time `{"earliest": T, "latest": T}`, when sources disagree or only a window is
+//!   known. A date as `earliest` means the start of that day, as `latest` its end.
+//!
+//! [`TimeSpec::resolve`] turns any of them into an [`Interval`] `[earliest, latest]` of UTC instants
+//! (an exact instant has both ends equal). The end of a day is the last nanosecond before the next
+//! day starts in that zone, so a day with a daylight-saving change is 23 or 25 hours long.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp};
+use serde_json::Value;
+
+/// A calendar date to the precision it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PartialDate {
+    Year(i16),
+    Month(i16, i8),
+    Day(Date),
+}
+
+impl PartialDate {
+    /// The first calendar day it covers.
+    pub fn first_day(self) -> Date {
+        match self {
+            PartialDate::Year(y) => Date::new(y, 1, 1).unwrap_or_default(),
+            PartialDate::Month(y, m) => Date::new(y, m, 1).unwrap_or_default(),
+            PartialDate::Day(d) => d,
+        }
+    }
+
+    /// The last calendar day it covers.
+    pub fn last_day(self) -> Date {
+        match self {
+            PartialDate::Year(y) => Date::new(y, 12, 31).unwrap_or_default(),
+            PartialDate::Month(..) => self.first_day().last_of_month(),
+            PartialDate::Day(d) => d,
+        }
+    }
+}
+
+/// A single point as written: an instant with offset, or a (partial) date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimePoint {
+    Instant(Timestamp),
+    Date(PartialDate),
+}
+
+/// A time as a record writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeSpec {
+    Point(TimePoint),
+    Uncertain { earliest: TimePoint, latest: TimePoint },
+}
+
+/// A closed interval of UTC instants; `earliest == latest` for an exact instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Interval {
+    pub earliest: Timestamp,
+    pub latest: Timestamp,
+}
+
+/// Why a value is not a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeError {
+    /// A date and time of day without an offset or `Z`.
+    LocalWithoutOffset(String),
+    /// Not any of the accepted forms.
+    NotATime(String),
+    /// An instant where only a calendar date is allowed (`person.born`).
+    NotADate(String),
+    /// `{"earliest", "latest"}` with a missing or unknown member, or earliest after latest.
+    BadWindow(String),
+}
+
+impl fmt::Display for TimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::Localized::message(self, crate::Lang::En))
+    }
+}
+
+impl crate::Localized for TimeError {
+    fn message(&self, lang: crate::Lang) -> String {
+        use crate::Lang::*;
+        match (self, lang) {
+            (TimeError::LocalWithoutOffset(t), En) => format!(
+                "{t:?} is a local time without an offset; write the offset that applied where it happened, e.g. \"{t}-05:00\", or \"Z\" for UTC"
+            ),
+            (TimeError::LocalWithoutOffset(t), Es) => format!(
+                "{t:?} es una hora local sin desfase horario; escriba el desfase del lugar donde ocurrió, p. ej. \"{t}-05:00\", o \"Z\" para UTC"
+            ),
+            (TimeError::NotATime(t), En) => format!(
+                "{t} is not a time: expected an instant with offset (2025-03-15T17:26:00-05:00), a date (2025-03-15, 2025-03, 2025) or {{\"earliest\": ..., \"latest\": ...}}"
+            ),
+            (TimeError::NotATime(t), Es) => format!(
+                "{t} no es una fecha u hora: se esperaba un instante con desfase (2025-03-15T17:26:00-05:00), una fecha (2025-03-15, 2025-03, 2025) o {{\"earliest\": ..., \"latest\": ...}}"
+            ),
+            (TimeError::NotADate(t), En) => {
+                format!("{t} is not a calendar date: expected 1990-05-01, 1990-05 or 1990")
+            }
+            (TimeError::NotADate(t), Es) => {
+                format!("{t} no es una fecha de calendario: se esperaba 1990-05-01, 1990-05 o 1990")
+            }
+            (TimeError::BadWindow(why), En) => format!("uncertain time: {why}"),
+            (TimeError::BadWindow(why), Es) => format!("hora incierta: {why}"),
+        }
+    }
+}
+
+fn digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Reads `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+fn parse_date(text: &str) -> Option<PartialDate> {
+    let parts: Vec<&str> = text.split('-').collect();
+    if parts[0].len() != 4 || !parts.iter().all(|p| digits(p)) || parts[1..].iter().any(|p| p.len() != 2) {
+        return None;
+    }
+    let year: i16 = parts[0].parse().ok()?;
+    match parts.len() {
+        1 => Some(PartialDate::Year(year)),
+        2 => {
+            let month: i8 = parts[1].parse().ok()?;
+            Date::new(year, month, 1).ok()?;
+            Some(PartialDate::Month(year, month))
+        }
+        3 => Some(PartialDate::Day(Date::new(year, parts[1].parse().ok()?, parts[2].parse().ok()?).ok()?)),
+        _ => None,
+    }
+}
+
+/// Whether `text` after its date is `HH:MM[:SS[.fff]]` followed by an offset; `Some(false)` when
+/// the clock is there but the offset is not.
+fn has_offset(clock: &str) -> Option<bool> {
+    let (time, offset) = match clock.find(['Z', 'z', '+', '-']) {
+        Some(at) => (&clock[..at], Some(&clock[at..])),
+        None => (clock, None),
+    };
+    let mut fields = time.split(':');
+    let (hh, mm) = (fields.next()?, fields.next()?);
+    if hh.len() != 2 || mm.len() != 2 || !digits(hh) || !digits(mm) {
+        return None;
+    }
+    if let Some(ss) = fields.next() {
+        let (whole, frac) = ss.split_once('.').unwrap_or((ss, "0"));
+        if whole.len() != 2 || !digits(whole) || !digits(frac) {
+            return None;
+        }
+    }
+    if fields.next().is_some() {
+        return None;
+    }
+    match offset {
+        None => Some(false),
+        Some("Z" | "z") => Some(true),
+        Some(off) => {
+            let (h, m) = off[1..].split_once(':')?;
+            (h.len() == 2 && m.len() == 2 && digits(h) && digits(m)).then_some(true)
+        }
+    }
+}
+
+/// Reads one point: an RFC 3339 instant with offset, or a partial date.
+pub fn parse_point(text: &str) -> Result<TimePoint, TimeError> {
+    if let Some(date) = parse_date(text) {
+        return Ok(TimePoint::Date(date));
+    }
+    let not_a_time = || TimeError::NotATime(format!("{text:?}"));
+    let split = text.find(['T', 't', ' ']).ok_or_else(not_a_time)?;
+    if !matches!(parse_date(&text[..split]), Some(PartialDate::Day(_))) {
+        return Err(not_a_time());
+    }
+    match has_offset(&text[split + 1..]) {
+        Some(true) => text.parse::<Timestamp>().map(TimePoint::Instant).map_err(|_| not_a_time()),
+        Some(false) => Err(TimeError::LocalWithoutOffset(text.to_string())),
+        None => Err(not_a_time()),
+    }
+}
+
+impl TimeSpec {
+    /// Reads a time from its JSON form: a string, or `{"earliest": ..., "latest": ...}`.
+    pub fn from_json(value: &Value) -> Result<TimeSpec, TimeError> {
+        match value {
+            Value::String(text) => Ok(TimeSpec::Point(parse_point(text)?)),
+            Value::Object(map) => {
+                if let Some(key) = map.keys().find(|k| *k != "earliest" && *k != "latest") {
+                    return Err(TimeError::BadWindow(format!("unknown member {key:?}")));
+                }
+                let point = |key: &str| match map.get(key) {
+                    Some(Value::String(text)) => parse_point(text),
+                    Some(other) => Err(TimeError::NotATime(other.to_string())),
+                    None => Err(TimeError::BadWindow(format!("{key:?} is missing"))),
+                };
+                let (earliest, latest) = (point("earliest")?, point("latest")?);
+                let spec = TimeSpec::Uncertain { earliest, latest };
+                // Instants compare exactly; a zone can shift a date by at most 26 hours, so dates
+                // are compared in UTC with that margin (the exact check needs the zone).
+                let utc = spec.resolve(&TimeZone::UTC);
+                let margin = if spec.needs_zone() { Span::new().hours(26) } else { Span::new() };
+                if utc.earliest > utc.latest.checked_add(margin).unwrap_or(utc.latest) {
+                    return Err(TimeError::BadWindow("earliest is after latest".into()));
+                }
+                Ok(spec)
+            }
+            other => Err(TimeError::NotATime(other.to_string())),
+        }
+    }
+
+    /// Reads a calendar date (`person.born`): a partial date, or a window of them.
+    pub fn calendar_from_json(value: &Value) -> Result<TimeSpec, TimeError> {
+        let spec = TimeSpec::from_json(value)?;
+        if spec.has_instant() {
+            return Err(TimeError::NotADate(value.to_string()));
+        }
+        Ok(spec)
+    }
+
+    fn points(&self) -> [TimePoint; 2] {
+        match *self {
+            TimeSpec::Point(p) => [p, p],
+            TimeSpec::Uncertain { earliest, latest } => [earliest, latest],
+        }
+    }
+
+    /// Whether resolving it needs a zone (some part of it is a date).
+    pub fn needs_zone(&self) -> bool {
+        self.points().iter().any(|p| matches!(p, TimePoint::Date(_)))
+    }
+
+    fn has_instant(&self) -> bool {
+        self.points().iter().any(|p| matches!(p, TimePoint::Instant(_)))
+    }
+
+    /// The UTC interval this time covers, reading dates in `zone`.
+    pub fn resolve(&self, zone: &TimeZone) -> Interval {
+        let [first, last] = self.points();
+        Interval { earliest: start_of(first, zone), latest: end_of(last, zone) }
+    }
+}
+
+/// The first instant of a day in a zone (midnight, or the first instant after a gap).
+fn day_start(day: Date, zone: &TimeZone) -> Timestamp {
+    day.to_zoned_datetime(zone.clone()).map(|z| z.timestamp()).unwrap_or(Timestamp::MIN)
+}
+
+fn start_of(point: TimePoint, zone: &TimeZone) -> Timestamp {
+    match point {
+        TimePoint::Instant(t) => t,
+        TimePoint::Date(d) => day_start(d.first_day(), zone),
+    }
+}
+
+fn end_of(point: TimePoint, zone: &TimeZone) -> Timestamp {
+    match point {
+        TimePoint::Instant(t) => t,
+        TimePoint::Date(d) => match d.last_day().tomorrow() {
+            Ok(next) => {
+                day_start(next, zone).checked_sub(Span::new().nanoseconds(1)).unwrap_or(Timestamp::MAX)
+            }
+            Err(_) => Timestamp::MAX,
+        },
+    }
+}
+
+impl Interval {
+    /// An exact instant.
+    pub fn at(t: Timestamp) -> Interval {
+        Interval { earliest: t, latest: t }
+    }
+
+    pub fn is_exact(&self) -> bool {
+        self.earliest == self.latest
+    }
+}
+
+/// Checks an IANA zone name against the bundled time-zone database.
+pub fn parse_zone(name: &str) -> Option<TimeZone> {
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
+    }
+    TimeZone::get(name).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn zone(name: &str) -> TimeZone {
+        parse_zone(name).unwrap()
+    }
+
+    #[test]
+    fn instants_need_offsets() {
+        let spec = TimeSpec::from_json(&json!("2025-03-15T17:26:00-05:00")).unwrap();
+        assert_eq!(spec.resolve(&TimeZone::UTC), Interval::at(ts("2025-03-15T22:26:00Z")));
+        let short = TimeSpec::from_json(&json!("2025-03-15T22:26Z")).unwrap();
+        assert_eq!(short.resolve(&TimeZone::UTC), Interval::at(ts("2025-03-15T22:26:00Z")));
+        assert!(!spec.needs_zone());
+        match TimeSpec::from_json(&json!("2025-03-15T17:26:00")) {
+            Err(TimeError::LocalWithoutOffset(t)) => assert_eq!(t, "2025-03-15T17:26:00"),
+            other => panic!("{other:?}"),
+        }
+        let message = TimeError::LocalWithoutOffset("2025-03-15T17:26".into()).to_string();
+        assert!(message.contains("without an offset"), "{message}");
+        for bad in
+            ["2025-03-15T25:00Z", "2025-13-01", "2025-02-30", "15/03/2025", "2025-03-15T17:26+0500", "", "T"]
+        {
+            assert!(TimeSpec::from_json(&json!(bad)).is_err(), "{bad}");
+        }
+        assert!(TimeSpec::from_json(&json!(1742077560)).is_err());
+    }
+
+    #[test]
+    fn dates_cover_whole_local_days_months_and_years() {
+        let chicago = zone("America/Chicago");
+        let day = TimeSpec::from_json(&json!("2025-03-15")).unwrap().resolve(&chicago);
+        assert_eq!(day.earliest, ts("2025-03-15T05:00:00Z"));
+        assert_eq!(day.latest, ts("2025-03-16T04:59:59.999999999Z"));
+        let month = TimeSpec::from_json(&json!("2025-02")).unwrap().resolve(&TimeZone::UTC);
+        assert_eq!(
+            (month.earliest, month.latest),
+            (ts("2025-02-01T00:00Z"), ts("2025-02-28T23:59:59.999999999Z"))
+        );
+        let year = TimeSpec::from_json(&json!("2024")).unwrap().resolve(&TimeZone::UTC);
+        assert_eq!(year.latest, ts("2024-12-31T23:59:59.999999999Z"));
+    }
+
+    #[test]
+    fn a_date_across_a_dst_change_is_23_or_25_hours() {
+        let chicago = zone("America/Chicago");
+        let spring = TimeSpec::from_json(&json!("2025-03-09")).unwrap().resolve(&chicago);
+        assert_eq!(spring.earliest, ts("2025-03-09T06:00:00Z")); // CST, −06:00
+        assert_eq!(spring.latest, ts("2025-03-10T04:59:59.999999999Z")); // CDT, −05:00
+        let autumn = TimeSpec::from_json(&json!("2025-11-02")).unwrap().resolve(&chicago);
+        assert_eq!(autumn.earliest, ts("2025-11-02T05:00:00Z"));
+        assert_eq!(autumn.latest, ts("2025-11-03T05:59:59.999999999Z"));
+        // El Salvador keeps −06:00 all year: the same calendar day is a different UTC interval.
+        let salvador =
+            TimeSpec::from_json(&json!("2025-03-09")).unwrap().resolve(&zone("America/El_Salvador"));
+        assert_eq!(salvador.earliest, ts("2025-03-09T06:00:00Z"));
+        assert_eq!(salvador.latest, ts("2025-03-10T05:59:59.999999999Z"));
+    }
+
+    #[test]
+    fn uncertain_windows() {
+        let w = TimeSpec::from_json(
+            &json!({"earliest": "2025-03-15T17:44-04:00", "latest": "2025-03-15T17:45-04:00"}),
+        )
+        .unwrap()
+        .resolve(&TimeZone::UTC);
+        assert_eq!((w.earliest, w.latest), (ts("2025-03-15T21:44Z"), ts("2025-03-15T21:45Z")));
+        let days = TimeSpec::from_json(&json!({"earliest": "2025-03-16", "latest": "2025-03-17"})).unwrap();
+        let r = days.resolve(&zone("America/El_Salvador"));
+        assert_eq!((r.earliest, r.latest), (ts("2025-03-16T06:00Z"), ts("2025-03-18T05:59:59.999999999Z")));
+        assert!(days.needs_zone());
+        for bad in [
+            json!({"earliest": "2025-03-16"}),
+            json!({"earliest": "2025-03-16", "latest": "2025-03-17", "why": "x"}),
+            json!({"earliest": "2025-03-17T10:00Z", "latest": "2025-03-16T10:00Z"}),
+        ] {
+            assert!(matches!(TimeSpec::from_json(&bad), Err(TimeError::BadWindow(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn calendar_dates_refuse_instants() {
+        assert!(TimeSpec::calendar_from_json(&json!("1990-05-01")).is_ok());
+        assert!(TimeSpec::calendar_from_json(&json!({"earliest": "1988", "latest": "1990"})).is_ok());
+        assert!(matches!(
+            TimeSpec::calendar_from_json(&json!("1990-05-01T00:00Z")),
+            Err(TimeError::NotADate(_))
+        ));
+    }
+
+    #[test]
+    fn zones() {
+        assert!(parse_zone("America/El_Salvador").is_some());
+        assert!(parse_zone("Mars/Olympus").is_none());
+        assert!(parse_zone("").is_none());
+    }
+}

@@ -1,0 +1,301 @@
+//! Which time zone reads each date of a record (records.md, "Time").
+//!
+//! A date means a whole local day, so it needs a zone. The zone comes from, in order:
+//! - the record's **place** (`custody`, `contact`, `condition`, `population`); for a flight leg,
+//!   `departed` is read in the `from` place's zone and `arrived` in the `to` place's;
+//! - its **court** (`order`, `case`, `petition`, `court_finding`, and a `ruling` or `decision`
+//!   through its own `court` or that of the order or petition it is about), from the court org's `tz`;
+//! - the record's own `tz` (a `place` record's `tz` is its zone);
+//! - else UTC, which is flagged: a date read in UTC may decide a comparison wrongly. A source's
+//!   `published` and `retrieved` dates never raise the flag.
+//!
+//! Instants carry their own offset and need no zone to compare; the same zone is still the one
+//! they are *shown* in.
+
+use jiff::tz::TimeZone;
+use serde_json::Value;
+
+use crate::record::Record;
+use crate::record_type::RecordType;
+use crate::schema::{self, Field, Kind};
+use crate::time::{Interval, TimeSpec, parse_zone};
+
+/// Where a field's zone is to be found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZoneHint {
+    /// The `tz` of this place record.
+    Place(String),
+    /// The `tz` of this court org.
+    Court(String),
+    /// The `tz` of the court of this order or petition.
+    CourtOf(String),
+}
+
+/// Where the zone that was used came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneOrigin {
+    Place,
+    Court,
+    Record,
+    /// No zone was found: dates were read in UTC.
+    Utc,
+}
+
+/// A time field of a record, with where to look for its zone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeField {
+    pub path: String,
+    pub spec: TimeSpec,
+    pub hints: Vec<ZoneHint>,
+    /// `source.published` / `retrieved`: read in UTC without a flag.
+    pub exempt: bool,
+}
+
+/// A time field resolved to UTC.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedTime {
+    pub path: String,
+    pub interval: Interval,
+    pub zone: TimeZone,
+    pub origin: ZoneOrigin,
+    /// A date was read in UTC for want of a zone (and the field is not exempt).
+    pub flagged: bool,
+}
+
+/// Looks up the zones of places and courts, and the court of an order or petition.
+pub trait ZoneLookup {
+    fn place_zone(&self, place: &str) -> Option<TimeZone>;
+    fn org_zone(&self, org: &str) -> Option<TimeZone>;
+    fn court_of(&self, order_or_petition: &str) -> Option<String>;
+}
+
+fn str_field(record: &Record, name: &str) -> Option<String> {
+    record.get(name).and_then(Value::as_str).map(str::to_string)
+}
+
+/// The hints that apply to the record as a whole.
+fn record_hints(record: &Record) -> Vec<ZoneHint> {
+    use RecordType::*;
+    let mut hints = Vec::new();
+    match record.record_type() {
+        Custody | Contact | Condition | Population => {
+            hints.extend(str_field(record, "place").map(ZoneHint::Place))
+        }
+        Order | Case | Petition | CourtFinding => {
+            hints.extend(str_field(record, "court").map(ZoneHint::Court))
+        }
+        Ruling => {
+            hints.extend(str_field(record, "court").map(ZoneHint::Court));
+            hints.extend(str_field(record, "order").map(ZoneHint::CourtOf));
+        }
+        Decision => hints.extend(str_field(record, "petition").map(ZoneHint::CourtOf)),
+        _ => {}
+    }
+    hints
+}
+
+/// Every time field of a record, in the order the schema lists them.
+pub fn time_fields(record: &Record) -> Vec<TimeField> {
+    let base = record_hints(record);
+    let t = record.record_type();
+    let mut out = Vec::new();
+    for field in schema::fields(t).iter().chain(schema::COMMON) {
+        if let Some(value) = record.get(field.name) {
+            let exempt = t == RecordType::Source && matches!(field.name, "published" | "retrieved");
+            collect(&field.kind, value, field.name, &base, exempt, &mut out);
+        }
+    }
+    out
+}
+
+fn collect(
+    kind: &Kind,
+    value: &Value,
+    path: &str,
+    hints: &[ZoneHint],
+    exempt: bool,
+    out: &mut Vec<TimeField>,
+) {
+    match kind {
+        Kind::Time => {
+            if let Ok(spec) = TimeSpec::from_json(value) {
+                out.push(TimeField { path: path.to_string(), spec, hints: hints.to_vec(), exempt });
+            }
+        }
+        Kind::Pronouncement => match value.get("at") {
+            Some(at) if value.is_object() => {
+                collect(&Kind::Time, at, &format!("{path}.at"), hints, exempt, out)
+            }
+            _ => collect(&Kind::Time, value, path, hints, exempt, out),
+        },
+        Kind::List(item) => {
+            for (i, v) in value.as_array().into_iter().flatten().enumerate() {
+                collect(item, v, &format!("{path}[{i}]"), hints, exempt, out);
+            }
+        }
+        Kind::Object(fields) => collect_object(fields, value, path, hints, exempt, out),
+        Kind::OneOf(kinds) => {
+            for k in kinds.iter() {
+                collect(k, value, path, hints, exempt, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_object(
+    fields: &[Field],
+    value: &Value,
+    path: &str,
+    hints: &[ZoneHint],
+    exempt: bool,
+    out: &mut Vec<TimeField>,
+) {
+    let Some(map) = value.as_object() else { return };
+    for field in fields {
+        let Some(v) = map.get(field.name) else { continue };
+        // A flight leg's departure is local to where it left, its arrival to where it landed.
+        let leg_place = match field.name {
+            "departed" => map.get("from"),
+            "arrived" => map.get("to"),
+            _ => None,
+        };
+        let mut local = hints.to_vec();
+        if let Some(place) = leg_place.and_then(Value::as_str) {
+            local.insert(0, ZoneHint::Place(place.to_string()));
+        }
+        collect(&field.kind, v, &format!("{path}.{}", field.name), &local, exempt, out);
+    }
+}
+
+/// Resolves every time field of a record to UTC.
+pub fn resolve_times(record: &Record, lookup: &dyn ZoneLookup) -> Vec<ResolvedTime> {
+    let own_tz = record.get("tz").and_then(Value::as_str).and_then(parse_zone);
+    time_fields(record)
+        .into_iter()
+        .map(|field| {
+            let found = field.hints.iter().find_map(|hint| match hint {
+                ZoneHint::Place(id) => lookup.place_zone(id).map(|z| (z, ZoneOrigin::Place)),
+                ZoneHint::Court(id) => lookup.org_zone(id).map(|z| (z, ZoneOrigin::Court)),
+                ZoneHint::CourtOf(id) => lookup
+                    .court_of(id)
+                    .and_then(|court| lookup.org_zone(&court))
+                    .map(|z| (z, ZoneOrigin::Court)),
+            });
+            let (zone, origin) = found
+                .or_else(|| own_tz.clone().map(|z| (z, ZoneOrigin::Record)))
+                .unwrap_or((TimeZone::UTC, ZoneOrigin::Utc));
+            let flagged = origin == ZoneOrigin::Utc && field.spec.needs_zone() && !field.exempt;
+            ResolvedTime { interval: field.spec.resolve(&zone), path: field.path, zone, origin, flagged }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_line;
+    use std::collections::HashMap;
+
+    struct Zones(HashMap<&'static str, &'static str>, HashMap<&'static str, &'static str>);
+
+    impl ZoneLookup for Zones {
+        fn place_zone(&self, place: &str) -> Option<TimeZone> {
+            self.0.get(place).and_then(|z| parse_zone(z))
+        }
+        fn org_zone(&self, org: &str) -> Option<TimeZone> {
+            self.0.get(org).and_then(|z| parse_zone(z))
+        }
+        fn court_of(&self, id: &str) -> Option<String> {
+            self.1.get(id).map(|s| s.to_string())
+        }
+    }
+
+    fn zones() -> Zones {
+        Zones(
+            HashMap::from([
+                ("pl-hrl", "America/Chicago"),
+                ("pl-sal", "America/El_Salvador"),
+                ("org-ddc", "America/New_York"),
+            ]),
+            HashMap::from([("ord-1", "org-ddc")]),
+        )
+    }
+
+    fn utc(text: &str) -> jiff::Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn custody_dates_use_the_place_and_flag_nothing() {
+        let r = parse_line(
+            r#"{"type":"custody","subject":"p","event":"booked_in","at":"2025-03-16","place":"pl-sal"}"#,
+        )
+        .unwrap()
+        .record;
+        let times = resolve_times(&r, &zones());
+        assert_eq!(times.len(), 1);
+        assert_eq!(times[0].origin, ZoneOrigin::Place);
+        assert_eq!(times[0].interval.earliest, utc("2025-03-16T06:00:00Z"));
+        assert!(!times[0].flagged);
+    }
+
+    #[test]
+    fn flight_legs_read_departure_and_arrival_in_their_own_airports() {
+        let r = parse_line(
+            r#"{"type":"flight","id":"f1","legs":[{"from":"pl-hrl","to":"pl-sal","departed":"2025-03-09","arrived":"2025-03-09"}]}"#,
+        )
+        .unwrap()
+        .record;
+        let times = resolve_times(&r, &zones());
+        assert_eq!(times[0].path, "legs[0].departed");
+        assert_eq!(times[0].interval.earliest, utc("2025-03-09T06:00:00Z")); // CST
+        assert_eq!(times[0].interval.latest, utc("2025-03-10T04:59:59.999999999Z")); // CDT
+        assert_eq!(times[1].path, "legs[0].arrived");
+        assert_eq!(times[1].interval.latest, utc("2025-03-10T05:59:59.999999999Z"));
+    }
+
+    #[test]
+    fn rulings_take_the_zone_of_their_orders_court() {
+        let r = parse_line(r#"{"type":"ruling","order":"ord-1","at":"2025-04-07","effect":"vacated"}"#)
+            .unwrap()
+            .record;
+        let times = resolve_times(&r, &zones());
+        assert_eq!(
+            (times[0].origin, times[0].interval.earliest),
+            (ZoneOrigin::Court, utc("2025-04-07T04:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn dates_without_any_zone_are_flagged_but_source_dates_are_not() {
+        let r = parse_line(r#"{"type":"payment","payer":"a","payee":"b","amount":"6000000.00","currency":"USD","at":"2025-03-15"}"#)
+            .unwrap()
+            .record;
+        assert!(resolve_times(&r, &zones())[0].flagged);
+        let with_tz = parse_line(
+            r#"{"type":"payment","payer":"a","payee":"b","amount":"1","currency":"USD","at":"2025-03-15","tz":"America/El_Salvador"}"#,
+        )
+        .unwrap()
+        .record;
+        assert_eq!(resolve_times(&with_tz, &zones())[0].origin, ZoneOrigin::Record);
+        let source =
+            parse_line(r#"{"type":"source","id":"s","kind":"news","title":"t","published":"2025-03-16"}"#)
+                .unwrap()
+                .record;
+        assert!(!resolve_times(&source, &zones())[0].flagged);
+    }
+
+    #[test]
+    fn order_pronouncements_are_found() {
+        let r = parse_line(
+            r#"{"type":"order","id":"o","court":"org-ddc","kind":"tro","issued":"2025-03-15T18:46-04:00","scope":{"persons":["p"]},
+               "oral":{"at":{"earliest":"2025-03-15T18:45-04:00","latest":"2025-03-15T18:48-04:00"},"prohibits":["remove"]},
+               "written":"2025-03-15T19:26-04:00"}"#,
+        )
+        .unwrap()
+        .record;
+        let paths: Vec<String> = time_fields(&r).into_iter().map(|f| f.path).collect();
+        assert_eq!(paths, vec!["issued", "oral.at", "written"]);
+    }
+}
