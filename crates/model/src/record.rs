@@ -144,7 +144,10 @@ fn parse(mut value: Value, allow_internal: bool) -> Result<Parsed, FieldError> {
     let personal_refs: Vec<&str> = personal.iter().map(String::as_str).collect();
     let found = check_record(record_type, &body, &personal_refs)?;
 
-    if let Some(Value::String(name)) = body.remove("name") {
+    // The person shorthand "name": "..." is "names": [{"full": "..."}]; other types' `name` is theirs.
+    if record_type == RecordType::Person
+        && let Some(Value::String(name)) = body.remove("name")
+    {
         let mut entry = Map::new();
         entry.insert("full".into(), Value::String(name));
         body.insert("names".into(), Value::Array(vec![Value::Object(entry)]));

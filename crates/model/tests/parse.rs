@@ -242,6 +242,15 @@ fn canonical_form_sorts_normalises_and_expands_shorthands() {
 }
 
 #[test]
+fn only_persons_have_the_name_shorthand() {
+    let org = parse_line(r#"{"type":"org","id":"o","name":"ICE","kind":"agency"}"#).unwrap();
+    assert_eq!(
+        String::from_utf8(org.canonical).unwrap(),
+        r#"{"id":"o","kind":"agency","name":"ICE","type":"org"}"#
+    );
+}
+
+#[test]
 fn derived_ids_depend_on_content_only() {
     let a = parse_line(r#"{"type":"retraction","target":"p-2","reason":"entered twice"}"#).unwrap();
     let b = parse_line(r#"{"reason":"entered twice","target":"p-2","type":"retraction"}"#).unwrap();

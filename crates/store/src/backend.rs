@@ -1,0 +1,125 @@
+//! The storage trait: what the ledger needs from a database, and nothing more.
+//!
+//! A backend stores five things: the **leaves** (leaf bytes by index, each with the index of the
+//! previous version of its record), the **tree rows** (the hashes each leaf completes, see
+//! `habeas_ledger::tree`), the **kept values** (personal data beside the log, by leaf index), the
+//! **records view** (for each id: its type, current version, content digest and retraction) and
+//! the signed **checkpoints**. Everything the ledger does (import, verify, prove, erase, export)
+//! is written once, in this crate, against these traits; a backend only moves rows. That is
+//! what lets PostgreSQL follow SQLite without callers changing.
+//!
+//! Reads happen in a snapshot ([`LogRead`]); writes in the single write transaction
+//! ([`LogWrite`]), which is durable when [`LogWrite::commit`] returns and leaves no trace if it is
+//! dropped without committing.
+
+use habeas_ledger::{Hash, Node};
+
+use crate::error::Result;
+
+/// The records view's row for one id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordRow {
+    pub id: String,
+    pub record_type: String,
+    /// Leaf index of the current version.
+    pub current: u64,
+    /// SHA-256 of the current version's canonical form with personal values in clear; `None`
+    /// once its personal values were erased.
+    pub digest: Option<[u8; 32]>,
+    /// Leaf index of the retraction in force, if the record is retracted.
+    pub retracted: Option<u64>,
+}
+
+/// A stored leaf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeafRow {
+    pub idx: u64,
+    /// Leaf index of the previous version of the same record.
+    pub prev: Option<u64>,
+    pub bytes: Vec<u8>,
+}
+
+/// One position of the log as [`LogRead::scan_log`] reads it: leaf, kept values and tree row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub leaf: LeafRow,
+    pub kept: Option<Vec<u8>>,
+    /// The stored tree row, `None` if missing.
+    pub hashes: Option<Vec<u8>>,
+}
+
+/// A signed checkpoint as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckpointRow {
+    pub size: u64,
+    pub note: String,
+}
+
+/// How a writing connection is set up, as the backend reports it (for the durability test).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Durability {
+    pub journal_mode: String,
+    pub synchronous: String,
+}
+
+/// Reads within one consistent snapshot.
+pub trait LogRead {
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    /// Number of leaves.
+    fn tree_size(&self) -> Result<u64>;
+    fn leaf(&self, idx: u64) -> Result<Option<LeafRow>>;
+    /// Calls `visit` for each leaf with `from ≤ idx < to`, in index order.
+    fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()>;
+    /// Calls `visit` for each position of the log, in index order, with its kept values and
+    /// tree row: everything `verify` reads, in one pass.
+    fn scan_log(&self, visit: &mut dyn FnMut(LogEntry) -> Result<()>) -> Result<()>;
+    /// The hashes leaf `idx` completed (level 0 first).
+    fn tree_row(&self, idx: u64) -> Result<Option<Vec<Hash>>>;
+    /// Calls `visit` for each tree row with `from ≤ idx < to`, in index order.
+    fn scan_tree(
+        &self,
+        from: u64,
+        to: u64,
+        visit: &mut dyn FnMut(u64, Vec<Hash>) -> Result<()>,
+    ) -> Result<()>;
+    /// Stored node hashes, in the order asked.
+    fn read_hashes(&self, nodes: &[Node]) -> Result<Vec<Hash>>;
+    fn kept(&self, idx: u64) -> Result<Option<Vec<u8>>>;
+    /// Calls `visit` for each kept row in index order.
+    fn scan_kept(&self, visit: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>) -> Result<()>;
+    fn record(&self, id: &str) -> Result<Option<RecordRow>>;
+    /// Calls `visit` for every row of the records view, in id order.
+    fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()>;
+    /// Every stored checkpoint, smallest first.
+    fn checkpoints(&self) -> Result<Vec<CheckpointRow>>;
+}
+
+/// The one write transaction.
+pub trait LogWrite: LogRead {
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+    fn put_leaf(&mut self, leaf: &LeafRow) -> Result<()>;
+    fn put_tree_row(&mut self, idx: u64, hashes: &[Hash]) -> Result<()>;
+    fn put_kept(&mut self, idx: u64, data: &[u8]) -> Result<()>;
+    /// Deletes kept values for good (the backend must not leave their bytes behind).
+    fn delete_kept(&mut self, idx: u64) -> Result<()>;
+    /// Inserts or replaces the row of `row.id`.
+    fn put_record(&mut self, row: &RecordRow) -> Result<()>;
+    fn put_checkpoint(&mut self, checkpoint: &CheckpointRow) -> Result<()>;
+    /// Marks a point to return to with [`LogWrite::rollback_to_mark`] (one at a time).
+    fn mark(&mut self) -> Result<()>;
+    fn rollback_to_mark(&mut self) -> Result<()>;
+    /// Makes everything durable, or fails and keeps nothing.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// A database that holds one ledger.
+pub trait Backend: Send {
+    /// Where it is, for messages (`sqlite:/path/to/habeas.db`).
+    fn location(&self) -> String;
+    fn read(&mut self) -> Result<Box<dyn LogRead + '_>>;
+    fn write(&mut self) -> Result<Box<dyn LogWrite + '_>>;
+    /// The durability settings of the writing connection.
+    fn durability(&self) -> Result<Durability>;
+    /// After personal values were erased: make sure no copy of their bytes stays in any file.
+    fn scrub(&mut self) -> Result<()>;
+}

@@ -1,0 +1,83 @@
+//! Errors of the store, as types: what the caller can act on, and the backend's own words for
+//! the rest.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use habeas_model::{Lang, Localized};
+
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No record with this id, or no leaf with this index.
+    NotFound(String),
+    /// A write would break a rule of the ledger (`constraint` says which).
+    Conflict {
+        constraint: String,
+    },
+    /// `init` refuses to overwrite an existing file.
+    Exists(PathBuf),
+    /// The file is not a habeas ledger, or one of a format this version does not read.
+    NotALedger(String),
+    /// A backend this build does not have (PostgreSQL, for now).
+    Unsupported(String),
+    /// Reading the input of an import failed (not a bad record: the file itself).
+    Input(String),
+    /// Signing failed: a bad key, or a key for another log.
+    Key(String),
+    /// The database said no; its own message.
+    Backend(String),
+    Io(std::io::Error),
+}
+
+impl Localized for StoreError {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            StoreError::NotFound(what) => format!("{} {what}", lang.pick("not found:", "no encontrado:")),
+            StoreError::Conflict { constraint } => {
+                format!("{} {constraint}", lang.pick("refused:", "rechazado:"))
+            }
+            StoreError::Exists(path) => format!(
+                "{} {}",
+                path.display(),
+                lang.pick(
+                    "already exists; habeas never overwrites a ledger or a key",
+                    "ya existe; habeas nunca sobrescribe un registro ni una clave"
+                )
+            ),
+            StoreError::NotALedger(why) => {
+                format!("{} {why}", lang.pick("not a habeas ledger:", "no es un registro de habeas:"))
+            }
+            StoreError::Unsupported(what) => format!(
+                "{} {what}",
+                lang.pick("not available in this build:", "no disponible en esta versión:")
+            ),
+            StoreError::Input(why) => format!("{} {why}", lang.pick("reading input:", "leyendo la entrada:")),
+            StoreError::Key(why) => format!("{} {why}", lang.pick("signing key:", "clave de firma:")),
+            StoreError::Backend(why) => format!("{} {why}", lang.pick("database:", "base de datos:")),
+            StoreError::Io(err) => format!("{} {err}", lang.pick("file system:", "sistema de archivos:")),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        StoreError::Backend(err.to_string())
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(err: std::io::Error) -> Self {
+        StoreError::Io(err)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,126 @@
+//! The embedded backend: the whole ledger in one SQLite file.
+//!
+//! Every connection is set up the same way ([`configure`]): write-ahead logging with
+//! `synchronous=FULL`, so a commit returns only once it is on disk and a crash at any moment
+//! leaves either the whole transaction or none of it (design.md, "Durability");
+//! `secure_delete=ON`, so erased personal values are overwritten, not just unlinked. One
+//! connection writes at a time (`BEGIN IMMEDIATE`; others wait up to the busy timeout).
+
+mod tx;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::backend::{Backend, Durability, LogRead, LogWrite};
+use crate::error::{Result, StoreError};
+
+/// The version of the file layout this code reads and writes.
+pub const LAYOUT_VERSION: &str = "1";
+
+/// The pragmas every connection runs with.
+pub fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
+         PRAGMA foreign_keys = OFF;
+         PRAGMA cache_size = -65536;
+         PRAGMA mmap_size = 268435456;
+         PRAGMA temp_store = FILE;",
+    )?;
+    Ok(())
+}
+
+pub struct SqliteBackend {
+    path: PathBuf,
+    conn: Connection,
+}
+
+impl SqliteBackend {
+    /// Creates a new, empty ledger file; refuses if the file exists.
+    pub fn create(path: &Path) -> Result<SqliteBackend> {
+        if path.exists() {
+            return Err(StoreError::Exists(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch("PRAGMA page_size = 8192;")?;
+        configure(&conn)?;
+        let mut backend = SqliteBackend { path: path.to_path_buf(), conn };
+        let tx = backend.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(include_str!("schema.sql"))?;
+        tx.execute("INSERT INTO meta (key, value) VALUES ('layout', ?1)", [LAYOUT_VERSION])?;
+        tx.commit()?;
+        Ok(backend)
+    }
+
+    /// Opens an existing ledger file.
+    pub fn open(path: &Path) -> Result<SqliteBackend> {
+        if !path.is_file() {
+            return Err(StoreError::NotFound(path.display().to_string()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        let layout: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'layout'", [], |row| row.get(0))
+            .map_err(|_| StoreError::NotALedger(format!("{} has no habeas tables", path.display())))?;
+        if layout.as_deref() != Some(LAYOUT_VERSION) {
+            return Err(StoreError::NotALedger(format!(
+                "{} has layout {layout:?}; this habeas reads layout {LAYOUT_VERSION}",
+                path.display()
+            )));
+        }
+        Ok(SqliteBackend { path: path.to_path_buf(), conn })
+    }
+
+    /// The connection, for tests that play the attacker who can write the file.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn location(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    fn read(&mut self) -> Result<Box<dyn LogRead + '_>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        Ok(Box::new(tx::SqliteTx { tx }))
+    }
+
+    fn write(&mut self) -> Result<Box<dyn LogWrite + '_>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Box::new(tx::SqliteTx { tx }))
+    }
+
+    fn durability(&self) -> Result<Durability> {
+        let journal_mode: String = self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        let synchronous: i64 = self.conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        let synchronous = match synchronous {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "unknown",
+        };
+        Ok(Durability { journal_mode, synchronous: synchronous.to_string() })
+    }
+
+    fn scrub(&mut self) -> Result<()> {
+        // secure_delete zeroed the freed bytes in the pages; the old page images may still sit in
+        // the write-ahead log, so fold it into the file and truncate it to nothing.
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,248 @@
+//! Reads and writes of one SQLite transaction: the [`LogRead`] and [`LogWrite`] of the backend.
+
+use habeas_ledger::{Hash, Node};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::backend::{CheckpointRow, LeafRow, LogEntry, LogRead, LogWrite, RecordRow};
+use crate::error::{Result, StoreError};
+
+pub(super) struct SqliteTx<'c> {
+    pub(super) tx: Transaction<'c>,
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn split_hashes(blob: &[u8]) -> Result<Vec<Hash>> {
+    if blob.is_empty() || !blob.len().is_multiple_of(32) {
+        return Err(StoreError::Backend(format!("a tree row of {} bytes is not whole hashes", blob.len())));
+    }
+    Ok(blob.chunks_exact(32).filter_map(Hash::from_slice).collect())
+}
+
+fn record_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    let digest: Option<Vec<u8>> = row.get(3)?;
+    Ok(RecordRow {
+        id: row.get(0)?,
+        record_type: row.get(1)?,
+        current: row.get::<_, i64>(2)? as u64,
+        digest: digest.and_then(|d| d.try_into().ok()),
+        retracted: row.get::<_, Option<i64>>(4)?.map(|r| r as u64),
+    })
+}
+
+impl LogRead for SqliteTx<'_> {
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn tree_size(&self) -> Result<u64> {
+        let max: Option<i64> =
+            self.tx.prepare_cached("SELECT max(idx) FROM leaves")?.query_row([], |r| r.get(0))?;
+        Ok(max.map_or(0, |m| m as u64 + 1))
+    }
+
+    fn leaf(&self, idx: u64) -> Result<Option<LeafRow>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT prev, body FROM leaves WHERE idx = ?1")?
+            .query_row([to_i64(idx)], |r| {
+                Ok(LeafRow { idx, prev: r.get::<_, Option<i64>>(0)?.map(|p| p as u64), bytes: r.get(1)? })
+            })
+            .optional()?)
+    }
+
+    fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT idx, prev, body FROM leaves WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
+        let mut rows = stmt.query([to_i64(from), to_i64(to)])?;
+        while let Some(r) = rows.next()? {
+            visit(LeafRow {
+                idx: r.get::<_, i64>(0)? as u64,
+                prev: r.get::<_, Option<i64>>(1)?.map(|p| p as u64),
+                bytes: r.get(2)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn scan_log(&self, visit: &mut dyn FnMut(LogEntry) -> Result<()>) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT l.idx, l.prev, l.body, k.data, t.hashes FROM leaves l
+             LEFT JOIN kept k ON k.idx = l.idx LEFT JOIN tree t ON t.idx = l.idx ORDER BY l.idx",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let leaf = LeafRow {
+                idx: r.get::<_, i64>(0)? as u64,
+                prev: r.get::<_, Option<i64>>(1)?.map(|p| p as u64),
+                bytes: r.get(2)?,
+            };
+            visit(LogEntry { leaf, kept: r.get(3)?, hashes: r.get(4)? })?;
+        }
+        Ok(())
+    }
+
+    fn tree_row(&self, idx: u64) -> Result<Option<Vec<Hash>>> {
+        let blob: Option<Vec<u8>> = self
+            .tx
+            .prepare_cached("SELECT hashes FROM tree WHERE idx = ?1")?
+            .query_row([to_i64(idx)], |r| r.get(0))
+            .optional()?;
+        blob.map(|b| split_hashes(&b)).transpose()
+    }
+
+    fn scan_tree(
+        &self,
+        from: u64,
+        to: u64,
+        visit: &mut dyn FnMut(u64, Vec<Hash>) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT idx, hashes FROM tree WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
+        let mut rows = stmt.query([to_i64(from), to_i64(to)])?;
+        while let Some(r) = rows.next()? {
+            let blob: Vec<u8> = r.get(1)?;
+            visit(r.get::<_, i64>(0)? as u64, split_hashes(&blob)?)?;
+        }
+        Ok(())
+    }
+
+    fn read_hashes(&self, nodes: &[Node]) -> Result<Vec<Hash>> {
+        let mut stmt = self.tx.prepare_cached("SELECT hashes FROM tree WHERE idx = ?1")?;
+        nodes
+            .iter()
+            .map(|node| {
+                let blob: Vec<u8> = stmt
+                    .query_row([to_i64(node.row())], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("tree row {}", node.row())))?;
+                split_hashes(&blob)?.get(node.level as usize).copied().ok_or_else(|| {
+                    StoreError::NotFound(format!("hash at level {} of tree row {}", node.level, node.row()))
+                })
+            })
+            .collect()
+    }
+
+    fn kept(&self, idx: u64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT data FROM kept WHERE idx = ?1")?
+            .query_row([to_i64(idx)], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn scan_kept(&self, visit: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached("SELECT idx, data FROM kept ORDER BY idx")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            visit(r.get::<_, i64>(0)? as u64, r.get(1)?)?;
+        }
+        Ok(())
+    }
+
+    fn record(&self, id: &str) -> Result<Option<RecordRow>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT id, type, current, digest, retracted FROM records WHERE id = ?1")?
+            .query_row([id], record_row)
+            .optional()?)
+    }
+
+    fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()> {
+        let mut stmt =
+            self.tx.prepare_cached("SELECT id, type, current, digest, retracted FROM records ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            visit(record_row(r)?)?;
+        }
+        Ok(())
+    }
+
+    fn checkpoints(&self) -> Result<Vec<CheckpointRow>> {
+        let mut stmt = self.tx.prepare_cached("SELECT size, note FROM checkpoints ORDER BY size")?;
+        let rows =
+            stmt.query_map([], |r| Ok(CheckpointRow { size: r.get::<_, i64>(0)? as u64, note: r.get(1)? }))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+impl LogWrite for SqliteTx<'_> {
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+            .execute([key, value])?;
+        Ok(())
+    }
+
+    fn put_leaf(&mut self, leaf: &LeafRow) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO leaves (idx, prev, body) VALUES (?1, ?2, ?3)")?
+            .execute(params![to_i64(leaf.idx), leaf.prev.map(to_i64), leaf.bytes])?;
+        Ok(())
+    }
+
+    fn put_tree_row(&mut self, idx: u64, hashes: &[Hash]) -> Result<()> {
+        let blob: Vec<u8> = hashes.iter().flat_map(|h| h.0).collect();
+        self.tx
+            .prepare_cached("INSERT INTO tree (idx, hashes) VALUES (?1, ?2)")?
+            .execute(params![to_i64(idx), blob])?;
+        Ok(())
+    }
+
+    fn put_kept(&mut self, idx: u64, data: &[u8]) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO kept (idx, data) VALUES (?1, ?2)")?
+            .execute(params![to_i64(idx), data])?;
+        Ok(())
+    }
+
+    fn delete_kept(&mut self, idx: u64) -> Result<()> {
+        self.tx.prepare_cached("DELETE FROM kept WHERE idx = ?1")?.execute([to_i64(idx)])?;
+        Ok(())
+    }
+
+    fn put_record(&mut self, row: &RecordRow) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO records (id, type, current, digest, retracted) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                row.id,
+                row.record_type,
+                to_i64(row.current),
+                row.digest.as_ref().map(|d| d.as_slice()),
+                row.retracted.map(to_i64)
+            ])?;
+        Ok(())
+    }
+
+    fn put_checkpoint(&mut self, checkpoint: &CheckpointRow) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO checkpoints (size, note) VALUES (?1, ?2)")?
+            .execute(params![to_i64(checkpoint.size), checkpoint.note])?;
+        Ok(())
+    }
+
+    fn mark(&mut self) -> Result<()> {
+        self.tx.execute_batch("SAVEPOINT habeas_pass")?;
+        Ok(())
+    }
+
+    fn rollback_to_mark(&mut self) -> Result<()> {
+        self.tx.execute_batch("ROLLBACK TO habeas_pass")?;
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,426 @@
+//! `verify`: recompute everything from the leaf bytes and say exactly what differs.
+//!
+//! The attacker in mind can write the database but cannot read the signing key. So `verify`
+//! trusts nothing stored except the leaf bytes and what a trusted key signed:
+//!
+//! 1. every leaf hash and every node hash is recomputed from the leaf bytes and compared with the
+//!    stored tree rows, and leaves must run from 0 without gaps;
+//! 2. every kept personal value must open its commitment in the leaf;
+//! 3. every stored checkpoint must carry a valid signature by the verifier key (given by the user,
+//!    never read from the database) and name the root recomputed at its size; the latest must cover
+//!    the whole log;
+//! 4. the records view (current version, retraction, digest of each id) must equal a replay of
+//!    the log, so that nobody can change what users see without changing the log;
+//! 5. with `--trusted`, a checkpoint kept elsewhere must be consistent with the log: the one check
+//!    that catches a log rolled back or rewritten by someone who also holds the key.
+
+use std::collections::{BTreeSet, HashMap};
+
+use habeas_ledger::{Checkpoint, Frontier, Hash, Verifier, leaf_hash};
+use habeas_model::personal::{check_kept, decode_kept, reveal};
+use habeas_model::{Lang, Localized};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::backend::{LogEntry, LogRead, RecordRow};
+use crate::error::Result;
+use crate::ledger::Ledger;
+
+/// One thing `verify` found wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// Leaves are missing between two indices.
+    LeafMissing { from: u64, until: u64 },
+    /// A stored tree hash differs from the one recomputed from the leaves.
+    TreeHash { level: usize },
+    /// A leaf has no tree row.
+    TreeRowMissing,
+    /// A leaf is not the JSON of a record.
+    UnreadableLeaf,
+    /// A kept personal value does not open its commitment.
+    KeptValue { field: String },
+    /// Kept values remain for a record whose values were erased.
+    ErasedValueKept { id: String },
+    /// A checkpoint's signature does not verify with the verifier key.
+    CheckpointSignature { why: String },
+    /// A checkpoint names a root other than the tree's at its size.
+    CheckpointRoot,
+    /// A checkpoint covers more leaves than the log holds: leaves were removed.
+    Truncated { checkpoint_size: u64 },
+    /// Leaves after the latest checkpoint: appended without a signature.
+    UnsignedLeaves { signed: u64 },
+    /// A checkpoint's origin is not this log's.
+    CheckpointOrigin { origin: String },
+    /// The records view disagrees with the log.
+    RecordsView { id: String, what: String },
+    /// The trusted checkpoint does not verify or does not match: rolled back or rewritten.
+    Trusted { why: TrustedWhy },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrustedWhy {
+    Signature(String),
+    Origin(String),
+    /// The trusted checkpoint has more leaves than the log: the log was rolled back.
+    RolledBack {
+        trusted: u64,
+        now: u64,
+    },
+    /// The log at the trusted size has another root: history was rewritten.
+    Rewritten {
+        size: u64,
+    },
+}
+
+/// A [`Problem`] at a leaf (when there is one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub problem: Problem,
+    pub index: Option<u64>,
+}
+
+impl Problem {
+    /// A stable short name, for `--json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Problem::LeafMissing { .. } => "leaf-missing",
+            Problem::TreeHash { .. } => "tree-hash",
+            Problem::TreeRowMissing => "tree-row-missing",
+            Problem::UnreadableLeaf => "unreadable-leaf",
+            Problem::KeptValue { .. } => "kept-value",
+            Problem::ErasedValueKept { .. } => "erased-value-kept",
+            Problem::CheckpointSignature { .. } => "checkpoint-signature",
+            Problem::CheckpointRoot => "checkpoint-root",
+            Problem::Truncated { .. } => "truncated",
+            Problem::UnsignedLeaves { .. } => "unsigned-leaves",
+            Problem::CheckpointOrigin { .. } => "checkpoint-origin",
+            Problem::RecordsView { .. } => "records-view",
+            Problem::Trusted { .. } => "trusted-checkpoint",
+        }
+    }
+}
+
+impl Localized for Problem {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Problem::LeafMissing { from, until } => format!(
+                "{} {from}..{until} {}",
+                lang.pick("leaves", "las hojas"),
+                lang.pick("are missing (deleted?)", "faltan (¿borradas?)")
+            ),
+            Problem::TreeHash { level } => format!(
+                "{} {level} {}",
+                lang.pick("the stored tree hash at level", "el hash del árbol guardado en el nivel"),
+                lang.pick("differs from the one recomputed from the leaves: a leaf or the tree was changed", "difiere del recalculado a partir de las hojas: se modificó una hoja o el árbol")
+            ),
+            Problem::TreeRowMissing => lang.pick("the stored tree hashes of this leaf are missing", "faltan los hashes del árbol de esta hoja").into(),
+            Problem::UnreadableLeaf => lang.pick("the leaf is not a readable record", "la hoja no es un registro legible").into(),
+            Problem::KeptValue { field } => format!(
+                "{} {field:?} {}",
+                lang.pick("the kept personal value of", "el valor personal guardado de"),
+                lang.pick("does not match its commitment in the log: it was changed", "no coincide con su compromiso en el registro: fue modificado")
+            ),
+            Problem::ErasedValueKept { id } => format!(
+                "{} {id} {}",
+                lang.pick("personal values of", "hay valores personales de"),
+                lang.pick("are present although they were erased", "aunque fueron borrados")
+            ),
+            Problem::CheckpointSignature { why } => format!("{} {why}", lang.pick("checkpoint signature does not verify:", "la firma del punto de control no es válida:")),
+            Problem::CheckpointRoot => lang
+                .pick("the checkpoint's root differs from the tree recomputed at its size: the log was changed", "la raíz del punto de control difiere del árbol recalculado a su tamaño: se modificó el registro")
+                .into(),
+            Problem::Truncated { checkpoint_size } => format!(
+                "{} {checkpoint_size} {}",
+                lang.pick("a signed checkpoint covers", "un punto de control firmado cubre"),
+                lang.pick("leaves, more than the log now holds: leaves were removed", "hojas, más de las que tiene ahora el registro: se eliminaron hojas")
+            ),
+            Problem::UnsignedLeaves { signed } => format!(
+                "{} {signed}: {}",
+                lang.pick("no signed checkpoint covers the leaves from", "ningún punto de control firmado cubre las hojas desde"),
+                lang.pick("they were added without the key", "se añadieron sin la clave")
+            ),
+            Problem::CheckpointOrigin { origin } => format!("{} {origin:?}", lang.pick("a checkpoint names another log:", "un punto de control nombra otro registro:")),
+            Problem::RecordsView { id, what } => format!(
+                "{} {id}: {what} {}",
+                lang.pick("the records view disagrees with the log for", "la vista de registros no concuerda con el registro para"),
+                lang.pick("(a view was changed)", "(se modificó una vista)")
+            ),
+            Problem::Trusted { why } => match why {
+                TrustedWhy::Signature(e) => format!("{} {e}", lang.pick("the trusted checkpoint does not verify with this key:", "el punto de control de confianza no es válido con esta clave:")),
+                TrustedWhy::Origin(o) => format!("{} {o:?}", lang.pick("the trusted checkpoint is of another log:", "el punto de control de confianza es de otro registro:")),
+                TrustedWhy::RolledBack { trusted, now } => format!(
+                    "{} {trusted} {}, {} {now}: {}",
+                    lang.pick("the trusted checkpoint has", "el punto de control de confianza tiene"),
+                    lang.pick("leaves", "hojas"),
+                    lang.pick("the log only", "el registro solo"),
+                    lang.pick("the log was rolled back", "el registro fue revertido")
+                ),
+                TrustedWhy::Rewritten { size } => format!(
+                    "{} {size} {}",
+                    lang.pick("at size", "con tamaño"),
+                    lang.pick("the log's root differs from the trusted checkpoint: its history was rewritten", "la raíz del registro difiere del punto de control de confianza: se reescribió su historia")
+                ),
+            },
+        }
+    }
+}
+
+/// What `verify` reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub size: u64,
+    /// The root recomputed from the leaf bytes.
+    pub root: Hash,
+    /// How many records had personal values erased.
+    pub erased: u64,
+    pub checkpoints: usize,
+    pub problems: Vec<Found>,
+}
+
+/// The few fields of a leaf that the records view depends on.
+#[derive(Deserialize)]
+struct Head {
+    id: String,
+    #[serde(rename = "type")]
+    record_type: String,
+    target: Option<String>,
+}
+
+/// The records view as the log says it should be.
+struct Replayed {
+    record_type: String,
+    current: u64,
+    digest: Option<[u8; 32]>,
+    retracted: Option<u64>,
+}
+
+impl Ledger {
+    /// Checks the whole ledger. `trusted` is a signed checkpoint note kept elsewhere.
+    pub fn verify(&mut self, verifier: &Verifier, trusted: Option<&str>) -> Result<VerifyReport> {
+        let tx = self.backend().read()?;
+        verify(&*tx, verifier, trusted)
+    }
+}
+
+fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Result<VerifyReport> {
+    let mut problems: Vec<Found> = Vec::new();
+    let mut report = |problem: Problem, index: Option<u64>| problems.push(Found { problem, index });
+    let origin = tx.meta("origin")?.unwrap_or_default();
+    let verifiers = std::slice::from_ref(verifier);
+
+    // Checkpoints first: their sizes are where the scan must note the root.
+    let stored = tx.checkpoints()?;
+    let mut signed: Vec<Checkpoint> = Vec::new();
+    for row in &stored {
+        match Checkpoint::open(&row.note, verifiers) {
+            Ok(cp) if cp.origin != origin => {
+                report(Problem::CheckpointOrigin { origin: cp.origin }, Some(row.size))
+            }
+            Ok(cp) if cp.tree_size != row.size => report(
+                Problem::CheckpointSignature { why: "stored under another size".into() },
+                Some(row.size),
+            ),
+            Ok(cp) => signed.push(cp),
+            Err(e) => report(Problem::CheckpointSignature { why: e.to_string() }, Some(row.size)),
+        }
+    }
+    let trusted_cp = match trusted.map(|note| Checkpoint::open(note, verifiers)) {
+        None => None,
+        Some(Err(e)) => {
+            report(Problem::Trusted { why: TrustedWhy::Signature(e.to_string()) }, None);
+            None
+        }
+        Some(Ok(cp)) if cp.origin != origin => {
+            report(Problem::Trusted { why: TrustedWhy::Origin(cp.origin) }, None);
+            None
+        }
+        Some(Ok(cp)) => Some(cp),
+    };
+    let wanted: BTreeSet<u64> = signed.iter().chain(&trusted_cp).map(|cp| cp.tree_size).collect();
+    let mut roots_at: HashMap<u64, Hash> = HashMap::new();
+    if wanted.contains(&0) {
+        roots_at.insert(0, Hash::empty());
+    }
+
+    // One pass over the log.
+    let mut frontier = Frontier::new();
+    let mut replay: HashMap<String, Replayed> = HashMap::new();
+    let mut kept_at: Vec<(String, u64)> = Vec::new();
+    let mut erased_at: HashMap<String, u64> = HashMap::new();
+    // After a gap nothing further can be compared: the tree is broken from there on.
+    let mut gap = false;
+    tx.scan_log(&mut |entry: LogEntry| {
+        let idx = entry.leaf.idx;
+        if gap {
+            return Ok(());
+        }
+        if idx != frontier.tree_size() {
+            report(
+                Problem::LeafMissing { from: frontier.tree_size(), until: idx },
+                Some(frontier.tree_size()),
+            );
+            gap = true;
+            return Ok(());
+        }
+        let bytes = &entry.leaf.bytes;
+        let row = frontier.push(leaf_hash(bytes));
+        match &entry.hashes {
+            None => report(Problem::TreeRowMissing, Some(idx)),
+            Some(stored) => {
+                let recomputed: Vec<u8> = row.iter().flat_map(|h| h.0).collect();
+                if *stored != recomputed {
+                    let level = stored
+                        .chunks(32)
+                        .zip(recomputed.chunks(32))
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(row.len().min(stored.len() / 32));
+                    report(Problem::TreeHash { level }, Some(idx));
+                }
+            }
+        }
+        if wanted.contains(&frontier.tree_size()) {
+            roots_at.insert(frontier.tree_size(), frontier.root());
+        }
+        let Ok(head) = serde_json::from_slice::<Head>(bytes) else {
+            report(Problem::UnreadableLeaf, Some(idx));
+            return Ok(());
+        };
+        let digest = match &entry.kept {
+            None => Some(Sha256::digest(bytes).into()),
+            Some(data) => {
+                kept_at.push((head.id.clone(), idx));
+                let opened = decode_kept(data).ok().and_then(|kept| {
+                    let leaf: serde_json::Map<String, Value> = serde_json::from_slice(bytes).ok()?;
+                    if let Err(err) = check_kept(&leaf, &kept) {
+                        let field = match err {
+                            habeas_model::personal::KeptError::Mismatch(f)
+                            | habeas_model::personal::KeptError::NoCommitment(f) => f,
+                            _ => String::new(),
+                        };
+                        return Some(Err(field));
+                    }
+                    Some(Ok(reveal(bytes, &kept).ok()?))
+                });
+                match opened {
+                    Some(Ok(map)) => Some(
+                        Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into(),
+                    ),
+                    Some(Err(field)) => {
+                        report(Problem::KeptValue { field }, Some(idx));
+                        None
+                    }
+                    None => {
+                        report(Problem::KeptValue { field: String::new() }, Some(idx));
+                        None
+                    }
+                }
+            }
+        };
+        match head.record_type.as_str() {
+            "retraction" => {
+                if let Some(target) = head.target.as_ref().and_then(|t| replay.get_mut(t)) {
+                    target.retracted = Some(idx);
+                }
+            }
+            "erasure" => {
+                if let Some(target) = head.target.as_ref() {
+                    if let Some(state) = replay.get_mut(target) {
+                        state.digest = None;
+                    }
+                    erased_at.insert(target.clone(), idx);
+                }
+            }
+            _ => {}
+        }
+        let prev = replay.get(&head.id).map(|r| r.current);
+        if prev != entry.leaf.prev {
+            report(
+                Problem::RecordsView {
+                    id: head.id.clone(),
+                    what: format!("previous version {:?}, the log says {prev:?}", entry.leaf.prev),
+                },
+                Some(idx),
+            );
+        }
+        replay.insert(
+            head.id,
+            Replayed { record_type: head.record_type, current: idx, digest, retracted: None },
+        );
+        Ok(())
+    })?;
+    let size = frontier.tree_size();
+    let root = frontier.root();
+
+    for cp in &signed {
+        match roots_at.get(&cp.tree_size) {
+            None if cp.tree_size > size => {
+                report(Problem::Truncated { checkpoint_size: cp.tree_size }, Some(size))
+            }
+            Some(root_then) if *root_then == cp.root => {}
+            _ => report(Problem::CheckpointRoot, Some(cp.tree_size)),
+        }
+    }
+    let signed_to = signed.iter().map(|cp| cp.tree_size).max().unwrap_or(0);
+    if size > signed_to {
+        report(Problem::UnsignedLeaves { signed: signed_to }, Some(signed_to));
+    }
+    if let Some(cp) = trusted_cp {
+        match roots_at.get(&cp.tree_size) {
+            None if cp.tree_size > size => report(
+                Problem::Trusted { why: TrustedWhy::RolledBack { trusted: cp.tree_size, now: size } },
+                None,
+            ),
+            Some(root_then) if *root_then == cp.root => {}
+            _ => report(
+                Problem::Trusted { why: TrustedWhy::Rewritten { size: cp.tree_size } },
+                Some(cp.tree_size),
+            ),
+        }
+    }
+
+    // Erased values must be gone from every version erased.
+    for (id, idx) in kept_at {
+        if erased_at.get(&id).is_some_and(|erased| *erased > idx) {
+            report(Problem::ErasedValueKept { id }, Some(idx));
+        }
+    }
+
+    // The records view must be the replay of the log.
+    tx.scan_records(&mut |row: RecordRow| {
+        let id = row.id.clone();
+        match replay.remove(&id) {
+            None => report(Problem::RecordsView { id, what: "not in the log".into() }, None),
+            Some(expected) => {
+                let mut what = Vec::new();
+                if expected.record_type != row.record_type {
+                    what.push(format!("type {} for {}", row.record_type, expected.record_type));
+                }
+                if expected.current != row.current {
+                    what.push(format!("current version {} for {}", row.current, expected.current));
+                }
+                if expected.retracted != row.retracted {
+                    what.push(format!("retraction {:?} for {:?}", row.retracted, expected.retracted));
+                }
+                if expected.digest != row.digest {
+                    what.push("content digest".to_string());
+                }
+                if !what.is_empty() {
+                    report(Problem::RecordsView { id, what: what.join(", ") }, Some(row.current));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let mut missing: Vec<(u64, String)> = replay.into_iter().map(|(id, r)| (r.current, id)).collect();
+    missing.sort();
+    for (idx, id) in missing {
+        report(Problem::RecordsView { id, what: "missing from the view".into() }, Some(idx));
+    }
+
+    let erased = erased_at.len() as u64;
+    problems.sort_by_key(|p| p.index.unwrap_or(u64::MAX));
+    Ok(VerifyReport { ok: problems.is_empty(), size, root, erased, checkpoints: stored.len(), problems })
+}

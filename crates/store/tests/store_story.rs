@@ -1,0 +1,241 @@
+//! The store's story, from an empty ledger: import, re-import, versions, retraction, rejection,
+//! export and round trip, each followed by `verify`.
+
+mod common;
+
+use common::{CASE, Lines, new_ledger};
+use habeas_model::Localized;
+use habeas_store::{ImportOptions, Ledger, Location, RejectReason};
+use serde_json::{Value, json};
+
+#[test]
+fn import_appends_records_after_an_import_leaf_and_signs() {
+    let mut t = new_ledger();
+    let report = t.import(CASE);
+    assert!(report.committed, "{:?}", report.rejected);
+    assert_eq!(report.appended, 7);
+    assert_eq!(report.size, 8, "seven records and the import's own leaf");
+    assert_eq!(t.ledger.root().unwrap(), report.root);
+    let checkpoint = t.ledger.latest_checkpoint().unwrap().unwrap();
+    assert_eq!(checkpoint.size, 8);
+    // The import leaf comes first and says how many records followed and from which file.
+    let first = t.ledger.prove_index(0).unwrap();
+    let import: Value = serde_json::from_slice(&first.leaf_bytes).unwrap();
+    assert_eq!(import["type"], "import");
+    assert_eq!(import["records"], 7);
+    assert_eq!(import["files"][0]["name"], "case.jsonl");
+    assert_eq!(import["at"], "2025-03-20T12:00:00Z");
+    t.verify_ok();
+}
+
+#[test]
+fn the_same_file_twice_appends_nothing() {
+    let mut t = new_ledger();
+    t.import(CASE);
+    let again = t.import(CASE);
+    assert_eq!((again.appended, again.unchanged, again.committed), (0, 7, false));
+    assert_eq!(t.ledger.size().unwrap(), 8, "no second import leaf either");
+    assert_eq!(t.ledger.backend().read().unwrap().checkpoints().unwrap().len(), 1);
+    t.verify_ok();
+}
+
+#[test]
+fn changed_content_is_a_new_version_and_the_old_stays_provable() {
+    let mut t = new_ledger();
+    t.import(CASE);
+    let before = t.ledger.record("flt-1").unwrap().unwrap();
+    let report = t.import(r#"{"type":"flight","id":"flt-1","tail":"N278GX","legs":[{"from":"pl-hrl","to":"pl-sal","departed":"2025-03-15T17:26-04:00"}],"sources":["src-1"]}"#);
+    assert_eq!((report.appended, report.size), (1, 10));
+    let after = t.ledger.record("flt-1").unwrap().unwrap();
+    assert_eq!(after.body["tail"], "N278GX");
+    assert_eq!(after.index, 9);
+    let leaf = t.ledger.backend().read().unwrap().leaf(9).unwrap().unwrap();
+    assert_eq!(leaf.prev, Some(before.index));
+    let old = t.ledger.prove_index(before.index).unwrap();
+    assert_eq!(old.id, "flt-1");
+    t.verify_ok();
+}
+
+#[test]
+fn a_type_change_is_rejected() {
+    let mut t = new_ledger();
+    t.import(CASE);
+    let report = t.import(r#"{"type":"org","id":"flt-1","name":"x","kind":"company"}"#);
+    assert!(!report.committed);
+    assert_eq!(report.rejected[0].reason, RejectReason::TypeChange { existing: "flight".into() });
+}
+
+#[test]
+fn retraction_withdraws_and_reimport_reinstates() {
+    let mut t = new_ledger();
+    t.import(CASE);
+    t.import(r#"{"type":"retraction","target":"flt-1","reason":"wrong flight"}"#);
+    assert!(t.ledger.record("flt-1").unwrap().unwrap().retracted.is_some());
+    t.verify_ok();
+    // The original file again: the flight is identical but retracted, so it is reinstated.
+    let report = t.import(CASE);
+    assert_eq!(report.appended, 1);
+    let flight = t.ledger.record("flt-1").unwrap().unwrap();
+    assert_eq!(flight.retracted, None);
+    t.verify_ok();
+}
+
+#[test]
+fn export_reimports_unchanged_and_rebuilds_an_empty_ledger() {
+    let mut t = new_ledger();
+    t.import(CASE);
+    t.import(r#"{"type":"retraction","target":"flt-1","reason":"wrong flight"}"#);
+    let mut lines = Vec::new();
+    let mut states = Vec::new();
+    t.ledger
+        .export(&mut |r| {
+            states.push((r.id.clone(), r.body.clone(), r.retracted.is_some()));
+            lines.push(serde_json::to_string(&Value::Object(r.body)).unwrap());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(lines.len(), 8, "seven records and the retraction; no import records");
+    let exported = lines.join("\n");
+    let same = t.import(&exported);
+    assert_eq!((same.appended, same.unchanged), (0, 8), "{:?}", same.rejected);
+
+    let mut fresh = new_ledger();
+    let report = fresh.import(&exported);
+    assert_eq!(report.appended, 8, "{:?}", report.rejected);
+    for (id, body, retracted) in states {
+        let record = fresh.ledger.record(&id).unwrap().unwrap();
+        assert_eq!(record.body, body, "{id}");
+        assert_eq!(record.retracted.is_some(), retracted, "{id}");
+    }
+    fresh.verify_ok();
+}
+
+#[test]
+fn unknown_references_and_wrong_types_reject_the_whole_import() {
+    let mut t = new_ledger();
+    let report = t.import(&format!(
+        "{CASE}\n{}\n{}",
+        r#"{"type":"custody","subject":"p-404","event":"booked_in","at":"2025-03-16T08:00-06:00","place":"pl-sal","sources":["src-1"]}"#,
+        r#"{"type":"custody","subject":"p-1","event":"booked_in","at":"2025-03-16T08:00-06:00","place":"org-ice","sources":["src-1"]}"#
+    ));
+    assert!(!report.committed);
+    assert_eq!(report.appended, 0);
+    assert_eq!(t.ledger.size().unwrap(), 0, "nothing lands");
+    let reasons: Vec<(u64, &str, &RejectReason)> =
+        report.rejected.iter().map(|r| (r.line, r.field.as_str(), &r.reason)).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    // CASE starts and ends with a newline: its records are lines 2-8, then an empty line 9.
+    assert_eq!(reasons[0], (10, "subject", &RejectReason::UnknownReference { target: "p-404".into() }));
+    assert_eq!(reasons[1].0, 11);
+    assert!(matches!(reasons[1].2, RejectReason::WrongType { found, .. } if found == "org"));
+    assert!(report.rejected[0].to_string().starts_with("case.jsonl:10: subject: refers to unknown id"));
+    assert!(report.rejected[0].message(habeas_model::Lang::Es).contains("id desconocido"));
+}
+
+#[test]
+fn keep_going_lands_the_rest_and_drops_what_refers_to_rejected_records() {
+    let mut t = new_ledger();
+    // Line 2 refers forward to line 4, which is invalid; line 3 refers to line 2.
+    let text = [
+        r#"{"type":"source","id":"src-1","kind":"news","title":"t"}"#,
+        r#"{"type":"cohort","id":"coh-a","description":"d","count":3,"part_of":["coh-b"],"sources":["src-1"]}"#,
+        r#"{"type":"custody","subject":"coh-a","event":"booked_in","at":"2025-03-16T08:00-06:00","sources":["src-1"]}"#,
+        r#"{"type":"cohort","id":"coh-b","description":"d","count":"many","sources":["src-1"]}"#,
+        r#"{"type":"org","id":"org-1","name":"n","kind":"agency"}"#,
+    ]
+    .join("\n");
+    let report = t.import_with(&text, true);
+    assert!(report.committed);
+    assert_eq!(report.appended, 2, "the source and the org: {:?}", report.rejected);
+    let lines: Vec<u64> = report.rejected.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![2, 3, 4]);
+    assert!(matches!(report.rejected[0].reason, RejectReason::UnknownReference { .. }));
+    assert!(matches!(report.rejected[1].reason, RejectReason::ReferencesRejected { .. }));
+    assert!(matches!(report.rejected[2].reason, RejectReason::Invalid(_)));
+    assert!(t.ledger.record("coh-a").unwrap().is_none());
+    assert!(t.ledger.record("org-1").unwrap().is_some());
+    t.verify_ok();
+}
+
+#[test]
+fn the_same_id_with_different_content_in_one_import_names_both_lines() {
+    let mut t = new_ledger();
+    let text = [
+        r#"{"type":"source","id":"src-1","kind":"news","title":"first"}"#,
+        r#"{"type":"source","id":"src-2","kind":"news","title":"other"}"#,
+        r#"{"type":"source","id":"src-1","kind":"news","title":"second"}"#,
+    ]
+    .join("\n");
+    let report = t.import(&text);
+    assert!(!report.committed);
+    let by_line: Vec<(u64, &RejectReason)> = report.rejected.iter().map(|r| (r.line, &r.reason)).collect();
+    assert_eq!(
+        by_line,
+        vec![
+            (1, &RejectReason::ConflictingVersions { other_lines: vec!["case.jsonl:3".into()] }),
+            (3, &RejectReason::ConflictingVersions { other_lines: vec!["case.jsonl:1".into()] }),
+        ]
+    );
+    let kept = t.import_with(&text, true);
+    assert_eq!(kept.appended, 1);
+    assert!(t.ledger.record("src-1").unwrap().is_none());
+    t.verify_ok();
+}
+
+#[test]
+fn two_identical_events_without_ids_are_rejected_naming_both_lines() {
+    let mut t = new_ledger();
+    t.import(CASE);
+    let event = r#"{"type":"contact","subject":"p-1","kind":"family","at":"2025-04-01","outcome":"denied","sources":["src-1"]}"#;
+    let report = t.import(&format!("{event}\n{event}"));
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].line, 2);
+    assert_eq!(report.rejected[0].reason, RejectReason::DuplicateEvent { other_line: "case.jsonl:1".into() });
+}
+
+#[test]
+fn warnings_name_unknown_fields_missing_sources_and_dates_read_in_utc() {
+    let mut t = new_ledger();
+    let report = t.import(
+        r#"{"type":"source","id":"src-1","kind":"news","title":"t","tilte":"x"}
+{"type":"payment","payer":"org-a","payee":"org-b","amount":"1.00","currency":"USD","at":"2025-03-15","sources":["src-1"]}
+{"type":"org","id":"org-a","name":"A","kind":"government"}
+{"type":"org","id":"org-b","name":"B","kind":"government"}
+{"type":"population","place":"pl","at":"2025-03-16T00:00-06:00","count":3}
+{"type":"place","id":"pl","name":"P","kind":"facility","country":"SV","tz":"America/El_Salvador"}"#,
+    );
+    assert!(report.committed, "{:?}", report.rejected);
+    let found: Vec<(u64, String)> = report
+        .warnings
+        .iter()
+        .map(|w| {
+            (w.line, format!("{}: {}", w.warning.field, w.warning.warning.message(habeas_model::Lang::En)))
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found.contains(&(1, "tilte: unknown field, kept as written (a typo?)".into())));
+    assert!(found.iter().any(|(l, m)| *l == 2 && m.starts_with("at: a date with no place")));
+    assert!(found.iter().any(|(l, m)| *l == 5 && m.starts_with("sources: no sources")));
+}
+
+#[test]
+fn a_key_for_another_log_cannot_sign() {
+    let mut t = new_ledger();
+    let other = habeas_ledger::Signer::from_seed("habeas.local/other.db", [1; 32]).unwrap();
+    let options = ImportOptions { keep_going: false, by: "x".into(), at: "2025-03-20T12:00:00Z".into() };
+    let err = t.ledger.import(&mut Lines::one(CASE), &options, &other).unwrap_err();
+    assert!(err.to_string().contains("signs for"), "{err}");
+    assert_eq!(t.ledger.size().unwrap(), 0);
+}
+
+#[test]
+fn reopening_keeps_everything() {
+    let mut t = new_ledger();
+    t.import(CASE);
+    let path = t.path();
+    let mut again = Ledger::open(&Location::Sqlite(path)).unwrap();
+    assert_eq!(again.size().unwrap(), 8);
+    assert_eq!(again.record("p-1").unwrap().unwrap().body["names"], json!([{"full": "José Pérez García"}]));
+    assert!(Ledger::open(&Location::Sqlite(t.dir.path().join("missing.db"))).is_err());
+    assert!(Ledger::open(&Location::parse("postgres://localhost/habeas")).is_err());
+}
