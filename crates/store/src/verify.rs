@@ -33,7 +33,9 @@ use crate::ledger::Ledger;
 pub enum Problem {
     /// Leaves are missing between two indices.
     LeafMissing { from: u64, until: u64 },
-    /// A stored tree hash differs from the one recomputed from the leaves.
+    /// A leaf's bytes do not hash to its stored leaf hash: the leaf was changed.
+    LeafHash,
+    /// A stored node hash is not the hash of its stored children: the tree rows were changed.
     TreeHash { level: usize },
     /// A leaf has no tree row.
     TreeRowMissing,
@@ -86,6 +88,7 @@ impl Problem {
     pub fn kind(&self) -> &'static str {
         match self {
             Problem::LeafMissing { .. } => "leaf-missing",
+            Problem::LeafHash => "leaf-hash",
             Problem::TreeHash { .. } => "tree-hash",
             Problem::TreeRowMissing => "tree-row-missing",
             Problem::UnreadableLeaf => "unreadable-leaf",
@@ -110,10 +113,13 @@ impl Localized for Problem {
                 lang.pick("leaves", "las hojas"),
                 lang.pick("are missing (deleted?)", "faltan (¿borradas?)")
             ),
+            Problem::LeafHash => lang
+                .pick("the leaf's bytes do not match its stored hash: the record was changed", "los bytes de la hoja no coinciden con su hash guardado: se modificó el registro")
+                .into(),
             Problem::TreeHash { level } => format!(
                 "{} {level} {}",
                 lang.pick("the stored tree hash at level", "el hash del árbol guardado en el nivel"),
-                lang.pick("differs from the one recomputed from the leaves: a leaf or the tree was changed", "difiere del recalculado a partir de las hojas: se modificó una hoja o el árbol")
+                lang.pick("is not the hash of its children: the tree was changed", "no es el hash de sus hijos: se modificó el árbol")
             ),
             Problem::TreeRowMissing => lang.pick("the stored tree hashes of this leaf are missing", "faltan los hashes del árbol de esta hoja").into(),
             Problem::UnreadableLeaf => lang.pick("the leaf is not a readable record", "la hoja no es un registro legible").into(),
@@ -197,6 +203,33 @@ struct Replayed {
     retracted: Option<u64>,
 }
 
+fn split_row(blob: &[u8]) -> Option<Vec<Hash>> {
+    (!blob.is_empty() && blob.len().is_multiple_of(32))
+        .then(|| blob.chunks_exact(32).filter_map(Hash::from_slice).collect())
+}
+
+/// Checks a stored row against the stored frontier and advances it: level `k` must be the node
+/// hash of the stored left sibling and the row's level `k - 1`. Returns the first bad level.
+fn check_stored_row(stored_frontier: &mut Vec<Hash>, idx: u64, row: &[Hash]) -> Option<usize> {
+    let expected_len = habeas_ledger::row_len(idx);
+    let mut bad = (row.len() != expected_len).then_some(row.len().min(expected_len));
+    let mut current = row[0];
+    for level in 1..expected_len {
+        let left = stored_frontier.pop().unwrap_or_default();
+        let computed = habeas_ledger::node_hash(&left, &current);
+        current = match row.get(level) {
+            Some(stored) if *stored == computed => *stored,
+            Some(stored) => {
+                bad.get_or_insert(level);
+                *stored
+            }
+            None => computed,
+        };
+    }
+    stored_frontier.push(current);
+    bad
+}
+
 impl Ledger {
     /// Checks the whole ledger. `trusted` is a signed checkpoint note kept elsewhere.
     pub fn verify(&mut self, verifier: &Verifier, trusted: Option<&str>) -> Result<VerifyReport> {
@@ -245,8 +278,12 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
         roots_at.insert(0, Hash::empty());
     }
 
-    // One pass over the log.
+    // One pass over the log. `frontier` is recomputed from the leaf bytes (for the roots the
+    // checkpoints sign); `stored_frontier` follows the stored rows, so that each stored node is
+    // checked against its stored children and one changed leaf is reported once, not once per
+    // ancestor.
     let mut frontier = Frontier::new();
+    let mut stored_frontier: Vec<Hash> = Vec::new();
     let mut replay: HashMap<String, Replayed> = HashMap::new();
     let mut kept_at: Vec<(String, u64)> = Vec::new();
     let mut erased_at: HashMap<String, u64> = HashMap::new();
@@ -266,17 +303,15 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
             return Ok(());
         }
         let bytes = &entry.leaf.bytes;
-        let row = frontier.push(leaf_hash(bytes));
-        match &entry.hashes {
-            None => report(Problem::TreeRowMissing, Some(idx)),
-            Some(stored) => {
-                let recomputed: Vec<u8> = row.iter().flat_map(|h| h.0).collect();
-                if *stored != recomputed {
-                    let level = stored
-                        .chunks(32)
-                        .zip(recomputed.chunks(32))
-                        .position(|(a, b)| a != b)
-                        .unwrap_or(row.len().min(stored.len() / 32));
+        let leaf = leaf_hash(bytes);
+        frontier.push(leaf);
+        match entry.hashes.as_deref().map(split_row) {
+            None | Some(None) => report(Problem::TreeRowMissing, Some(idx)),
+            Some(Some(stored)) => {
+                if stored[0] != leaf {
+                    report(Problem::LeafHash, Some(idx));
+                }
+                if let Some(level) = check_stored_row(&mut stored_frontier, idx, &stored) {
                     report(Problem::TreeHash { level }, Some(idx));
                 }
             }

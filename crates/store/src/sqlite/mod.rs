@@ -11,7 +11,8 @@ mod tx;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+pub use rusqlite::Connection;
+use rusqlite::{OpenFlags, TransactionBehavior};
 
 use crate::backend::{Backend, Durability, LogRead, LogWrite};
 use crate::error::{Result, StoreError};

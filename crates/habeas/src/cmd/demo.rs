@@ -1,0 +1,236 @@
+//! `habeas demo`: the shipped example case, end to end, in a scratch folder.
+//!
+//! It creates a ledger and its keys, imports `examples/cecot-2025.jsonl` (embedded in the
+//! binary), verifies it, proves one record, saves a checkpoint as a trusted copy, and then plays
+//! the attacker on a copy of the file: one changed digit in a flight's departure time, and
+//! `verify` names the leaf. Each step says what it shows and which command does it by hand.
+
+use std::path::{Path, PathBuf};
+
+use habeas_io::JsonlSource;
+use habeas_ledger::Signer;
+use habeas_model::Localized;
+use habeas_store::{ImportOptions, Ledger, Location};
+use rand::Rng as _;
+
+use crate::context::{CmdResult, Context, Failure, Outcome, now};
+
+/// The example case, as shipped.
+pub const EXAMPLE: &str = include_str!("../../../../examples/cecot-2025.jsonl");
+
+fn step(ctx: &Context, n: u32, en: &str, es: &str) {
+    println!("\n{n}. {}", ctx.t(en, es));
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
+    move |e| Failure(format!("{}: {e}", path.display()))
+}
+
+pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
+    let dir = match dir {
+        Some(dir) => dir,
+        None => tempfile::Builder::new()
+            .prefix("habeas-demo-")
+            .tempdir()
+            .map_err(|e| Failure(e.to_string()))?
+            .keep(),
+    };
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let db = dir.join("cecot.db");
+    if db.exists() {
+        return Err(Failure(format!(
+            "{}: {}",
+            db.display(),
+            ctx.t(
+                "already exists; give --dir an empty folder",
+                "ya existe; indique en --dir una carpeta vacía"
+            )
+        )));
+    }
+    let fail = |e: habeas_store::StoreError| ctx.store_failure(e);
+
+    step(ctx, 1, "A new ledger and its signing key", "Un registro nuevo y su clave de firma");
+    let mut seed = [0u8; 32];
+    rand::rng().fill_bytes(&mut seed);
+    let signer = Signer::from_seed("habeas.local/demo", seed).map_err(|e| Failure(e.to_string()))?;
+    let mut ledger = Ledger::create(&Location::Sqlite(db.clone()), &signer.verifier()).map_err(fail)?;
+    let key_path = dir.join("cecot.db.key");
+    let pub_path = dir.join("cecot.db.pub");
+    std::fs::write(&key_path, format!("{}\n", signer.to_key_string())).map_err(io(&key_path))?;
+    std::fs::write(&pub_path, format!("{}\n", signer.verifier().to_key_string())).map_err(io(&pub_path))?;
+    println!("   {} {}", ctx.t("ledger:", "registro:"), db.display());
+    println!(
+        "   {} {}",
+        ctx.t("verifier key (publish it):", "clave pública (publíquela):"),
+        signer.verifier().to_key_string()
+    );
+    println!("   {}", ctx.t("(by hand: habeas --db cecot.db init)", "(a mano: habeas --db cecot.db init)"));
+
+    step(
+        ctx,
+        2,
+        "Import the CECOT case: every fact with its sources",
+        "Importar el caso CECOT: cada hecho con sus fuentes",
+    );
+    let case_path = dir.join("cecot-2025.jsonl");
+    std::fs::write(&case_path, EXAMPLE).map_err(io(&case_path))?;
+    let mut source = JsonlSource::open(&[case_path.display().to_string()]).map_err(fail)?;
+    let options = ImportOptions { keep_going: false, by: "habeas demo".into(), at: now()? };
+    let report = ledger.import(&mut source, &options, &signer).map_err(fail)?;
+    if !report.rejected.is_empty() {
+        for r in &report.rejected {
+            eprintln!("   {}", r.message(ctx.lang));
+        }
+        return Err(Failure(
+            ctx.t("the shipped example did not import", "el ejemplo incluido no se importó").into(),
+        ));
+    }
+    println!(
+        "   {} {}; {} {} ({}).",
+        report.appended,
+        ctx.t("records appended in one transaction", "registros añadidos en una sola transacción"),
+        ctx.t("log size", "tamaño del registro"),
+        report.size,
+        ctx.t(
+            "the import itself is the first leaf, so what was known when is signed too",
+            "la propia importación es la primera hoja, así que lo que se sabía y cuándo también queda firmado"
+        )
+    );
+    let again = ledger.import(&mut source, &options, &signer).map_err(fail)?;
+    println!(
+        "   {} {} {}",
+        ctx.t("Importing the same file again:", "Importar el mismo archivo otra vez:"),
+        again.appended,
+        ctx.t("appended; every record is unchanged.", "añadidos; cada registro queda sin cambios.")
+    );
+
+    step(
+        ctx,
+        3,
+        "Verify: recompute every hash and check every signature",
+        "Verificar: recalcular cada hash y comprobar cada firma",
+    );
+    let verified = ledger.verify(&signer.verifier(), None).map_err(fail)?;
+    println!(
+        "   {} {} {}, {} {}.",
+        if verified.ok { ctx.t("OK:", "Correcto:") } else { ctx.t("FAILED:", "FALLÓ:") },
+        verified.size,
+        ctx.t("leaves", "hojas"),
+        ctx.t("root", "raíz"),
+        verified.root
+    );
+    println!(
+        "   {}",
+        ctx.t("(by hand: habeas --db cecot.db verify)", "(a mano: habeas --db cecot.db verify)")
+    );
+
+    step(
+        ctx,
+        4,
+        "Prove one fact: the 2019 order that barred removal to El Salvador",
+        "Probar un hecho: la orden de 2019 que impedía la expulsión a El Salvador",
+    );
+    let proof = ledger.prove_record("ord-ag-withholding-2019").map_err(fail)?;
+    println!(
+        "   {} {} {} {}: {} {}.",
+        ctx.t("leaf", "hoja"),
+        proof.proof.leaf_index,
+        ctx.t("of", "de"),
+        proof.proof.tree_size,
+        proof.proof.hashes.len(),
+        ctx.t(
+            "hashes lead from it to the signed root; anyone with the verifier key can check them",
+            "hashes llevan de ella a la raíz firmada; cualquiera con la clave pública puede comprobarlos"
+        )
+    );
+    println!(
+        "   {}",
+        ctx.t(
+            "(by hand: habeas --db cecot.db proof ord-ag-withholding-2019)",
+            "(a mano: habeas --db cecot.db proof ord-ag-withholding-2019)"
+        )
+    );
+    let trusted = dir.join("checkpoint.txt");
+    std::fs::write(&trusted, &proof.checkpoint).map_err(io(&trusted))?;
+    println!(
+        "   {} {}",
+        ctx.t(
+            "Signed checkpoint saved as the trusted copy:",
+            "Punto de control firmado guardado como copia de confianza:"
+        ),
+        trusted.display()
+    );
+    drop(ledger);
+
+    step(
+        ctx,
+        5,
+        "Play the attacker: change one digit in a copy of the file",
+        "Hacer de atacante: cambiar un dígito en una copia del archivo",
+    );
+    let tampered = dir.join("tampered.db");
+    std::fs::copy(&db, &tampered).map_err(io(&tampered))?;
+    let changed = change_departure(&tampered).map_err(|e| Failure(format!("{}: {e}", tampered.display())))?;
+    println!(
+        "   {} {changed}",
+        ctx.t(
+            "Flight 1's departure, 17:26 EDT, now reads 17:27 in leaf",
+            "La salida del vuelo 1, 17:26 EDT, ahora dice 17:27 en la hoja"
+        )
+    );
+    let mut copy = Ledger::open(&Location::Sqlite(tampered.clone())).map_err(fail)?;
+    let found = copy.verify(&signer.verifier(), None).map_err(fail)?;
+    for p in found.problems.iter().take(3) {
+        println!(
+            "   verify: {} {}: {}",
+            ctx.t("leaf", "hoja"),
+            p.index.unwrap_or_default(),
+            p.problem.message(ctx.lang)
+        );
+    }
+    println!(
+        "   {}",
+        if found.ok {
+            ctx.t("(verify missed it: this is a bug)", "(verify no lo detectó: es un error)")
+        } else {
+            ctx.t(
+                "Caught: without the private key nobody can make a changed record verify.",
+                "Detectado: sin la clave privada nadie puede hacer que un registro cambiado se verifique.",
+            )
+        }
+    );
+
+    println!("\n{} {}", ctx.t("Everything is in", "Todo está en"), dir.display());
+    println!(
+        "{}",
+        ctx.t(
+            "Try: habeas --db <that folder>/cecot.db export | head",
+            "Pruebe: habeas --db <esa carpeta>/cecot.db export | head"
+        )
+    );
+    Ok(if verified.ok && !found.ok { Outcome::Clean } else { Outcome::Found })
+}
+
+/// Changes flight 1's departure minute in its stored leaf, as someone with write access to the
+/// file could; returns the leaf index.
+fn change_departure(path: &Path) -> Result<u64, String> {
+    let mut ledger = Ledger::open(&Location::Sqlite(path.to_path_buf())).map_err(|e| e.to_string())?;
+    let index = ledger.record("flt-1").map_err(|e| e.to_string())?.ok_or("no flt-1")?.index;
+    let backend = ledger.backend();
+    let tx = backend.read().map_err(|e| e.to_string())?;
+    let leaf = tx.leaf(index).map_err(|e| e.to_string())?.ok_or("no leaf")?;
+    drop(tx);
+    let text = String::from_utf8(leaf.bytes).map_err(|e| e.to_string())?.replacen(
+        "T17:26:00-04:00",
+        "T17:27:00-04:00",
+        1,
+    );
+    let conn = rusqlite_connection(path)?;
+    conn.execute("UPDATE leaves SET body = ?1 WHERE idx = ?2", (text.as_bytes(), index as i64))
+        .map_err(|e| e.to_string())?;
+    Ok(index)
+}
+
+fn rusqlite_connection(path: &Path) -> Result<habeas_store::sqlite::Connection, String> {
+    habeas_store::sqlite::Connection::open(path).map_err(|e| e.to_string())
+}

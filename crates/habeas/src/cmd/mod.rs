@@ -1,0 +1,10 @@
+//! One module per command of `../shared/spec/cli.md`.
+
+pub mod checkpoint;
+pub mod demo;
+pub mod erase;
+pub mod export;
+pub mod import;
+pub mod init;
+pub mod proof;
+pub mod verify;

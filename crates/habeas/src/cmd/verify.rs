@@ -1,0 +1,72 @@
+//! `habeas verify`: recompute everything, trust only the verifier key; exit 1 on any difference.
+
+use std::path::PathBuf;
+
+use habeas_model::Localized;
+use serde_json::json;
+
+use crate::context::{CmdResult, Context, Failure, Outcome, print_json};
+
+pub fn run(ctx: &Context, trusted: Option<PathBuf>) -> CmdResult {
+    let verifier = ctx.verifier()?;
+    let trusted_note = trusted
+        .as_ref()
+        .map(|path| std::fs::read_to_string(path).map_err(|e| Failure(format!("{}: {e}", path.display()))))
+        .transpose()?;
+    let mut ledger = ctx.open()?;
+    let report = ledger.verify(&verifier, trusted_note.as_deref()).map_err(|e| ctx.store_failure(e))?;
+    if ctx.json {
+        let problems: Vec<_> = report
+            .problems
+            .iter()
+            .map(|p| json!({"kind": p.problem.kind(), "index": p.index, "detail": p.problem.message(ctx.lang)}))
+            .collect();
+        print_json(&json!({
+            "ok": report.ok,
+            "size": report.size,
+            "root": report.root.to_base64(),
+            "erased": report.erased,
+            "checkpoints": report.checkpoints,
+            "problems": problems,
+        }));
+    } else if report.ok {
+        println!(
+            "{} {} {}: {} {} {} {}.",
+            ctx.t("OK:", "Correcto:"),
+            report.size,
+            ctx.t("leaves verified", "hojas verificadas"),
+            ctx.t("every hash recomputed from the records, personal values match their commitments, the records view matches the log, and", "cada hash recalculado a partir de los registros, los valores personales coinciden con sus compromisos, la vista coincide con el registro, y"),
+            report.checkpoints,
+            ctx.t("checkpoints are signed by", "puntos de control están firmados por"),
+            verifier.name()
+        );
+        if trusted_note.is_some() {
+            println!("{}", ctx.t("The trusted checkpoint is consistent with the log: nothing was rolled back or rewritten.", "El punto de control de confianza concuerda con el registro: nada fue revertido ni reescrito."));
+        }
+        if report.erased > 0 {
+            println!(
+                "{} {}",
+                report.erased,
+                ctx.t(
+                    "records had their personal values erased (by `habeas erase`).",
+                    "registros tuvieron sus valores personales borrados (con `habeas erase`)."
+                )
+            );
+        }
+        println!("{} {}", ctx.t("Root:", "Raíz:"), report.root);
+    } else {
+        println!(
+            "{} {} {}",
+            ctx.t("FAILED:", "FALLÓ:"),
+            report.problems.len(),
+            ctx.t("problems found", "problemas encontrados")
+        );
+        for p in &report.problems {
+            match p.index {
+                Some(i) => println!("  {} {i}: {}", ctx.t("leaf", "hoja"), p.problem.message(ctx.lang)),
+                None => println!("  {}", p.problem.message(ctx.lang)),
+            }
+        }
+    }
+    Ok(if report.ok { Outcome::Clean } else { Outcome::Found })
+}

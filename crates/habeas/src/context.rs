@@ -1,0 +1,162 @@
+//! What every command needs to know: where the ledger and its keys are, who runs it, in which
+//! language, what time it is, and how to report.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use habeas_ledger::{Signer, Verifier};
+use habeas_model::{Lang, Localized};
+use habeas_store::{Ledger, Location, StoreError};
+
+/// A failure of the command itself (exit 2): usage, environment, unreadable files.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a command that ran ended: 0, or 1 when it found what it guards against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Found,
+}
+
+pub type CmdResult = Result<Outcome, Failure>;
+
+pub struct Context {
+    pub db: String,
+    pub key: PathBuf,
+    pub verifier_key: Option<String>,
+    pub lang: Lang,
+    pub json: bool,
+}
+
+impl Context {
+    pub fn new(global: &crate::flags::Global) -> Result<Context, Failure> {
+        let lang = match &global.lang {
+            Some(code) => Lang::parse(code).ok_or_else(|| Failure(format!("--lang {code}: use en or es")))?,
+            None => Lang::from_env(),
+        };
+        let db = global
+            .db
+            .clone()
+            .or_else(|| std::env::var("HABEAS_DB").ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| "habeas.db".to_string());
+        let key = global
+            .key
+            .clone()
+            .or_else(|| std::env::var("HABEAS_KEY").ok().filter(|v| !v.is_empty()).map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(format!("{db}.key")));
+        if let Some(zone) = &global.tz
+            && habeas_model::time::parse_zone(zone).is_none()
+        {
+            return Err(Failure(format!(
+                "--tz {zone}: {}",
+                lang.pick(
+                    "not an IANA time zone (e.g. America/El_Salvador)",
+                    "no es una zona horaria IANA (p. ej. America/El_Salvador)"
+                )
+            )));
+        }
+        Ok(Context { db, key, verifier_key: global.verifier_key.clone(), lang, json: global.json })
+    }
+
+    pub fn t<'a>(&self, en: &'a str, es: &'a str) -> &'a str {
+        self.lang.pick(en, es)
+    }
+
+    pub fn store_failure(&self, err: StoreError) -> Failure {
+        Failure(err.message(self.lang))
+    }
+
+    pub fn location(&self) -> Location {
+        Location::parse(&self.db)
+    }
+
+    pub fn open(&self) -> Result<Ledger, Failure> {
+        Ledger::open(&self.location()).map_err(|e| match e {
+            StoreError::NotFound(_) => Failure(format!(
+                "{}: {} {}",
+                self.db,
+                self.t("no ledger here;", "no hay un registro aquí;"),
+                self.t(
+                    "create one with `habeas init`, or pass --db",
+                    "cree uno con `habeas init`, o indique --db"
+                )
+            )),
+            other => self.store_failure(other),
+        })
+    }
+
+    /// Reads the signing key (never stored in the database).
+    pub fn signer(&self) -> Result<Signer, Failure> {
+        let text = std::fs::read_to_string(&self.key).map_err(|e| {
+            Failure(format!(
+                "{}: {e}; {}",
+                self.key.display(),
+                self.t(
+                    "the signing key is needed to write (pass --key or set HABEAS_KEY)",
+                    "se necesita la clave de firma para escribir (indique --key o HABEAS_KEY)"
+                )
+            ))
+        })?;
+        Signer::parse(&text).map_err(|e| Failure(format!("{}: {e}", self.key.display())))
+    }
+
+    /// The public key verify trusts: --verifier-key, else LOCATION.pub. Never the database.
+    pub fn verifier(&self) -> Result<Verifier, Failure> {
+        let (source, text) = match &self.verifier_key {
+            Some(value) if Verifier::parse(value).is_ok() => ("--verifier-key".to_string(), value.clone()),
+            Some(path) => {
+                (path.clone(), std::fs::read_to_string(path).map_err(|e| Failure(format!("{path}: {e}")))?)
+            }
+            None => {
+                let path = format!("{}.pub", self.db);
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Failure(format!(
+                        "{path}: {e}; {}",
+                        self.t(
+                            "verify needs the verifier key from outside the database: pass --verifier-key",
+                            "verify necesita la clave de verificación desde fuera de la base de datos: indique --verifier-key"
+                        )
+                    ))
+                })?;
+                (path, text)
+            }
+        };
+        Verifier::parse(text.trim()).map_err(|e| Failure(format!("{source}: {e}")))
+    }
+}
+
+/// Now, as an RFC 3339 instant; `HABEAS_NOW` fixes it (tests, reproducible demos).
+pub fn now() -> Result<String, Failure> {
+    match std::env::var("HABEAS_NOW") {
+        Ok(text) if !text.is_empty() => {
+            let at: jiff::Timestamp = text.parse().map_err(|e| Failure(format!("HABEAS_NOW={text}: {e}")))?;
+            Ok(at.to_string())
+        }
+        _ => Ok(jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())),
+    }
+}
+
+/// Who runs the command: `--by`, `$HABEAS_USER`, `$USER`, `$LOGNAME`.
+pub fn who(by: &Option<String>) -> String {
+    by.clone()
+        .or_else(|| {
+            ["HABEAS_USER", "USER", "LOGNAME"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Prints a JSON document on stdout.
+pub fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}

@@ -1,0 +1,122 @@
+//! The command line's flags, as `../shared/spec/cli.md` lists them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "habeas",
+    version,
+    about = "A custody and due-process ledger: facts with sources, in a tamper-evident log."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after the command.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The ledger: a file path for the embedded store, or a postgres:// URL [default: $HABEAS_DB, else ./habeas.db]
+    #[arg(long, global = true, value_name = "LOCATION")]
+    pub db: Option<String>,
+    /// The log's private signing key, kept outside the database [default: $HABEAS_KEY, else LOCATION.key]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub key: Option<PathBuf>,
+    /// The public key verify trusts, as a file or a key string [default: LOCATION.pub]
+    #[arg(long = "verifier-key", global = true, value_name = "FILE|STRING")]
+    pub verifier_key: Option<String>,
+    /// Language of messages: en or es [default: from the locale]
+    #[arg(long, global = true, value_name = "en|es")]
+    pub lang: Option<String>,
+    /// Time zone for times typed on the command line and shown in output [default: each place's own]
+    #[arg(long, global = true, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Print one JSON document on stdout and nothing else there
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an empty ledger, its signing key and LOCATION.pub (never overwrites)
+    Init {
+        /// The log's name, carried by every checkpoint [default: habeas.local/<file name>]
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Build a ledger from the shipped example case in a scratch folder and walk through it
+    Demo {
+        /// Folder to build it in [default: a new folder under the system's temporary folder]
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Append the records of JSON Lines files (- for stdin), in one transaction
+    Import {
+        /// Files to import
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Land the good records and leave out the rejected ones and those that refer to them
+        #[arg(long)]
+        keep_going: bool,
+        /// Write each rejected record, with its file, line, field and error, as JSON Lines
+        #[arg(long, value_name = "FILE")]
+        rejects: Option<PathBuf>,
+        /// Input format
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv", "xlsx", "parquet"])]
+        format: String,
+        /// Mapping file for csv, xlsx and parquet
+        #[arg(long, value_name = "MAP.toml")]
+        mapping: Option<PathBuf>,
+        /// Who is importing [default: $HABEAS_USER, else $USER]
+        #[arg(long)]
+        by: Option<String>,
+        /// No progress bar, even on a terminal
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Recompute every hash, check every signature and personal value; exit 1 on any difference
+    Verify {
+        /// A checkpoint kept elsewhere (saved or published): catches a log rolled back
+        #[arg(long, value_name = "FILE")]
+        trusted: Option<PathBuf>,
+    },
+    /// Print the latest signed checkpoint (C2SP signed note)
+    Checkpoint,
+    /// Inclusion proof of a record's current version, or of any leaf, or a consistency proof
+    Proof {
+        /// The record's id
+        #[arg(required_unless_present_any = ["index", "consistency"])]
+        id: Option<String>,
+        /// Prove leaf N instead (an older version, a retracted record)
+        #[arg(long, value_name = "N", conflicts_with = "id")]
+        index: Option<u64>,
+        /// Prove that the tree of OLD_SIZE leaves is a prefix of the latest checkpoint's
+        #[arg(long, value_name = "OLD_SIZE", conflicts_with_all = ["id", "index"])]
+        consistency: Option<u64>,
+    },
+    /// Delete the personal values of a record for good; the log and every proof stay valid
+    Erase {
+        id: String,
+        /// Why (kept in the log)
+        #[arg(long, required = true)]
+        reason: String,
+        /// Who is erasing [default: $HABEAS_USER, else $USER]
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Print the current records as JSON Lines (re-importable), or one type as CSV
+    Export {
+        /// Only records of this type
+        #[arg(long = "type", value_name = "TYPE")]
+        record_type: Option<String>,
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
+        format: String,
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}

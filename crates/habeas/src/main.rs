@@ -1,0 +1,49 @@
+//! `habeas`: the command line. Parses flags, runs one command, maps its outcome to an exit code:
+//! 0 success, 1 the command found what it guards against (tampering, rejected records), 2 a usage
+//! or environment error (bad flag, unreadable database, key or input file).
+
+mod cmd;
+mod context;
+mod flags;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use context::{Context, Outcome};
+use flags::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.global.json;
+    let result = Context::new(&cli.global).and_then(|ctx| run(&ctx, cli.command));
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Found) => ExitCode::from(1),
+        Err(failure) => {
+            eprintln!("habeas: {failure}");
+            if json {
+                context::print_json(&serde_json::json!({"error": failure.0}));
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(ctx: &Context, command: Command) -> context::CmdResult {
+    match command {
+        Command::Init { origin } => cmd::init::run(ctx, origin),
+        Command::Demo { dir } => cmd::demo::run(ctx, dir),
+        Command::Import { files, keep_going, rejects, format, mapping: _, by, no_progress } => {
+            cmd::import::run(
+                ctx,
+                cmd::import::ImportArgs { files, keep_going, rejects, format, by, no_progress },
+            )
+        }
+        Command::Verify { trusted } => cmd::verify::run(ctx, trusted),
+        Command::Checkpoint => cmd::checkpoint::run(ctx),
+        Command::Proof { id, index, consistency } => cmd::proof::run(ctx, id, index, consistency),
+        Command::Erase { id, reason, by } => cmd::erase::run(ctx, &id, &reason, &by),
+        Command::Export { record_type, format, out } => cmd::export::run(ctx, record_type, &format, out),
+    }
+}

@@ -1,0 +1,302 @@
+//! JSON Lines input: one record per line, read and parsed on a background thread.
+//!
+//! records.md: UTF-8, one JSON object per line, blank lines and lines starting with `//`
+//! ignored. A [`JsonlSource`] reads any number of files (`-` for standard input) as one import.
+//! A reader thread reads lines, hashes each file's bytes (the import leaf names every file with
+//! its SHA-256) and parses records, handing them to the importer in batches through a bounded
+//! channel: parsing runs on one core while the database writes on the other, and memory holds at
+//! most a few batches whatever the size of the input. Standard input is first copied to a
+//! temporary file so that it can be read again (a `--keep-going` replay).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use habeas_model::{FieldError, Problem, parse_line};
+use habeas_store::{InputItem, InputSource, StoreError};
+use sha2::{Digest, Sha256};
+
+/// Called with the number of bytes read so far, for a progress bar.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+enum Input {
+    Path(PathBuf),
+    /// Standard input, spooled to a temporary file.
+    Spooled(File),
+}
+
+/// The files of one import.
+pub struct JsonlSource {
+    inputs: Vec<Input>,
+    names: Vec<String>,
+    digests: Arc<Mutex<Vec<Option<String>>>>,
+    progress: Option<Progress>,
+    total_bytes: u64,
+}
+
+const BATCH: usize = 512;
+
+impl JsonlSource {
+    /// Opens the files (`-` is standard input). Fails with the path if one cannot be read.
+    pub fn open(paths: &[String]) -> Result<JsonlSource, StoreError> {
+        let mut inputs = Vec::new();
+        let mut names = Vec::new();
+        let mut total_bytes = 0;
+        for path in paths {
+            if path == "-" {
+                let mut spool = tempfile::tempfile()?;
+                total_bytes += io::copy(&mut io::stdin().lock(), &mut spool)?;
+                inputs.push(Input::Spooled(spool));
+                names.push("<stdin>".to_string());
+            } else {
+                let meta = std::fs::metadata(path).map_err(|e| StoreError::Input(format!("{path}: {e}")))?;
+                if !meta.is_file() {
+                    return Err(StoreError::Input(format!("{path}: not a file")));
+                }
+                total_bytes += meta.len();
+                inputs.push(Input::Path(PathBuf::from(path)));
+                names.push(display_name(Path::new(path)));
+            }
+        }
+        let digests = Arc::new(Mutex::new(vec![None; inputs.len()]));
+        Ok(JsonlSource { inputs, names, digests, progress: None, total_bytes })
+    }
+
+    /// Reports bytes read to `progress` while reading.
+    pub fn with_progress(mut self, progress: Progress) -> JsonlSource {
+        self.progress = Some(progress);
+        self
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    fn readers(&self) -> Result<Vec<Box<dyn Read + Send>>, StoreError> {
+        self.inputs
+            .iter()
+            .zip(&self.names)
+            .map(|(input, name)| -> Result<Box<dyn Read + Send>, StoreError> {
+                match input {
+                    Input::Path(path) => {
+                        Ok(Box::new(File::open(path).map_err(|e| StoreError::Input(format!("{name}: {e}")))?))
+                    }
+                    Input::Spooled(file) => {
+                        let mut copy = file.try_clone()?;
+                        copy.seek(SeekFrom::Start(0))?;
+                        Ok(Box::new(copy))
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The text of the given lines of file `file` (for `--rejects`): one more read of the file.
+    pub fn lines(&self, file: usize, wanted: &BTreeSet<u64>) -> Result<HashMap<u64, String>, StoreError> {
+        let mut found = HashMap::new();
+        let Some(reader) = self.readers()?.into_iter().nth(file) else { return Ok(found) };
+        let mut reader = BufReader::new(reader);
+        let mut buf = Vec::new();
+        let mut line_no = 0u64;
+        let last = wanted.iter().next_back().copied().unwrap_or(0);
+        while line_no < last && reader.read_until(b'\n', &mut buf)? > 0 {
+            line_no += 1;
+            if wanted.contains(&line_no) {
+                found.insert(line_no, String::from_utf8_lossy(trim_line(&buf, line_no)).into_owned());
+            }
+            buf.clear();
+        }
+        Ok(found)
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Drops the line ending, and a byte-order mark on the first line.
+fn trim_line(buf: &[u8], line_no: u64) -> &[u8] {
+    let mut line = buf;
+    while let [rest @ .., b'\n' | b'\r'] = line {
+        line = rest;
+    }
+    if line_no == 1 {
+        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    }
+    line
+}
+
+fn parse(bytes: &[u8]) -> Option<Result<habeas_model::Parsed, FieldError>> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return Some(Err(FieldError::new(
+                "",
+                Problem::NotJson(format!("not UTF-8 text (byte {})", e.valid_up_to())),
+            )));
+        }
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.starts_with("//") {
+        return None;
+    }
+    Some(parse_line(trimmed))
+}
+
+type Batch = Vec<Result<InputItem, StoreError>>;
+
+/// Reads every input in turn on the current thread, sending parsed batches.
+fn read_all(
+    readers: Vec<Box<dyn Read + Send>>,
+    names: Vec<String>,
+    digests: Arc<Mutex<Vec<Option<String>>>>,
+    progress: Option<Progress>,
+    send: std::sync::mpsc::SyncSender<Batch>,
+) {
+    let mut read_total = 0u64;
+    let mut batch: Batch = Vec::with_capacity(BATCH);
+    for (file, reader) in readers.into_iter().enumerate() {
+        let mut reader = BufReader::with_capacity(1 << 20, reader);
+        let mut hasher = Sha256::new();
+        let mut buf = Vec::with_capacity(1024);
+        let mut line = 0u64;
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    hasher.update(&buf);
+                    line += 1;
+                    read_total += n as u64;
+                    if let Some(parsed) = parse(trim_line(&buf, line)) {
+                        batch.push(Ok(InputItem { file: file as u32, line, parsed }));
+                    }
+                }
+                Err(e) => {
+                    batch.push(Err(StoreError::Input(format!("{}: {e}", names[file]))));
+                    let _ = send.send(batch);
+                    return;
+                }
+            }
+            if batch.len() >= BATCH {
+                if let Some(p) = &progress {
+                    p(read_total);
+                }
+                if send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                    return; // the importer stopped listening
+                }
+            }
+        }
+        if let Ok(mut d) = digests.lock() {
+            d[file] = Some(hex::encode(hasher.finalize()));
+        }
+    }
+    if let Some(p) = &progress {
+        p(read_total);
+    }
+    let _ = send.send(batch);
+}
+
+/// Items received from the reader thread.
+struct Received {
+    receiver: Receiver<Batch>,
+    current: std::vec::IntoIter<Result<InputItem, StoreError>>,
+    _reader: thread::JoinHandle<()>,
+}
+
+impl Iterator for Received {
+    type Item = Result<InputItem, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.current.next() {
+                return Some(item);
+            }
+            self.current = self.receiver.recv().ok()?.into_iter();
+        }
+    }
+}
+
+impl InputSource for JsonlSource {
+    fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<InputItem, StoreError>> + '_>, StoreError> {
+        let readers = self.readers()?;
+        let (send, receiver) = sync_channel(8);
+        let (names, digests, progress) = (self.names.clone(), self.digests.clone(), self.progress.clone());
+        let reader = thread::Builder::new()
+            .name("habeas-read".into())
+            .spawn(move || read_all(readers, names, digests, progress, send))?;
+        Ok(Box::new(Received { receiver, current: Vec::new().into_iter(), _reader: reader }))
+    }
+
+    fn file_names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+
+    fn file_digests(&self) -> Vec<(String, String)> {
+        let digests = self.digests.lock().map(|d| d.clone()).unwrap_or_default();
+        self.names.iter().cloned().zip(digests.into_iter().map(Option::unwrap_or_default)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn source(text: &str) -> (tempfile::TempDir, JsonlSource) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+        let source = JsonlSource::open(&[path.display().to_string()]).unwrap();
+        (dir, source)
+    }
+
+    #[test]
+    fn skips_blanks_and_comments_and_numbers_lines() {
+        let text = "\u{feff}// a comment\n\n{\"type\":\"org\",\"id\":\"o\",\"name\":\"n\",\"kind\":\"agency\"}\r\n  \n{\"type\":\"bad\"}\n";
+        let (_dir, mut source) = source(text);
+        let items: Vec<InputItem> = source.open().unwrap().map(Result::unwrap).collect();
+        assert_eq!(items.iter().map(|i| i.line).collect::<Vec<_>>(), vec![3, 5]);
+        assert!(items[0].parsed.is_ok());
+        assert!(items[1].parsed.is_err());
+        let digests = source.file_digests();
+        assert_eq!(digests[0].0, "in.jsonl");
+        assert_eq!(digests[0].1, hex::encode(Sha256::digest(text.as_bytes())));
+        let lines = source.lines(0, &BTreeSet::from([5])).unwrap();
+        assert_eq!(lines[&5], "{\"type\":\"bad\"}");
+    }
+
+    #[test]
+    fn can_be_read_twice_and_reports_progress() {
+        let text: String = (0..2000)
+            .map(|i| format!("{{\"type\":\"org\",\"id\":\"o{i}\",\"name\":\"n\",\"kind\":\"agency\"}}\n"))
+            .collect();
+        let (_dir, source) = source(&text);
+        let seen = Arc::new(Mutex::new(0u64));
+        let seen2 = seen.clone();
+        let mut source = source.with_progress(Arc::new(move |n| *seen2.lock().unwrap() = n));
+        assert_eq!(source.open().unwrap().count(), 2000);
+        assert_eq!(source.open().unwrap().count(), 2000);
+        assert_eq!(*seen.lock().unwrap(), text.len() as u64);
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_line_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.jsonl");
+        File::create(&path).unwrap().write_all(b"{\"type\":\"org\",\"name\":\"\xff\"}\n").unwrap();
+        let mut bad = JsonlSource::open(&[path.display().to_string()]).unwrap();
+        let item = bad.open().unwrap().next().unwrap().unwrap();
+        assert!(item.parsed.unwrap_err().to_string().contains("UTF-8"));
+    }
+
+    #[test]
+    fn a_missing_file_names_itself() {
+        let Err(err) = JsonlSource::open(&["/no/such/file.jsonl".to_string()]) else { panic!("opened") };
+        assert!(err.to_string().contains("/no/such/file.jsonl"));
+    }
+}
