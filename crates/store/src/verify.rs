@@ -57,6 +57,8 @@ pub enum Problem {
     CheckpointOrigin { origin: String },
     /// The records view disagrees with the log.
     RecordsView { id: String, what: String },
+    /// The database cannot be read through: a damaged or altered file.
+    Unreadable { why: String },
     /// The trusted checkpoint does not verify or does not match: rolled back or rewritten.
     Trusted { why: TrustedWhy },
 }
@@ -101,6 +103,7 @@ impl Problem {
             Problem::CheckpointOrigin { .. } => "checkpoint-origin",
             Problem::RecordsView { .. } => "records-view",
             Problem::Trusted { .. } => "trusted-checkpoint",
+            Problem::Unreadable { .. } => "unreadable-database",
         }
     }
 }
@@ -153,6 +156,7 @@ impl Localized for Problem {
                 lang.pick("the records view disagrees with the log for", "la vista de registros no concuerda con el registro para"),
                 lang.pick("(a view was changed)", "(se modificó una vista)")
             ),
+            Problem::Unreadable { why } => format!("{} {why}", lang.pick("the database cannot be read through:", "la base de datos no se puede leer entera:")),
             Problem::Trusted { why } => match why {
                 TrustedWhy::Signature(e) => format!("{} {e}", lang.pick("the trusted checkpoint does not verify with this key:", "el punto de control de confianza no es válido con esta clave:")),
                 TrustedWhy::Origin(o) => format!("{} {o:?}", lang.pick("the trusted checkpoint is of another log:", "el punto de control de confianza es de otro registro:")),
@@ -234,7 +238,19 @@ impl Ledger {
     /// Checks the whole ledger. `trusted` is a signed checkpoint note kept elsewhere.
     pub fn verify(&mut self, verifier: &Verifier, trusted: Option<&str>) -> Result<VerifyReport> {
         let tx = self.backend().read()?;
-        verify(&*tx, verifier, trusted)
+        match verify(&*tx, verifier, trusted) {
+            // A file that opens but cannot be read through was damaged or altered: that is a
+            // finding of verify, not a failure to run it.
+            Err(crate::error::StoreError::Backend(why)) => Ok(VerifyReport {
+                ok: false,
+                size: 0,
+                root: Hash::empty(),
+                erased: 0,
+                checkpoints: 0,
+                problems: vec![Found { problem: Problem::Unreadable { why }, index: None }],
+            }),
+            other => other,
+        }
     }
 }
 

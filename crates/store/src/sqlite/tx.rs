@@ -21,14 +21,37 @@ fn split_hashes(blob: &[u8]) -> Result<Vec<Hash>> {
     Ok(blob.chunks_exact(32).filter_map(Hash::from_slice).collect())
 }
 
+/// Reads a column of bytes whatever SQLite holds it as: an attacker (or a careless tool) may have
+/// turned a BLOB into TEXT or a number, and `verify` must then report a mismatch, not fail.
+fn bytes_at(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Vec<u8>>> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(idx)? {
+        ValueRef::Null => None,
+        ValueRef::Blob(b) | ValueRef::Text(b) => Some(b.to_vec()),
+        ValueRef::Integer(i) => Some(i.to_string().into_bytes()),
+        ValueRef::Real(f) => Some(f.to_string().into_bytes()),
+    })
+}
+
+/// Reads an integer column. NULL is `None`; anything that is not a non-negative integer (a
+/// tampered value) reads as `u64::MAX`, an index no log reaches, so the mismatch shows.
+fn int_at(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<u64>> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(idx)? {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(u64::try_from(i).unwrap_or(u64::MAX)),
+        _ => Some(u64::MAX),
+    })
+}
+
 fn record_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
-    let digest: Option<Vec<u8>> = row.get(3)?;
+    let digest = bytes_at(row, 3)?;
     Ok(RecordRow {
         id: row.get(0)?,
         record_type: row.get(1)?,
-        current: row.get::<_, i64>(2)? as u64,
+        current: int_at(row, 2)?.unwrap_or(u64::MAX),
         digest: digest.and_then(|d| d.try_into().ok()),
-        retracted: row.get::<_, Option<i64>>(4)?.map(|r| r as u64),
+        retracted: int_at(row, 4)?,
     })
 }
 
@@ -52,7 +75,7 @@ impl LogRead for SqliteTx<'_> {
             .tx
             .prepare_cached("SELECT prev, body FROM leaves WHERE idx = ?1")?
             .query_row([to_i64(idx)], |r| {
-                Ok(LeafRow { idx, prev: r.get::<_, Option<i64>>(0)?.map(|p| p as u64), bytes: r.get(1)? })
+                Ok(LeafRow { idx, prev: int_at(r, 0)?, bytes: bytes_at(r, 1)?.unwrap_or_default() })
             })
             .optional()?)
     }
@@ -65,8 +88,8 @@ impl LogRead for SqliteTx<'_> {
         while let Some(r) = rows.next()? {
             visit(LeafRow {
                 idx: r.get::<_, i64>(0)? as u64,
-                prev: r.get::<_, Option<i64>>(1)?.map(|p| p as u64),
-                bytes: r.get(2)?,
+                prev: int_at(r, 1)?,
+                bytes: bytes_at(r, 2)?.unwrap_or_default(),
             })?;
         }
         Ok(())
@@ -81,20 +104,21 @@ impl LogRead for SqliteTx<'_> {
         while let Some(r) = rows.next()? {
             let leaf = LeafRow {
                 idx: r.get::<_, i64>(0)? as u64,
-                prev: r.get::<_, Option<i64>>(1)?.map(|p| p as u64),
-                bytes: r.get(2)?,
+                prev: int_at(r, 1)?,
+                bytes: bytes_at(r, 2)?.unwrap_or_default(),
             };
-            visit(LogEntry { leaf, kept: r.get(3)?, hashes: r.get(4)? })?;
+            visit(LogEntry { leaf, kept: bytes_at(r, 3)?, hashes: bytes_at(r, 4)? })?;
         }
         Ok(())
     }
 
     fn tree_row(&self, idx: u64) -> Result<Option<Vec<Hash>>> {
-        let blob: Option<Vec<u8>> = self
+        let blob = self
             .tx
             .prepare_cached("SELECT hashes FROM tree WHERE idx = ?1")?
-            .query_row([to_i64(idx)], |r| r.get(0))
-            .optional()?;
+            .query_row([to_i64(idx)], |r| bytes_at(r, 0))
+            .optional()?
+            .flatten();
         blob.map(|b| split_hashes(&b)).transpose()
     }
 
@@ -109,7 +133,7 @@ impl LogRead for SqliteTx<'_> {
             .prepare_cached("SELECT idx, hashes FROM tree WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
         let mut rows = stmt.query([to_i64(from), to_i64(to)])?;
         while let Some(r) = rows.next()? {
-            let blob: Vec<u8> = r.get(1)?;
+            let blob = bytes_at(r, 1)?.unwrap_or_default();
             visit(r.get::<_, i64>(0)? as u64, split_hashes(&blob)?)?;
         }
         Ok(())
@@ -120,9 +144,10 @@ impl LogRead for SqliteTx<'_> {
         nodes
             .iter()
             .map(|node| {
-                let blob: Vec<u8> = stmt
-                    .query_row([to_i64(node.row())], |r| r.get(0))
+                let blob = stmt
+                    .query_row([to_i64(node.row())], |r| bytes_at(r, 0))
                     .optional()?
+                    .flatten()
                     .ok_or_else(|| StoreError::NotFound(format!("tree row {}", node.row())))?;
                 split_hashes(&blob)?.get(node.level as usize).copied().ok_or_else(|| {
                     StoreError::NotFound(format!("hash at level {} of tree row {}", node.level, node.row()))
@@ -135,15 +160,16 @@ impl LogRead for SqliteTx<'_> {
         Ok(self
             .tx
             .prepare_cached("SELECT data FROM kept WHERE idx = ?1")?
-            .query_row([to_i64(idx)], |r| r.get(0))
-            .optional()?)
+            .query_row([to_i64(idx)], |r| bytes_at(r, 0))
+            .optional()?
+            .flatten())
     }
 
     fn scan_kept(&self, visit: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>) -> Result<()> {
         let mut stmt = self.tx.prepare_cached("SELECT idx, data FROM kept ORDER BY idx")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            visit(r.get::<_, i64>(0)? as u64, r.get(1)?)?;
+            visit(r.get::<_, i64>(0)? as u64, bytes_at(r, 1)?.unwrap_or_default())?;
         }
         Ok(())
     }
@@ -168,8 +194,12 @@ impl LogRead for SqliteTx<'_> {
 
     fn checkpoints(&self) -> Result<Vec<CheckpointRow>> {
         let mut stmt = self.tx.prepare_cached("SELECT size, note FROM checkpoints ORDER BY size")?;
-        let rows =
-            stmt.query_map([], |r| Ok(CheckpointRow { size: r.get::<_, i64>(0)? as u64, note: r.get(1)? }))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CheckpointRow {
+                size: int_at(r, 0)?.unwrap_or(u64::MAX),
+                note: String::from_utf8_lossy(&bytes_at(r, 1)?.unwrap_or_default()).into_owned(),
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

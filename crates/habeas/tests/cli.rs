@@ -1,0 +1,226 @@
+//! The command line as a user meets it: every command, its `--json`, its exit codes and its
+//! messages in English and Spanish.
+
+mod macros;
+
+use macros::{EXAMPLE, Env};
+use serde_json::Value;
+
+habeas_test!(init_creates_ledger_key_and_public_key_and_never_overwrites, |env| {
+    let run = env.run(&["init", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = run.json();
+    assert_eq!(out["origin"], "habeas.local/habeas.db");
+    assert!(out["verifier_key"].as_str().unwrap().starts_with("habeas.local/habeas.db+"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(env.path("habeas.db.key")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the private key is readable by its owner only");
+    let key = std::fs::read_to_string(env.path("habeas.db.key")).unwrap();
+    assert!(key.starts_with("PRIVATE+KEY+habeas.local/habeas.db+"));
+    assert_eq!(std::fs::read_to_string(env.path("habeas.db.pub")).unwrap().trim(), out["verifier_key"]);
+    // The key is not in the database.
+    let secret = key.trim().rsplit('+').next().unwrap();
+    assert!(!macros::contains(&env.file_bytes(), secret));
+
+    let again = env.run(&["init"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read_to_string(env.path("habeas.db.key")).unwrap(), key, "the key is untouched");
+});
+
+habeas_test!(init_takes_an_origin_and_db_from_the_environment, |env| {
+    let run = env
+        .command()
+        .args(["init", "--origin", "example.org/cases", "--json"])
+        .env("HABEAS_DB", "cases.db")
+        .output()
+        .unwrap();
+    let out: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(out["db"], "cases.db");
+    assert_eq!(out["origin"], "example.org/cases");
+    assert!(
+        env.path("cases.db").exists()
+            && env.path("cases.db.key").exists()
+            && env.path("cases.db.pub").exists()
+    );
+});
+
+habeas_test!(import_prints_counts_and_json_and_twice_appends_nothing, |env| {
+    env.run(&["init"]);
+    let first = env.run(&["import", EXAMPLE, "--json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let out = first.json();
+    assert_eq!(out["appended"], 127);
+    assert_eq!(out["size"], 128);
+    assert_eq!(out["rejected"], Value::Array(vec![]));
+    let second = env.run(&["import", EXAMPLE, "--json"]).json();
+    assert_eq!((second["appended"].as_u64(), second["unchanged"].as_u64()), (Some(0), Some(127)));
+    assert_eq!(second["size"], 128);
+    let text = env.run(&["import", EXAMPLE]);
+    assert!(text.stdout.contains("0 appended, 127 unchanged, 0 rejected."), "{}", text.stdout);
+});
+
+habeas_test!(rejected_records_exit_1_name_file_line_and_field_and_go_to_the_rejects_file, |env| {
+    env.run(&["init"]);
+    let bad = env.write(
+        "bad.jsonl",
+        concat!(
+            "{\"type\":\"source\",\"id\":\"s1\",\"kind\":\"news\",\"title\":\"t\"}\n",
+            "{\"type\":\"custody\",\"subject\":\"p-9\",\"event\":\"departed\",\"at\":\"2025-03-15T17:26:00\",\"sources\":[\"s1\"]}\n",
+            "{\"type\":\"org\",\"id\":\"o1\",\"name\":\"n\",\"kind\":\"agency\"}\n"
+        ),
+    );
+    let bad = bad.display().to_string();
+    let run = env.run(&["import", &bad, "--json", "--rejects", "rejects.jsonl"]);
+    assert_eq!(run.code, 1);
+    let out = run.json();
+    assert_eq!(out["appended"], 0, "without --keep-going nothing lands");
+    assert_eq!(out["committed"], false);
+    let rejected = &out["rejected"][0];
+    assert_eq!(
+        (rejected["file"].as_str(), rejected["line"].as_u64(), rejected["field"].as_str()),
+        (Some("bad.jsonl"), Some(2), Some("at"))
+    );
+    assert!(rejected["error"].as_str().unwrap().contains("without an offset"));
+    let rejects = std::fs::read_to_string(env.path("rejects.jsonl")).unwrap();
+    let line: Value = serde_json::from_str(rejects.lines().next().unwrap()).unwrap();
+    assert_eq!(line["line"], 2);
+    assert!(line["input"].as_str().unwrap().contains("\"p-9\""));
+
+    let kept = env.run(&["import", &bad, "--keep-going", "--json"]);
+    assert_eq!(kept.code, 1, "a rejection is still reported");
+    assert_eq!(kept.json()["appended"], 2);
+
+    let es = env.run(&["--lang", "es", "import", &bad]);
+    assert!(es.stdout.contains("sin desfase horario"), "{}", es.stdout);
+    assert!(es.stdout.contains("rechazado"), "{}", es.stdout);
+});
+
+habeas_test!(stdin_imports_and_names_itself, |env| {
+    env.run(&["init"]);
+    let run = env.run_with_stdin(
+        &["import", "-", "--json"],
+        "{\"type\":\"org\",\"id\":\"o1\",\"name\":\"n\",\"kind\":\"agency\"}\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["appended"], 1);
+    let proof = env.run(&["proof", "--index", "0", "--json"]).json();
+    let import: Value = serde_json::from_str(proof["leaf_bytes"].as_str().unwrap()).unwrap();
+    assert_eq!(import["files"][0]["name"], "<stdin>");
+    assert_eq!(import["by"], "tester");
+    assert_eq!(import["at"], "2025-03-20T12:00:00Z");
+});
+
+habeas_test!(environment_errors_exit_2, |env| {
+    assert_eq!(env.run(&["verify"]).code, 2, "no ledger");
+    env.run(&["init"]);
+    let missing = env.run(&["import", "nope.jsonl"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("nope.jsonl"), "{}", missing.stderr);
+    assert_eq!(env.run(&["--bogus"]).code, 2);
+    assert_eq!(env.run(&["--lang", "fr", "verify"]).code, 2);
+    let nokey = env.run(&["--key", "missing.key", "import", EXAMPLE]);
+    assert_eq!(nokey.code, 2);
+    assert!(nokey.stderr.contains("missing.key"), "{}", nokey.stderr);
+    let json = env.run(&["--json", "import", "nope.jsonl"]);
+    assert!(json.json()["error"].as_str().unwrap().contains("nope.jsonl"));
+});
+
+habeas_test!(verify_checkpoint_and_proof_agree, |env| {
+    let env = env.with_example();
+    let verify = env.run(&["verify", "--json"]);
+    assert_eq!(verify.code, 0);
+    let verified = verify.json();
+    assert_eq!(verified["ok"], true);
+    assert_eq!(verified["size"], 128);
+    let checkpoint = env.run(&["checkpoint", "--json"]).json();
+    assert_eq!(checkpoint["root"], verified["root"]);
+    assert_eq!(checkpoint["size"], 128);
+    let text = env.run(&["checkpoint"]).stdout;
+    assert!(text.starts_with("habeas.local/habeas.db\n128\n"), "{text}");
+
+    let proof = env.run(&["proof", "ord-jgg-tro2", "--json"]).json();
+    assert_eq!(proof["id"], "ord-jgg-tro2");
+    assert_eq!(proof["size"], 128);
+    assert_eq!(proof["checkpoint"], checkpoint["note"]);
+    // Check it as a stranger would: hash the leaf bytes, walk the path, compare with the signed root.
+    let leaf = habeas_ledger::leaf_hash(proof["leaf_bytes"].as_str().unwrap().as_bytes());
+    assert_eq!(leaf.to_base64(), proof["leaf"]);
+    let hashes = proof["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| habeas_ledger::Hash::from_base64(h.as_str().unwrap()).unwrap())
+        .collect();
+    let inclusion = habeas_ledger::InclusionProof {
+        leaf_index: proof["index"].as_u64().unwrap(),
+        tree_size: 128,
+        hashes,
+    };
+    let verifier =
+        habeas_ledger::Verifier::parse(std::fs::read_to_string(env.path("habeas.db.pub")).unwrap().trim())
+            .unwrap();
+    let signed = habeas_ledger::Checkpoint::open(proof["checkpoint"].as_str().unwrap(), &[verifier]).unwrap();
+    habeas_ledger::verify_inclusion(&inclusion, &leaf, &signed.root).unwrap();
+
+    let consistency = env.run(&["proof", "--consistency", "40", "--json"]).json();
+    assert_eq!((consistency["old_size"].as_u64(), consistency["size"].as_u64()), (Some(40), Some(128)));
+    assert_eq!(env.run(&["proof", "no-such-record"]).code, 2);
+    assert_eq!(env.run(&["proof", "--consistency", "500"]).code, 2);
+});
+
+habeas_test!(verify_never_trusts_a_key_from_the_database, |env| {
+    let env = env.with_example();
+    std::fs::remove_file(env.path("habeas.db.pub")).unwrap();
+    let run = env.run(&["verify"]);
+    assert_eq!(run.code, 2, "no verifier key given, and the one in the database is not used");
+    assert!(run.stderr.contains("--verifier-key"), "{}", run.stderr);
+    let key = env.query_i64("SELECT count(*) FROM meta WHERE key = 'verifier'");
+    assert_eq!(key, 1);
+    // A key string works as well as a file.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let stored: String =
+        conn.query_row("SELECT value FROM meta WHERE key='verifier'", [], |r| r.get(0)).unwrap();
+    assert_eq!(env.run(&["verify", "--verifier-key", &stored]).code, 0);
+    let other = habeas_ledger::Signer::from_seed("habeas.local/habeas.db", [9; 32])
+        .unwrap()
+        .verifier()
+        .to_key_string();
+    let wrong = env.run(&["verify", "--verifier-key", &other]);
+    assert_eq!(wrong.code, 1, "checkpoints signed by another key do not verify");
+});
+
+habeas_test!(export_round_trips_and_exports_csv, |env| {
+    let env = env.with_example();
+    let export = env.run(&["export", "--out", "all.jsonl"]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let text = std::fs::read_to_string(env.path("all.jsonl")).unwrap();
+    assert_eq!(text.lines().count(), 127);
+    assert!(!text.contains("\"type\":\"import\""));
+    let same = env.run(&["import", "all.jsonl", "--json"]).json();
+    assert_eq!((same["appended"].as_u64(), same["unchanged"].as_u64()), (Some(0), Some(127)));
+
+    let fresh = Env::new();
+    fresh.run(&["init"]);
+    std::fs::copy(env.path("all.jsonl"), fresh.path("all.jsonl")).unwrap();
+    assert_eq!(fresh.run(&["import", "all.jsonl", "--json"]).json()["appended"], 127);
+    fresh.run(&["export", "--out", "again.jsonl"]);
+    assert_eq!(std::fs::read_to_string(fresh.path("again.jsonl")).unwrap(), text, "the same current state");
+
+    let csv = env.run(&["export", "--type", "place", "--format", "csv"]);
+    assert_eq!(csv.code, 0);
+    let mut lines = csv.stdout.lines();
+    assert!(lines.next().unwrap().starts_with("id,type,aliases,capacity"));
+    assert_eq!(lines.count(), 7);
+    assert_eq!(env.run(&["export", "--format", "csv"]).code, 2);
+    assert_eq!(env.run(&["export", "--type", "import"]).code, 2);
+});
+
+habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
+    let run = env.run(&["demo", "--dir", "demo"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("127 records appended"), "{}", run.stdout);
+    assert!(run.stdout.contains("Caught"), "{}", run.stdout);
+    let es = env.run(&["--lang", "es", "demo", "--dir", "demo-es"]);
+    assert!(es.stdout.contains("Detectado"), "{}", es.stdout);
+});
