@@ -86,6 +86,25 @@ pub struct Found {
 }
 
 impl Problem {
+    /// Every [`Problem::kind`], for documentation checks.
+    pub const KINDS: [&'static str; 15] = [
+        "leaf-missing",
+        "leaf-hash",
+        "tree-hash",
+        "tree-row-missing",
+        "unreadable-leaf",
+        "kept-value",
+        "erased-value-kept",
+        "checkpoint-signature",
+        "checkpoint-root",
+        "truncated",
+        "unsigned-leaves",
+        "checkpoint-origin",
+        "records-view",
+        "trusted-checkpoint",
+        "unreadable-database",
+    ];
+
     /// A stable short name, for `--json`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -474,4 +493,35 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
     let erased = erased_at.len() as u64;
     problems.sort_by_key(|p| p.index.unwrap_or(u64::MAX));
     Ok(VerifyReport { ok: problems.is_empty(), size, root, erased, checkpoints: stored.len(), problems })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_has_a_listed_kind_and_a_message_in_both_languages() {
+        let all = [
+            Problem::LeafMissing { from: 1, until: 2 },
+            Problem::LeafHash,
+            Problem::TreeHash { level: 1 },
+            Problem::TreeRowMissing,
+            Problem::UnreadableLeaf,
+            Problem::KeptValue { field: "names".into() },
+            Problem::ErasedValueKept { id: "p".into() },
+            Problem::CheckpointSignature { why: "x".into() },
+            Problem::CheckpointRoot,
+            Problem::Truncated { checkpoint_size: 3 },
+            Problem::UnsignedLeaves { signed: 2 },
+            Problem::CheckpointOrigin { origin: "o".into() },
+            Problem::RecordsView { id: "p".into(), what: "x".into() },
+            Problem::Trusted { why: TrustedWhy::RolledBack { trusted: 9, now: 3 } },
+            Problem::Unreadable { why: "x".into() },
+        ];
+        let kinds: Vec<&str> = all.iter().map(Problem::kind).collect();
+        assert_eq!(kinds, Problem::KINDS);
+        for p in &all {
+            assert_ne!(p.message(Lang::En), p.message(Lang::Es), "{}", p.kind());
+        }
+    }
 }
