@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use habeas_model::{FieldError, Problem, parse_line};
-use habeas_store::{InputItem, InputSource, StoreError};
+use habeas_store::{InputItem, InputSource, Prepared, StoreError};
 use sha2::{Digest, Sha256};
 
 /// Called with the number of bytes read so far, for a progress bar.
@@ -130,7 +130,7 @@ fn trim_line(buf: &[u8], line_no: u64) -> &[u8] {
     line
 }
 
-fn parse(bytes: &[u8]) -> Option<Result<habeas_model::Parsed, FieldError>> {
+fn parse(bytes: &[u8]) -> Option<Result<Prepared, FieldError>> {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -144,7 +144,7 @@ fn parse(bytes: &[u8]) -> Option<Result<habeas_model::Parsed, FieldError>> {
     if trimmed.is_empty() || trimmed.starts_with("//") {
         return None;
     }
-    Some(parse_line(trimmed))
+    Some(parse_line(trimmed).map(Prepared::new))
 }
 
 type Batch = Vec<Result<InputItem, StoreError>>;
@@ -291,7 +291,8 @@ mod tests {
         File::create(&path).unwrap().write_all(b"{\"type\":\"org\",\"name\":\"\xff\"}\n").unwrap();
         let mut bad = JsonlSource::open(&[path.display().to_string()]).unwrap();
         let item = bad.open().unwrap().next().unwrap().unwrap();
-        assert!(item.parsed.unwrap_err().to_string().contains("UTF-8"));
+        let Err(err) = item.parsed else { panic!("invalid UTF-8 was accepted") };
+        assert!(err.to_string().contains("UTF-8"));
     }
 
     #[test]

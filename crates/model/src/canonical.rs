@@ -66,6 +66,9 @@ pub fn check_numbers(value: &Value, path: &mut String) -> Result<(), CanonicalEr
 }
 
 fn nfc(text: &str) -> Option<String> {
+    if text.is_ascii() {
+        return None; // ASCII is always NFC
+    }
     match is_nfc_quick(text.chars()) {
         unicode_normalization::IsNormalized::Yes => None,
         _ => {
@@ -141,7 +144,10 @@ pub fn write_canonical(out: &mut Vec<u8>, value: &Value) {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::Number(n) => {
+            use std::io::Write as _;
+            let _ = write!(out, "{n}");
+        }
         Value::String(text) => write_string(out, text),
         Value::Array(items) => {
             out.push(b'[');
@@ -160,18 +166,28 @@ pub fn write_canonical(out: &mut Vec<u8>, value: &Value) {
 /// Appends a canonical object, leaving out the members for which `skip` is true.
 pub fn write_object(out: &mut Vec<u8>, map: &Map<String, Value>, skip: impl Fn(&str) -> bool) {
     out.push(b'{');
-    let mut entries: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| !skip(k)).collect();
-    // serde_json's map is ordered by bytes, which equals UTF-16 order for ASCII names.
-    if entries.iter().any(|(k, _)| !k.is_ascii()) {
-        entries.sort_by(|a, b| utf16_order(a.0, b.0));
-    }
-    for (i, (key, item)) in entries.into_iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    let mut member = |key: &str, item: &Value, out: &mut Vec<u8>| {
+        if !first {
             out.push(b',');
         }
+        first = false;
         write_string(out, key);
         out.push(b':');
         write_canonical(out, item);
+    };
+    // serde_json's map is ordered by bytes, which equals UTF-16 order for ASCII names: the
+    // common case needs no sorting and no allocation.
+    if map.keys().all(|k| k.is_ascii()) {
+        for (key, item) in map.iter().filter(|(k, _)| !skip(k)) {
+            member(key, item, out);
+        }
+    } else {
+        let mut entries: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| !skip(k)).collect();
+        entries.sort_by(|a, b| utf16_order(a.0, b.0));
+        for (key, item) in entries {
+            member(key, item, out);
+        }
     }
     out.push(b'}');
 }

@@ -63,6 +63,17 @@ pub fn build_leaf(
     personal: &[String],
     next_salt: &mut dyn FnMut() -> [u8; 32],
 ) -> Leaf {
+    build_leaf_with(body, personal, next_salt, None)
+}
+
+/// As [`build_leaf`]; when nothing is committed, `canonical` (the body's canonical bytes, if the
+/// caller has them) is the leaf and is reused instead of written again.
+pub fn build_leaf_with(
+    body: &Map<String, Value>,
+    personal: &[String],
+    next_salt: &mut dyn FnMut() -> [u8; 32],
+    canonical: Option<Vec<u8>>,
+) -> Leaf {
     let mut kept = Vec::new();
     let mut replaced = Map::new();
     for field in personal {
@@ -78,6 +89,9 @@ pub fn build_leaf(
     }
     let mut bytes = Vec::with_capacity(256);
     if replaced.is_empty() {
+        if let Some(canonical) = canonical {
+            return Leaf { bytes: canonical, kept };
+        }
         write_object(&mut bytes, body, |_| false);
     } else {
         let mut leaf_body = body.clone();

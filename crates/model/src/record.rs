@@ -37,6 +37,8 @@ pub struct Parsed {
     pub warnings: Vec<FieldWarning>,
     /// Whether the id was derived from the content (an event written without one).
     pub derived_id: bool,
+    /// Whether some time field is a date, which needs a zone (a place's, a court's, `tz`).
+    pub zone_dates: bool,
 }
 
 impl Record {
@@ -77,6 +79,11 @@ impl Record {
     /// The leaf: canonical form with personal values replaced by salted commitments.
     pub fn leaf(&self, next_salt: &mut dyn FnMut() -> [u8; 32]) -> Leaf {
         build_leaf(&self.body, &self.personal_fields(), next_salt)
+    }
+
+    /// The leaf, given the record's canonical bytes: reused as they are when nothing is committed.
+    pub fn leaf_from_canonical(&self, canonical: Vec<u8>, next_salt: &mut dyn FnMut() -> [u8; 32]) -> Leaf {
+        crate::personal::build_leaf_with(&self.body, &self.personal_fields(), next_salt, Some(canonical))
     }
 
     /// Whether a personal field of this record is known only by its commitment (erased or withheld).
@@ -185,6 +192,7 @@ fn parse(mut value: Value, allow_internal: bool) -> Result<Parsed, FieldError> {
         references: found.references,
         warnings: found.warnings,
         derived_id: derived,
+        zone_dates: found.zone_dates,
     })
 }
 

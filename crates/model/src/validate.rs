@@ -30,17 +30,35 @@ pub struct Reference {
 pub(crate) struct Found {
     pub references: Vec<Reference>,
     pub warnings: Vec<FieldWarning>,
+    /// Some time field holds a date, which needs a zone to become an interval.
+    pub zone_dates: bool,
 }
 
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
+/// Where a value is in the record, as a chain on the stack: rendered to `legs[1].departed` only
+/// when an error, a reference or a warning needs it, so valid records allocate no paths.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
 }
 
-fn expected(path: &str, expected: Expected, value: &Value) -> FieldError {
-    FieldError::new(path, Problem::Expected { expected, found: show_found(value) })
+impl Path<'_> {
+    fn render(&self) -> String {
+        match self {
+            Path::Root => String::new(),
+            Path::Key(Path::Root, name) => name.to_string(),
+            Path::Key(parent, name) => format!("{}.{name}", parent.render()),
+            Path::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
+    }
 }
 
-fn text<'v>(path: &str, value: &'v Value) -> Result<&'v str, FieldError> {
+fn expected(path: &Path<'_>, expected: Expected, value: &Value) -> FieldError {
+    FieldError::new(path.render(), Problem::Expected { expected, found: show_found(value) })
+}
+
+fn text<'v>(path: &Path<'_>, value: &'v Value) -> Result<&'v str, FieldError> {
     match value {
         Value::String(s) if !s.trim().is_empty() => Ok(s),
         _ => Err(expected(path, Expected::Text, value)),
@@ -101,14 +119,9 @@ fn describe(kind: &Kind) -> Expected {
     }
 }
 
-pub(crate) fn check_value(
-    kind: &Kind,
-    value: &Value,
-    path: &str,
-    found: &mut Found,
-) -> Result<(), FieldError> {
+fn check_value(kind: &Kind, value: &Value, path: &Path<'_>, found: &mut Found) -> Result<(), FieldError> {
     if value.is_null() {
-        return Err(FieldError::new(path, Problem::Null));
+        return Err(FieldError::new(path.render(), Problem::Null));
     }
     let string_check = |ok: bool, what: Expected| if ok { Ok(()) } else { Err(expected(path, what, value)) };
     match kind {
@@ -122,15 +135,18 @@ pub(crate) fn check_value(
                 .as_str()
                 .filter(|s| is_valid_id(s))
                 .ok_or_else(|| expected(path, Expected::Id, value))?;
-            found.references.push(Reference { field: path.to_string(), target: id.to_string(), types });
+            found.references.push(Reference { field: path.render(), target: id.to_string(), types });
             Ok(())
         }
         Kind::Time => {
-            TimeSpec::from_json(value).map(|_| ()).map_err(|e| FieldError::new(path, Problem::Time(e)))
+            let spec =
+                TimeSpec::from_json(value).map_err(|e| FieldError::new(path.render(), Problem::Time(e)))?;
+            found.zone_dates |= spec.needs_zone();
+            Ok(())
         }
         Kind::CalendarDate => TimeSpec::calendar_from_json(value)
             .map(|_| ())
-            .map_err(|e| FieldError::new(path, Problem::Time(e))),
+            .map_err(|e| FieldError::new(path.render(), Problem::Time(e))),
         Kind::Count => string_check(value.as_u64().is_some(), Expected::Count),
         Kind::Decimal => string_check(value.as_str().is_some_and(is_decimal), Expected::Decimal),
         Kind::Country => string_check(value.as_str().is_some_and(|s| is_upper(s, 2)), Expected::Country),
@@ -152,7 +168,7 @@ pub(crate) fn check_value(
         Kind::List(item) => match value {
             Value::Array(items) if !items.is_empty() => {
                 for (i, v) in items.iter().enumerate() {
-                    check_value(item, v, &format!("{path}[{i}]"), found)?;
+                    check_value(item, v, &Path::Index(path, i), found)?;
                 }
                 Ok(())
             }
@@ -183,23 +199,25 @@ fn check_members(
     own: &'static [Field],
     common: &'static [Field],
     personal: &[&str],
-    path: &str,
+    path: &Path<'_>,
     found: &mut Found,
 ) -> Result<(), FieldError> {
     let lookup = |name: &str| own.iter().chain(common).find(|f| f.name == name);
     for field in own.iter().chain(common).filter(|f| f.required) {
         if !map.contains_key(field.name) {
-            return Err(FieldError::new(join(path, field.name), Problem::Missing));
+            return Err(FieldError::new(Path::Key(path, field.name).render(), Problem::Missing));
         }
     }
     for (name, value) in map {
-        let here = join(path, name);
+        let here = Path::Key(path, name);
         if personal.contains(&name.as_str()) && as_commitment(value).is_some() {
             continue; // a value withheld or erased, known only by its commitment
         }
         match lookup(name) {
             Some(field) => check_value(&field.kind, value, &here, found)?,
-            None => found.warnings.push(FieldWarning { field: here, warning: Warning::UnknownField }),
+            None => {
+                found.warnings.push(FieldWarning { field: here.render(), warning: Warning::UnknownField })
+            }
         }
     }
     Ok(())
@@ -212,7 +230,9 @@ pub(crate) fn check_record(
     personal: &[&str],
 ) -> Result<Found, FieldError> {
     let mut found = Found::default();
-    check_members(map, schema::fields(t), schema::COMMON, personal, "", &mut found)?;
+    check_members(map, schema::fields(t), schema::COMMON, personal, &Path::Root, &mut found)?;
+    // A source's `published` and `retrieved` dates never need a zone (records.md, "Time").
+    found.zone_dates &= t != RecordType::Source;
     check_rules(t, map)?;
     if t.needs_sources() && !map.contains_key("sources") {
         found.warnings.push(FieldWarning { field: "sources".into(), warning: Warning::NoSources });

@@ -1,7 +1,7 @@
 //! The storage trait: what the ledger needs from a database, and nothing more.
 //!
-//! A backend stores five things: the **leaves** (leaf bytes by index, each with the index of the
-//! previous version of its record), the **tree rows** (the hashes each leaf completes, see
+//! A backend stores four things: the **leaves** (leaf bytes by index, each with the index of the
+//! previous version of its record and its tree row, the hashes it completes, see
 //! `habeas_ledger::tree`), the **kept values** (personal data beside the log, by leaf index), the
 //! **records view** (for each id: its type, current version, content digest and retraction) and
 //! the signed **checkpoints**. Everything the ledger does (import, verify, prove, erase, export)
@@ -97,13 +97,17 @@ pub trait LogRead {
 /// The one write transaction.
 pub trait LogWrite: LogRead {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
-    fn put_leaf(&mut self, leaf: &LeafRow) -> Result<()>;
-    fn put_tree_row(&mut self, idx: u64, hashes: &[Hash]) -> Result<()>;
+    /// Appends a leaf with its tree row (the hashes it completes).
+    fn put_leaf(&mut self, leaf: &LeafRow, hashes: &[Hash]) -> Result<()>;
+    /// Replaces the tree row of a leaf already written (the importer's final fix-up).
+    fn update_tree_row(&mut self, idx: u64, hashes: &[Hash]) -> Result<()>;
     fn put_kept(&mut self, idx: u64, data: &[u8]) -> Result<()>;
     /// Deletes kept values for good (the backend must not leave their bytes behind).
     fn delete_kept(&mut self, idx: u64) -> Result<()>;
     /// Inserts or replaces the row of `row.id`.
     fn put_record(&mut self, row: &RecordRow) -> Result<()>;
+    /// Inserts the row if the id is new; `false` (and no change) if the id exists.
+    fn insert_record_if_new(&mut self, row: &RecordRow) -> Result<bool>;
     fn put_checkpoint(&mut self, checkpoint: &CheckpointRow) -> Result<()>;
     /// Marks a point to return to with [`LogWrite::rollback_to_mark`] (one at a time).
     fn mark(&mut self) -> Result<()>;

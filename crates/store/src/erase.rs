@@ -72,7 +72,9 @@ impl Ledger {
             parse_ledger_record(erasure).map_err(|e| StoreError::Conflict { constraint: e.to_string() })?;
         let leaf = parsed.record.leaf(&mut || [0; 32]).bytes;
         let size = tx.tree_size()?;
-        tx.put_leaf(&LeafRow { idx: size, prev: None, bytes: leaf.clone() })?;
+        let mut frontier = Frontier::load(size, &Hashes(&*tx))?;
+        let tree_row = frontier.push(leaf_hash(&leaf));
+        tx.put_leaf(&LeafRow { idx: size, prev: None, bytes: leaf }, &tree_row)?;
         tx.put_record(&RecordRow {
             id: parsed.record.id().to_string(),
             record_type: "erasure".into(),
@@ -81,8 +83,6 @@ impl Ledger {
             retracted: None,
         })?;
         tx.put_record(&RecordRow { digest: None, ..row })?;
-        let mut frontier = Frontier::load(size, &Hashes(&*tx))?;
-        tx.put_tree_row(size, &frontier.push(leaf_hash(&leaf)))?;
         let root = frontier.root();
         sign_checkpoint(&mut *tx, &origin, signer, size + 1, root)?;
         tx.commit()?;

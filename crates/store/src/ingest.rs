@@ -12,9 +12,15 @@
 //!   rejected naming both lines.
 //!
 //! The import's own leaf (`{"type":"import", ..., "records": N}`) comes **first** in the log, yet N
-//! is known only at the end. So the importer reserves index `base` for it, appends the records
-//! after it, and computes the tree rows for the whole import at the end, from leaf hashes spilled
-//! to a temporary file: memory stays flat however large the input.
+//! is known only at the end. So the importer reserves index `base` for it and appends the records
+//! after it, computing each leaf's tree row as it goes with a placeholder hash for leaf `base`.
+//! Only the nodes above `base` (one per level) depend on it; once the import leaf is written they
+//! are recomputed ([`fix_up_above`]). Memory stays flat however large the input: what the importer
+//! keeps per record (its input line, for messages) goes to a temporary file.
+//!
+//! The reading thread does all it can before a record reaches the database: a [`Prepared`]
+//! record carries its content digest, its leaf (salted commitments built) and the leaf's hash,
+//! so the database thread only decides and writes.
 //!
 //! Without `--keep-going` any rejection rolls the whole transaction back; every error is still
 //! listed. With it, a record rejected only after it was appended (a forward reference that never
@@ -24,21 +30,22 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 
-use habeas_ledger::{Checkpoint, Frontier, Hash, Signer, leaf_hash};
+use habeas_ledger::{Checkpoint, Frontier, Hash, Node, Signer, leaf_hash, node_hash};
 use habeas_model::error::Warning;
 use habeas_model::personal::encode_kept;
 use habeas_model::zone::resolve_times;
-use habeas_model::{FieldError, FieldWarning, Parsed, RecordType, parse_ledger_record};
+use habeas_model::{FieldError, FieldWarning, Leaf, Parsed, RecordType, Reference, parse_ledger_record};
 use rand::Rng as _;
+use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::backend::{CheckpointRow, LeafRow, LogWrite, RecordRow};
 use crate::error::{Result, StoreError};
-use crate::lookup::TxZones;
+use crate::lookup::{Hashes, TxZones};
 use crate::report::{ImportReport, LocatedWarning, MAX_WARNINGS, RejectReason, Rejection};
 
 /// One record of the input, parsed or not, with where it came from.
@@ -47,7 +54,60 @@ pub struct InputItem {
     pub file: u32,
     /// 1-based line (or row) number.
     pub line: u64,
-    pub parsed: Result<Parsed, FieldError>,
+    pub parsed: Result<Prepared, FieldError>,
+}
+
+/// A record ready for the database: everything that needs no database is done (content digest,
+/// leaf with salted commitments, leaf hash), and the parsed JSON is already dropped. Built on the
+/// reading thread ([`Prepared::new`]), so that the database thread only decides and writes and
+/// never frees what another thread allocated. If the record turns out unchanged, the leaf is
+/// dropped unused.
+pub struct Prepared {
+    pub id: String,
+    pub record_type: RecordType,
+    /// A retraction's target.
+    pub target: Option<String>,
+    pub derived_id: bool,
+    pub zone_dates: bool,
+    pub references: Vec<Reference>,
+    pub warnings: Vec<FieldWarning>,
+    /// SHA-256 of the canonical form with personal values in clear: decides "unchanged".
+    pub digest: [u8; 32],
+    /// The leaf bytes, with fresh salts for personal values.
+    pub leaf: Vec<u8>,
+    /// The kept personal values, encoded for storage.
+    pub kept: Option<Vec<u8>>,
+    pub leaf_hash: Hash,
+}
+
+impl Prepared {
+    pub fn new(parsed: Parsed) -> Prepared {
+        let mut rng = rand::rng();
+        let Parsed { record, canonical, references, warnings, derived_id, zone_dates } = parsed;
+        let digest = Sha256::digest(&canonical).into();
+        let Leaf { bytes, kept } = record.leaf_from_canonical(canonical, &mut || {
+            let mut salt = [0u8; 32];
+            rng.fill_bytes(&mut salt);
+            salt
+        });
+        let target = match record.record_type() {
+            RecordType::Retraction => record.get("target").and_then(Value::as_str).map(str::to_string),
+            _ => None,
+        };
+        Prepared {
+            id: record.id().to_string(),
+            record_type: record.record_type(),
+            target,
+            derived_id,
+            zone_dates,
+            references,
+            warnings,
+            digest,
+            leaf_hash: leaf_hash(&bytes),
+            leaf: bytes,
+            kept: (!kept.is_empty()).then(|| encode_kept(&kept)),
+        }
+    }
 }
 
 /// The input of an import. It may be read more than once (a `--keep-going` replay).
@@ -82,24 +142,22 @@ struct Exclusions {
     conflicted: HashMap<String, Vec<String>>,
 }
 
-/// Leaf hashes and input locations of the appended records, in order, in a temporary file.
+/// Input locations of the appended records, in order, in a temporary file: read back only to
+/// name both lines of a conflict.
 struct Spill {
     writer: BufWriter<File>,
-    count: u64,
 }
 
-const SPILL_ENTRY: u64 = 44; // 32-byte hash, u32 file, u64 line
+const SPILL_ENTRY: u64 = 12; // u32 file, u64 line
 
 impl Spill {
     fn new() -> Result<Spill> {
-        Ok(Spill { writer: BufWriter::with_capacity(1 << 20, tempfile::tempfile()?), count: 0 })
+        Ok(Spill { writer: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?) })
     }
 
-    fn push(&mut self, hash: &Hash, (file, line): Loc) -> Result<()> {
-        self.writer.write_all(&hash.0)?;
+    fn push(&mut self, (file, line): Loc) -> Result<()> {
         self.writer.write_all(&file.to_le_bytes())?;
         self.writer.write_all(&line.to_le_bytes())?;
-        self.count += 1;
         Ok(())
     }
 
@@ -107,22 +165,11 @@ impl Spill {
         self.writer.flush()?;
         let mut entry = [0u8; SPILL_ENTRY as usize];
         self.writer.get_ref().read_exact_at(&mut entry, nth * SPILL_ENTRY)?;
-        Ok((
-            u32::from_le_bytes(entry[32..36].try_into().unwrap_or_default()),
-            u64::from_le_bytes(entry[36..44].try_into().unwrap_or_default()),
-        ))
-    }
-
-    fn into_hashes(mut self) -> Result<impl Iterator<Item = Result<Hash>>> {
-        self.writer.flush()?;
-        let mut file = self.writer.into_inner().map_err(|e| StoreError::Io(e.into_error()))?;
-        file.seek(SeekFrom::Start(0))?;
-        let mut reader = BufReader::with_capacity(1 << 20, file);
-        Ok((0..self.count).map(move |_| {
-            let mut entry = [0u8; SPILL_ENTRY as usize];
-            reader.read_exact(&mut entry)?;
-            Ok(Hash::from_slice(&entry[..32]).unwrap_or_default())
-        }))
+        let (file, line) = entry.split_at(4);
+        let file = u32::from_le_bytes([file[0], file[1], file[2], file[3]]);
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(line);
+        Ok((file, u64::from_le_bytes(bytes)))
     }
 }
 
@@ -137,7 +184,7 @@ struct PendingRef {
 }
 
 /// Types of ids already looked up, so that sources and places cited a million times cost one read.
-struct TypeCache(HashMap<String, RecordType>);
+struct TypeCache(FxHashMap<String, RecordType>);
 
 impl TypeCache {
     const LIMIT: usize = 500_000;
@@ -157,7 +204,9 @@ impl TypeCache {
         if self.0.len() >= Self::LIMIT {
             self.0.clear();
         }
-        self.0.insert(id.to_string(), t);
+        if !self.0.contains_key(id) {
+            self.0.insert(id.to_string(), t);
+        }
     }
 }
 
@@ -169,11 +218,13 @@ struct Pass<'t, 'x> {
     base: u64,
     next: u64,
     spill: Spill,
+    /// The tree as appended, with a placeholder for leaf `base` until the import leaf is known.
+    frontier: Frontier,
     types: TypeCache,
     pending: Vec<PendingRef>,
     /// Records identical to a retracted current version: reinstated at the end unless this
     /// import also retracts them.
-    deferred: Vec<(Loc, Parsed)>,
+    deferred: Vec<(Loc, Prepared)>,
     retracted_here: HashSet<String>,
     rejected_ids: HashSet<String>,
     rejected: Vec<Rejection>,
@@ -186,7 +237,6 @@ struct Pass<'t, 'x> {
     warnings_total: u64,
     appended: u64,
     unchanged: u64,
-    salts: rand::rngs::ThreadRng,
 }
 
 impl Pass<'_, '_> {
@@ -219,169 +269,182 @@ impl Pass<'_, '_> {
         }
     }
 
-    fn item(&mut self, item: InputItem) -> Result<()> {
-        let loc = (item.file, item.line);
-        if let Some(rejection) = self.excluded.lines.get(&loc) {
-            self.rejected.push(rejection.clone());
-            return Ok(());
-        }
-        let parsed = match item.parsed {
-            Ok(parsed) => parsed,
-            Err(err) => {
-                let field = err.field.clone();
-                self.reject(loc, &field, RejectReason::Invalid(err));
-                return Ok(());
-            }
-        };
-        let id = parsed.record.id().to_string();
-        let record_type = parsed.record.record_type();
-        if let Some(lines) = self.excluded.conflicted.get(&id) {
-            let other_lines = lines.iter().filter(|l| **l != self.where_(loc)).cloned().collect();
-            self.reject(loc, "id", RejectReason::ConflictingVersions { other_lines });
-            return Ok(());
-        }
-
-        // References: known now, rejected, or to be checked at the end.
+    /// Checks references: all known and of an allowed type (`Ok(pending)` with those still to
+    /// come), or the rejection.
+    fn check_references(
+        &mut self,
+        loc: Loc,
+        prepared: &Prepared,
+    ) -> Result<Result<Vec<PendingRef>, (String, RejectReason)>> {
+        let id = prepared.id.as_str();
         let mut pending = Vec::new();
-        for reference in &parsed.references {
+        for reference in &prepared.references {
             if reference.target == id {
                 continue;
             }
             match self.types.get(&*self.tx, &reference.target)? {
-                Some(found) => {
-                    if !reference.types.is_empty() && !reference.types.contains(&found) {
-                        let reason = RejectReason::WrongType {
-                            target: reference.target.clone(),
-                            found: found.name().to_string(),
-                            allowed: reference.types.to_vec(),
-                        };
-                        self.reject(loc, &reference.field, reason);
-                        self.rejected_ids.insert(id);
-                        return Ok(());
-                    }
-                    if record_type == RecordType::Retraction && found.is_internal() {
-                        self.reject(
-                            loc,
-                            &reference.field,
-                            RejectReason::RetractsLedgerRecord { target: reference.target.clone() },
-                        );
-                        return Ok(());
-                    }
+                Some(found) if !reference.types.is_empty() && !reference.types.contains(&found) => {
+                    let reason = RejectReason::WrongType {
+                        target: reference.target.clone(),
+                        found: found.name().to_string(),
+                        allowed: reference.types.to_vec(),
+                    };
+                    return Ok(Err((reference.field.clone(), reason)));
                 }
+                Some(found) if prepared.record_type == RecordType::Retraction && found.is_internal() => {
+                    let reason = RejectReason::RetractsLedgerRecord { target: reference.target.clone() };
+                    return Ok(Err((reference.field.clone(), reason)));
+                }
+                Some(_) => {}
                 None if self.rejected_ids.contains(&reference.target)
                     || self.excluded.ids.contains(&reference.target) =>
                 {
-                    self.reject(
-                        loc,
-                        &reference.field,
-                        RejectReason::ReferencesRejected { target: reference.target.clone() },
-                    );
-                    self.rejected_ids.insert(id);
-                    return Ok(());
+                    let reason = RejectReason::ReferencesRejected { target: reference.target.clone() };
+                    return Ok(Err((reference.field.clone(), reason)));
                 }
                 None => pending.push(PendingRef {
                     loc,
-                    id: id.clone(),
+                    id: id.to_string(),
                     field: reference.field.clone(),
                     target: reference.target.clone(),
                     types: reference.types,
                 }),
             }
         }
+        Ok(Ok(pending))
+    }
 
-        let digest: [u8; 32] = Sha256::digest(&parsed.canonical).into();
-        match self.tx.record(&id)? {
-            None => self.append(loc, &parsed, digest, None, pending)?,
-            Some(row) if row.record_type != record_type.name() => {
-                self.reject(loc, "type", RejectReason::TypeChange { existing: row.record_type });
+    fn item(&mut self, item: InputItem) -> Result<()> {
+        let loc = (item.file, item.line);
+        if let Some(rejection) = self.excluded.lines.get(&loc) {
+            self.rejected.push(rejection.clone());
+            return Ok(());
+        }
+        let prepared = match item.parsed {
+            Ok(prepared) => prepared,
+            Err(err) => {
+                let field = err.field.clone();
+                self.reject(loc, &field, RejectReason::Invalid(err));
+                return Ok(());
             }
-            Some(row) if row.current > self.base => {
-                // Appended earlier in this same import.
-                let first = self.spill.loc(row.current - self.base - 1)?;
-                if row.digest == Some(digest) && !parsed.derived_id {
-                    self.unchanged += 1; // the same record twice: harmless
-                } else if row.digest == Some(digest) {
-                    self.reject(loc, "", RejectReason::DuplicateEvent { other_line: self.where_(first) });
-                } else {
-                    let (first_at, this_at) = (self.where_(first), self.where_(loc));
-                    self.reject(
-                        loc,
-                        "id",
-                        RejectReason::ConflictingVersions { other_lines: vec![first_at.clone()] },
-                    );
-                    let reason = RejectReason::ConflictingVersions { other_lines: vec![this_at.clone()] };
-                    self.reject_late(first, "id", reason, Some(id.clone()));
-                    self.new_conflicts.entry(id).or_default().extend([first_at, this_at]);
-                }
+        };
+        let id = prepared.id.clone();
+        let record_type = prepared.record_type;
+        if let Some(lines) = self.excluded.conflicted.get(&id) {
+            let here = self.where_(loc);
+            let other_lines = lines.iter().filter(|l| **l != here).cloned().collect();
+            self.reject(loc, "id", RejectReason::ConflictingVersions { other_lines });
+            return Ok(());
+        }
+        let pending = match self.check_references(loc, &prepared)? {
+            Ok(pending) => pending,
+            Err((field, reason)) => {
+                self.reject(loc, &field, reason);
+                self.rejected_ids.insert(id);
+                return Ok(());
             }
-            Some(row) => {
-                let same = match row.digest {
-                    Some(stored) => stored == digest,
-                    // Erased: the record can only match as its leaf, commitments and all.
-                    None => self.tx.leaf(row.current)?.is_some_and(|leaf| leaf.bytes == parsed.canonical),
-                };
-                if record_type == RecordType::Retraction
-                    && let Some(target) = parsed.record.get("target").and_then(Value::as_str)
-                {
-                    self.retracted_here.insert(target.to_string());
-                }
-                if !same {
-                    self.append(loc, &parsed, digest, Some(row.current), pending)?;
-                } else if row.retracted.is_some() {
-                    self.deferred.push((loc, parsed));
-                } else {
-                    self.unchanged += 1;
-                }
+        };
+
+        // The common case, a new id, costs one write: the row goes in only if the id is new.
+        let digest = prepared.digest;
+        let new_row = RecordRow {
+            id: id.clone(),
+            record_type: record_type.name().to_string(),
+            current: self.next,
+            digest: Some(digest),
+            retracted: None,
+        };
+        if self.tx.insert_record_if_new(&new_row)? {
+            return self.append(loc, prepared, None, pending, false);
+        }
+        let row = self
+            .tx
+            .record(&id)?
+            .ok_or_else(|| StoreError::Backend(format!("{id}: neither new nor found")))?;
+        if row.record_type != record_type.name() {
+            self.reject(loc, "type", RejectReason::TypeChange { existing: row.record_type });
+        } else if row.current > self.base {
+            // Appended earlier in this same import.
+            let first = self.spill.loc(row.current - self.base - 1)?;
+            if row.digest == Some(digest) && !prepared.derived_id {
+                self.unchanged += 1; // the same record twice: harmless
+            } else if row.digest == Some(digest) {
+                self.reject(loc, "", RejectReason::DuplicateEvent { other_line: self.where_(first) });
+            } else {
+                let (first_at, this_at) = (self.where_(first), self.where_(loc));
+                self.reject(
+                    loc,
+                    "id",
+                    RejectReason::ConflictingVersions { other_lines: vec![first_at.clone()] },
+                );
+                let reason = RejectReason::ConflictingVersions { other_lines: vec![this_at.clone()] };
+                self.reject_late(first, "id", reason, Some(id.clone()));
+                self.new_conflicts.entry(id).or_default().extend([first_at, this_at]);
+            }
+        } else {
+            let same = match row.digest {
+                Some(stored) => stored == digest,
+                // Erased: the record can only match as its leaf, commitments and all (a record
+                // with values in clear gets fresh salts, so its leaf differs: a new version).
+                None => self.tx.leaf(row.current)?.is_some_and(|leaf| leaf.bytes == prepared.leaf),
+            };
+            if let Some(target) = &prepared.target {
+                self.retracted_here.insert(target.clone());
+            }
+            if !same {
+                self.append(loc, prepared, Some(row.current), pending, true)?;
+            } else if row.retracted.is_some() {
+                self.deferred.push((loc, prepared));
+            } else {
+                self.unchanged += 1;
             }
         }
         Ok(())
     }
 
+    /// Appends a prepared record at the next index. `write_row` unless its records-view row was
+    /// already inserted (a new id).
     fn append(
         &mut self,
         loc: Loc,
-        parsed: &Parsed,
-        digest: [u8; 32],
+        prepared: Prepared,
         prev: Option<u64>,
         pending: Vec<PendingRef>,
+        write_row: bool,
     ) -> Result<()> {
         let idx = self.next;
         self.next += 1;
-        let record = &parsed.record;
-        let salts = &mut self.salts;
-        let leaf = record.leaf(&mut || {
-            let mut salt = [0u8; 32];
-            salts.fill_bytes(&mut salt);
-            salt
-        });
-        self.tx.put_leaf(&LeafRow { idx, prev, bytes: leaf.bytes.clone() })?;
-        if !leaf.kept.is_empty() {
-            self.tx.put_kept(idx, &encode_kept(&leaf.kept))?;
+        let Prepared { id, record_type, target, zone_dates, warnings, digest, leaf, kept, leaf_hash, .. } =
+            prepared;
+        let tree_row = self.frontier.push(leaf_hash);
+        self.tx.put_leaf(&LeafRow { idx, prev, bytes: leaf }, &tree_row)?;
+        if let Some(kept) = kept {
+            self.tx.put_kept(idx, &kept)?;
         }
-        let record_type = record.record_type();
-        self.tx.put_record(&RecordRow {
-            id: record.id().to_string(),
-            record_type: record_type.name().to_string(),
-            current: idx,
-            digest: Some(digest),
-            retracted: None,
-        })?;
-        self.types.insert(record.id(), record_type);
-        self.spill.push(&leaf_hash(&leaf.bytes), loc)?;
-        if record_type == RecordType::Retraction
-            && let Some(target) = record.get("target").and_then(Value::as_str)
-        {
-            self.retracted_here.insert(target.to_string());
-            if let Some(mut row) = self.tx.record(target)? {
+        if write_row {
+            let row = RecordRow {
+                id: id.clone(),
+                record_type: record_type.name().to_string(),
+                current: idx,
+                digest: Some(digest),
+                retracted: None,
+            };
+            self.tx.put_record(&row)?;
+        }
+        self.types.insert(&id, record_type);
+        self.spill.push(loc)?;
+        if let Some(target) = target {
+            if let Some(mut row) = self.tx.record(&target)? {
                 row.retracted = Some(idx);
                 self.tx.put_record(&row)?;
             }
+            self.retracted_here.insert(target);
         }
         self.pending.extend(pending);
-        for warning in &parsed.warnings {
-            self.warn(loc, warning.clone());
+        for warning in warnings {
+            self.warn(loc, warning);
         }
-        if habeas_model::zone::time_fields(record).iter().any(|f| f.spec.needs_zone() && !f.exempt) {
+        if zone_dates {
             self.zone_checks.push((loc, idx));
         }
         self.appended += 1;
@@ -402,12 +465,11 @@ impl Pass<'_, '_> {
             };
             self.reject_late(p.loc, &p.field, reason, Some(p.id));
         }
-        for (loc, parsed) in std::mem::take(&mut self.deferred) {
-            if self.retracted_here.contains(parsed.record.id()) {
+        for (loc, prepared) in std::mem::take(&mut self.deferred) {
+            if self.retracted_here.contains(&prepared.id) {
                 self.unchanged += 1;
-            } else if let Some(row) = self.tx.record(parsed.record.id())? {
-                let digest = Sha256::digest(&parsed.canonical).into();
-                self.append(loc, &parsed, digest, Some(row.current), Vec::new())?;
+            } else if let Some(row) = self.tx.record(&prepared.id)? {
+                self.append(loc, prepared, Some(row.current), Vec::new(), true)?;
             }
         }
         for (loc, idx) in std::mem::take(&mut self.zone_checks) {
@@ -427,6 +489,15 @@ impl Pass<'_, '_> {
     }
 }
 
+/// What one complete pass produced.
+struct Outcome {
+    appended: u64,
+    unchanged: u64,
+    rejected: Vec<Rejection>,
+    warnings: Vec<LocatedWarning>,
+    warnings_total: u64,
+}
+
 /// Runs an import in `tx` and commits it, or leaves `tx` uncommitted and says why.
 pub(crate) fn import(
     mut tx: Box<dyn LogWrite + '_>,
@@ -437,9 +508,12 @@ pub(crate) fn import(
 ) -> Result<ImportReport> {
     let base = tx.tree_size()?;
     let names = source.file_names();
+    let before = Frontier::load(base, &Hashes(&*tx))?;
     let mut excluded = Exclusions::default();
     tx.mark()?;
-    let (spill, appended, unchanged, rejected, warnings, warnings_total) = loop {
+    let outcome = loop {
+        let mut frontier = before.clone();
+        frontier.push(Hash::default()); // the import leaf's placeholder
         let mut pass = Pass {
             tx: &mut *tx,
             names: &names,
@@ -447,7 +521,8 @@ pub(crate) fn import(
             base,
             next: base + 1,
             spill: Spill::new()?,
-            types: TypeCache(HashMap::new()),
+            frontier,
+            types: TypeCache(FxHashMap::default()),
             pending: Vec::new(),
             deferred: Vec::new(),
             retracted_here: HashSet::new(),
@@ -460,15 +535,14 @@ pub(crate) fn import(
             warnings_total: 0,
             appended: 0,
             unchanged: 0,
-            salts: rand::rng(),
         };
         for item in source.open()? {
             pass.item(item?)?;
         }
         pass.finish()?;
         if !options.keep_going || (pass.late.is_empty() && pass.new_conflicts.is_empty()) {
-            let Pass { spill, appended, unchanged, rejected, warnings, warnings_total, .. } = pass;
-            break (spill, appended, unchanged, rejected, warnings, warnings_total);
+            let Pass { appended, unchanged, rejected, warnings, warnings_total, .. } = pass;
+            break Outcome { appended, unchanged, rejected, warnings, warnings_total };
         }
         // Leave out what was rejected after being appended, and replay.
         let late = std::mem::take(&mut pass.late);
@@ -488,25 +562,22 @@ pub(crate) fn import(
         }
     };
 
-    let mut rejected = rejected;
+    let Outcome { appended, unchanged, mut rejected, warnings, warnings_total } = outcome;
     rejected.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     rejected.dedup();
-    let unwritten = |appended, unchanged, rejected, tx: Box<dyn LogWrite + '_>| -> Result<ImportReport> {
-        let root = habeas_ledger::tree_root(base, &crate::lookup::Hashes(&*tx))?;
-        Ok(ImportReport {
-            appended,
+    if (!rejected.is_empty() && !options.keep_going) || appended == 0 {
+        // Nothing lands: the transaction is dropped, not committed.
+        let root = habeas_ledger::tree_root(base, &Hashes(&*tx))?;
+        return Ok(ImportReport {
+            appended: 0,
             unchanged,
             rejected,
-            warnings: warnings.clone(),
+            warnings,
             warnings_total,
             committed: false,
             size: base,
             root,
-        })
-    };
-    if (!rejected.is_empty() && !options.keep_going) || appended == 0 {
-        // Nothing lands: the transaction is dropped, not committed.
-        return unwritten(0, unchanged, rejected, tx);
+        });
     }
 
     // The import's own leaf, now that its record count is known.
@@ -519,7 +590,9 @@ pub(crate) fn import(
         json!({"type": "import", "at": options.at, "by": options.by, "files": files, "records": appended});
     let parsed = parse_ledger_record(import).map_err(|e| StoreError::Input(format!("import record: {e}")))?;
     let import_leaf = parsed.record.leaf(&mut || [0; 32]).bytes;
-    tx.put_leaf(&LeafRow { idx: base, prev: None, bytes: import_leaf.clone() })?;
+    let mut at_base = before;
+    let base_row = at_base.push(leaf_hash(&import_leaf));
+    tx.put_leaf(&LeafRow { idx: base, prev: None, bytes: import_leaf }, &base_row)?;
     tx.put_record(&RecordRow {
         id: parsed.record.id().to_string(),
         record_type: "import".into(),
@@ -527,17 +600,45 @@ pub(crate) fn import(
         digest: Some(Sha256::digest(&parsed.canonical).into()),
         retracted: None,
     })?;
-
-    let mut frontier = Frontier::load(base, &crate::lookup::Hashes(&*tx))?;
-    tx.put_tree_row(base, &frontier.push(leaf_hash(&import_leaf)))?;
-    for (idx, hash) in (base + 1..).zip(spill.into_hashes()?) {
-        tx.put_tree_row(idx, &frontier.push(hash?))?;
-    }
-    let size = frontier.tree_size();
-    let root = frontier.root();
+    let size = base + 1 + appended;
+    fix_up_above(&mut *tx, base, size, &base_row)?;
+    let root = habeas_ledger::tree_root(size, &Hashes(&*tx))?;
     sign_checkpoint(&mut *tx, origin, signer, size, root)?;
     tx.commit()?;
     Ok(ImportReport { appended, unchanged, rejected, warnings, warnings_total, committed: true, size, root })
+}
+
+/// Recomputes the nodes above leaf `base`, written with a placeholder hash while the import
+/// streamed, now that its row `base_row` is known. There is one such node per level: the hash of
+/// the corrected child and of its stored sibling, which does not contain `base` and so is right.
+fn fix_up_above(tx: &mut dyn LogWrite, base: u64, size: u64, base_row: &[Hash]) -> Result<()> {
+    let mut current = base_row[0];
+    for level in 1..64u8 {
+        let node = Node { level, index: base >> level };
+        let row = node.row();
+        if row >= size {
+            break;
+        }
+        if row == base {
+            // Nodes that end at `base` itself were computed with the real leaf, in `base_row`.
+            current = base_row[level as usize];
+            continue;
+        }
+        let child = Node { level: level - 1, index: base >> (level - 1) };
+        let sibling = Node { level: level - 1, index: child.index ^ 1 };
+        let sibling_hash = tx.read_hashes(&[sibling])?[0];
+        current = if child.index & 1 == 0 {
+            node_hash(&current, &sibling_hash)
+        } else {
+            node_hash(&sibling_hash, &current)
+        };
+        let mut stored = tx.tree_row(row)?.ok_or_else(|| StoreError::NotFound(format!("tree row {row}")))?;
+        if let Some(slot) = stored.get_mut(level as usize) {
+            *slot = current;
+        }
+        tx.update_tree_row(row, &stored)?;
+    }
+    Ok(())
 }
 
 /// Signs the checkpoint of the tree as it now stands and stores it.

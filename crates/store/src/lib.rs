@@ -33,7 +33,7 @@ pub mod verify;
 pub use erase::EraseReport;
 pub use error::{Result, StoreError};
 pub use export::CurrentRecord;
-pub use ingest::{ImportOptions, InputItem, InputSource};
+pub use ingest::{ImportOptions, InputItem, InputSource, Prepared};
 pub use ledger::{Ledger, Location};
 pub use proofs::{ConsistencyOut, RecordProof};
 pub use report::{ImportReport, LocatedWarning, RejectReason, Rejection};

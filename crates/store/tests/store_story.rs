@@ -239,3 +239,25 @@ fn reopening_keeps_everything() {
     assert!(Ledger::open(&Location::Sqlite(t.dir.path().join("missing.db"))).is_err());
     assert!(Ledger::open(&Location::parse("postgres://localhost/habeas")).is_err());
 }
+
+#[test]
+fn imports_of_every_size_at_every_alignment_keep_the_tree_exact() {
+    // The import leaf is written last with the nodes above it fixed up; imports of sizes 1..=40 in
+    // a row put it at every alignment (even, odd, just before and after powers of two).
+    let mut t = new_ledger();
+    let mut n = 0;
+    for batch in 1..=40u32 {
+        let lines: Vec<String> = (0..batch)
+            .map(|_| {
+                n += 1;
+                format!(r#"{{"type":"org","id":"o{n}","name":"Org {n}","kind":"ngo"}}"#)
+            })
+            .collect();
+        let report = t.import(&lines.join("\n"));
+        assert!(report.committed);
+        let verified = t.ledger.verify(&t.signer.verifier(), None).unwrap();
+        assert!(verified.ok, "after batch {batch}: {:?}", verified.problems);
+        assert_eq!(verified.root, report.root, "the signed root is the root recomputed from the leaves");
+    }
+    assert_eq!(t.ledger.size().unwrap(), 40 + 820);
+}

@@ -7,16 +7,13 @@ CREATE TABLE meta (
 
 -- Leaf bytes by index: the canonical record with personal values committed.
 -- `prev` is the leaf of the previous version of the same record.
+-- `hashes` are the tree hashes leaf `idx` completes: its leaf hash, then one per node it
+-- completes (32 bytes each). They come before `body` so that reading them skips the body.
 CREATE TABLE leaves (
-    idx  INTEGER PRIMARY KEY,
-    prev INTEGER,
-    body BLOB NOT NULL
-);
-
--- The hashes leaf `idx` completes: its leaf hash, then one per node it completes (32 bytes each).
-CREATE TABLE tree (
     idx    INTEGER PRIMARY KEY,
-    hashes BLOB NOT NULL
+    prev   INTEGER,
+    hashes BLOB,
+    body   BLOB NOT NULL
 );
 
 -- Personal values with their salts, by the leaf whose commitments they open.

@@ -97,8 +97,8 @@ impl LogRead for SqliteTx<'_> {
 
     fn scan_log(&self, visit: &mut dyn FnMut(LogEntry) -> Result<()>) -> Result<()> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT l.idx, l.prev, l.body, k.data, t.hashes FROM leaves l
-             LEFT JOIN kept k ON k.idx = l.idx LEFT JOIN tree t ON t.idx = l.idx ORDER BY l.idx",
+            "SELECT l.idx, l.prev, l.body, k.data, l.hashes FROM leaves l
+             LEFT JOIN kept k ON k.idx = l.idx ORDER BY l.idx",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -115,7 +115,7 @@ impl LogRead for SqliteTx<'_> {
     fn tree_row(&self, idx: u64) -> Result<Option<Vec<Hash>>> {
         let blob = self
             .tx
-            .prepare_cached("SELECT hashes FROM tree WHERE idx = ?1")?
+            .prepare_cached("SELECT hashes FROM leaves WHERE idx = ?1")?
             .query_row([to_i64(idx)], |r| bytes_at(r, 0))
             .optional()?
             .flatten();
@@ -130,7 +130,7 @@ impl LogRead for SqliteTx<'_> {
     ) -> Result<()> {
         let mut stmt = self
             .tx
-            .prepare_cached("SELECT idx, hashes FROM tree WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
+            .prepare_cached("SELECT idx, hashes FROM leaves WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
         let mut rows = stmt.query([to_i64(from), to_i64(to)])?;
         while let Some(r) = rows.next()? {
             let blob = bytes_at(r, 1)?.unwrap_or_default();
@@ -140,7 +140,7 @@ impl LogRead for SqliteTx<'_> {
     }
 
     fn read_hashes(&self, nodes: &[Node]) -> Result<Vec<Hash>> {
-        let mut stmt = self.tx.prepare_cached("SELECT hashes FROM tree WHERE idx = ?1")?;
+        let mut stmt = self.tx.prepare_cached("SELECT hashes FROM leaves WHERE idx = ?1")?;
         nodes
             .iter()
             .map(|node| {
@@ -212,18 +212,23 @@ impl LogWrite for SqliteTx<'_> {
         Ok(())
     }
 
-    fn put_leaf(&mut self, leaf: &LeafRow) -> Result<()> {
+    fn put_leaf(&mut self, leaf: &LeafRow, hashes: &[Hash]) -> Result<()> {
+        let blob: Vec<u8> = hashes.iter().flat_map(|h| h.0).collect();
         self.tx
-            .prepare_cached("INSERT INTO leaves (idx, prev, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![to_i64(leaf.idx), leaf.prev.map(to_i64), leaf.bytes])?;
+            .prepare_cached("INSERT INTO leaves (idx, prev, hashes, body) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![to_i64(leaf.idx), leaf.prev.map(to_i64), blob, leaf.bytes])?;
         Ok(())
     }
 
-    fn put_tree_row(&mut self, idx: u64, hashes: &[Hash]) -> Result<()> {
+    fn update_tree_row(&mut self, idx: u64, hashes: &[Hash]) -> Result<()> {
         let blob: Vec<u8> = hashes.iter().flat_map(|h| h.0).collect();
-        self.tx
-            .prepare_cached("INSERT INTO tree (idx, hashes) VALUES (?1, ?2)")?
-            .execute(params![to_i64(idx), blob])?;
+        let changed = self
+            .tx
+            .prepare_cached("UPDATE leaves SET hashes = ?1 WHERE idx = ?2")?
+            .execute(params![blob, to_i64(idx)])?;
+        if changed != 1 {
+            return Err(StoreError::NotFound(format!("leaf {idx}")));
+        }
         Ok(())
     }
 
@@ -252,6 +257,22 @@ impl LogWrite for SqliteTx<'_> {
                 row.retracted.map(to_i64)
             ])?;
         Ok(())
+    }
+
+    fn insert_record_if_new(&mut self, row: &RecordRow) -> Result<bool> {
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO records (id, type, current, digest, retracted) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                row.id,
+                row.record_type,
+                to_i64(row.current),
+                row.digest.as_ref().map(|d| d.as_slice()),
+                row.retracted.map(to_i64)
+            ])?;
+        Ok(inserted == 1)
     }
 
     fn put_checkpoint(&mut self, checkpoint: &CheckpointRow) -> Result<()> {

@@ -4,7 +4,7 @@
 
 use habeas_ledger::Signer;
 use habeas_model::parse_line;
-use habeas_store::{ImportOptions, ImportReport, InputItem, InputSource, Ledger, Location, Result};
+use habeas_store::{ImportOptions, ImportReport, InputItem, InputSource, Ledger, Location, Prepared, Result};
 use sha2::{Digest, Sha256};
 
 pub struct TestLedger {
@@ -42,7 +42,11 @@ impl InputSource for Lines {
                 .enumerate()
                 .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
                 .map(move |(i, l)| {
-                    Ok(InputItem { file: file as u32, line: i as u64 + 1, parsed: parse_line(l) })
+                    Ok(InputItem {
+                        file: file as u32,
+                        line: i as u64 + 1,
+                        parsed: parse_line(l).map(Prepared::new),
+                    })
                 })
         })))
     }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The ledger benchmarks of issue 2, side by side in one run (docs/benchmarks.md):
+#   import records/s and peak memory   vs  the same canonical rows inserted into a bare SQLite table
+#   verify bytes/s                     vs  sha256sum over the same canonical bytes
+#   inclusion-proof latency at the full size
+# Usage: bench/ledger.sh [RECORDS]   (default 1000000; needs ../shared/data for the name lists)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RECORDS=${1:-1000000}
+OUT=bench/out
+mkdir -p "$OUT"
+cargo build --release --locked -q -p habeas -p habeas-bench
+H=target/release/habeas
+B=target/release/habeas-bench
+DATA="$OUT/synth-$RECORDS.jsonl"
+CANON="$OUT/synth-$RECORDS.canonical"
+[ -f "$DATA" ] || $B synth --records "$RECORDS" --seed 1 --out "$DATA"
+[ -f "$CANON" ] || $B canonical "$DATA" --out "$CANON"
+rm -f "$OUT"/ledger.db* "$OUT"/bare*.db* 
+sync
+
+measure() { # label, command...: prints seconds and peak RSS (MB)
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
+  read -r secs kb < "$OUT/time.txt"
+  echo "$label $secs $((kb / 1024))"
+}
+
+echo "records: $(wc -l < "$DATA"), input bytes: $(stat -c %s "$DATA"), canonical bytes: $(stat -c %s "$CANON")"
+$H --db "$OUT/ledger.db" init >/dev/null
+measure import $H --db "$OUT/ledger.db" import "$DATA" --no-progress
+measure bare-rowid $B bare-insert "$CANON" --db "$OUT/bare.db"
+measure bare-keyed $B bare-insert "$CANON" --db "$OUT/bare-keyed.db" --keyed
+sync
+measure verify $H --db "$OUT/ledger.db" verify
+measure sha256sum sha256sum "$CANON"
+$B proofs --db "$OUT/ledger.db" --count 10000
+echo "ledger file: $(du -m "$OUT/ledger.db" | cut -f1) MB"

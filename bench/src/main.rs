@@ -1,0 +1,177 @@
+//! `habeas-bench`: synthetic data and the measurements of docs/benchmarks.md.
+//!
+//! ```text
+//! habeas-bench synth --records 1000000 --seed 1 --out bench/out/1m.jsonl
+//! habeas-bench canonical bench/out/1m.jsonl --out bench/out/1m.canonical
+//! habeas-bench bare-insert bench/out/1m.canonical --db bench/out/bare.db [--keyed]
+//! habeas-bench proofs --db bench/out/ledger.db --count 10000
+//! ```
+//! `bench/ledger.sh` runs them side by side with `habeas import` and `habeas verify`.
+
+mod names;
+mod synth;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Writes seeded synthetic records as JSON Lines
+    Synth {
+        #[arg(long)]
+        records: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// The shared data folder with the name lists
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+    },
+    /// Writes the canonical form of each record, one per line (the baseline's rows)
+    Canonical {
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Inserts canonical rows into a bare SQLite table in one transaction (WAL, synchronous=FULL)
+    BareInsert {
+        input: PathBuf,
+        #[arg(long)]
+        db: PathBuf,
+        /// Key the table by record id (id TEXT PRIMARY KEY) instead of rowid only
+        #[arg(long)]
+        keyed: bool,
+    },
+    /// Times parsing alone (and with leaf building), single-threaded
+    Parse { input: PathBuf },
+    /// Times random inclusion proofs against the latest checkpoint
+    Proofs {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Synth { records, seed, out, data } => {
+            let pools = ["VE", "SV", "MX", "CO", "GT"]
+                .into_iter()
+                .filter_map(|c| names::load(&data, &[c]).ok().map(|p| (c, p)))
+                .collect::<Vec<_>>();
+            // Countries without given names (GT) borrow them from the pooled region.
+            let region = names::load(&data, &["VE", "SV", "MX", "CO", "GT", "HN"])?;
+            let pools: Vec<(&'static str, names::NamePool)> =
+                if pools.len() < 2 { vec![("VE", region)] } else { pools };
+            let mut file = BufWriter::new(File::create(&out).with_context(|| out.display().to_string())?);
+            let written = synth::write(&mut file, records, seed, &pools)?;
+            file.flush()?;
+            eprintln!("{written:?}");
+        }
+        Command::Canonical { input, out } => {
+            let reader = BufReader::new(File::open(&input)?);
+            let mut file = BufWriter::new(File::create(&out)?);
+            for line in reader.lines() {
+                let parsed = habeas_model::parse_line(&line?).map_err(|e| anyhow::anyhow!("{e}"))?;
+                file.write_all(&parsed.canonical)?;
+                file.write_all(b"\n")?;
+            }
+            file.flush()?;
+        }
+        Command::BareInsert { input, db, keyed } => {
+            if db.exists() {
+                bail!("{} exists", db.display());
+            }
+            let mut conn = rusqlite::Connection::open(&db)?;
+            conn.execute_batch("PRAGMA page_size = 8192;")?;
+            habeas_store::sqlite::configure(&conn)?;
+            if keyed {
+                conn.execute_batch(
+                    "CREATE TABLE bare (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID",
+                )?;
+            } else {
+                conn.execute_batch("CREATE TABLE bare (body BLOB NOT NULL)")?;
+            }
+            let start = Instant::now();
+            let tx = conn.transaction()?;
+            let mut rows = 0u64;
+            {
+                let sql = if keyed {
+                    "INSERT INTO bare (id, body) VALUES (?1, ?2)"
+                } else {
+                    "INSERT INTO bare (body) VALUES (?1)"
+                };
+                let mut stmt = tx.prepare(sql)?;
+                for line in BufReader::with_capacity(1 << 20, File::open(&input)?).split(b'\n') {
+                    let line = line?;
+                    if keyed {
+                        // The id is the value of the "id" member; canonical rows sort it near the front.
+                        let value: serde_json::Value = serde_json::from_slice(&line)?;
+                        stmt.execute(rusqlite::params![value["id"].as_str().unwrap_or(""), line])?;
+                    } else {
+                        stmt.execute([&line])?;
+                    }
+                    rows += 1;
+                }
+            }
+            tx.commit()?;
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "{{\"rows\": {rows}, \"seconds\": {secs:.3}, \"rows_per_second\": {:.0}}}",
+                rows as f64 / secs
+            );
+        }
+        Command::Parse { input } => {
+            let lines: Vec<String> = BufReader::new(File::open(&input)?).lines().collect::<Result<_, _>>()?;
+            let start = Instant::now();
+            let mut check = 0usize;
+            for line in &lines {
+                let parsed = habeas_model::parse_line(line).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let leaf = parsed.record.leaf(&mut || [7; 32]);
+                check += habeas_ledger::leaf_hash(&leaf.bytes).0[0] as usize;
+            }
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "{{\"lines\": {}, \"parsed_and_leafed_per_second\": {:.0}, \"check\": {check}}}",
+                lines.len(),
+                lines.len() as f64 / secs
+            );
+        }
+        Command::Proofs { db, count } => {
+            let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(db))?;
+            let size = ledger.size()?;
+            let mut rng = StdRng::seed_from_u64(9);
+            let mut micros = Vec::with_capacity(count);
+            for _ in 0..count {
+                let index = rng.random_range(0..size);
+                let start = Instant::now();
+                let proof = ledger.prove_index(index)?;
+                micros.push(start.elapsed().as_secs_f64() * 1e6);
+                assert_eq!(proof.proof.leaf_index, index);
+            }
+            micros.sort_by(f64::total_cmp);
+            let at = |q: f64| micros[((micros.len() as f64 * q) as usize).min(micros.len() - 1)];
+            println!(
+                "{{\"size\": {size}, \"proofs\": {count}, \"p50_us\": {:.1}, \"p99_us\": {:.1}, \"max_us\": {:.1}}}",
+                at(0.5),
+                at(0.99),
+                micros[micros.len() - 1]
+            );
+        }
+    }
+    Ok(())
+}
