@@ -2,17 +2,18 @@
 //!
 //! records.md: UTF-8, one JSON object per line, blank lines and lines starting with `//`
 //! ignored. A [`JsonlSource`] reads any number of files (`-` for standard input) as one import.
-//! A reader thread reads lines, hashes each file's bytes (the import leaf names every file with
-//! its SHA-256) and parses records, handing them to the importer in batches through a bounded
-//! channel: parsing runs on one core while the database writes on the other, and memory holds at
-//! most a few batches whatever the size of the input. Standard input is first copied to a
+//! A reader thread reads lines and hashes each file's bytes (the import leaf names every file with
+//! its SHA-256); it deals batches of lines in turn to parsing workers, one per core, and the
+//! importer takes their results back in the same turn, so records arrive in input order. Parsing
+//! (JSON, validation, canonical form, salted commitments) thus runs beside the database writes,
+//! and bounded channels keep at most a few batches in memory whatever the size of the input. Standard input is first copied to a
 //! temporary file so that it can be read again (a `--keep-going` replay).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -149,36 +150,49 @@ fn parse(bytes: &[u8]) -> Option<Result<Prepared, FieldError>> {
 
 type Batch = Vec<Result<InputItem, StoreError>>;
 
-/// Reads every input in turn on the current thread, sending parsed batches.
+/// Lines as read, before parsing: (file, line number, bytes without the line ending).
+type RawBatch = Vec<(u32, u64, Vec<u8>)>;
+
+/// How many threads parse. Reading and hashing are cheap; parsing (JSON, validation, canonical
+/// form, commitments) is not, so it is spread over workers that take batches in turn.
+fn parse_workers() -> usize {
+    thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
+}
+
+/// Reads every input in turn, hashing each file, and deals raw batches to the workers in turn.
+/// A failure to read ends the stream with an error batch.
 fn read_all(
     readers: Vec<Box<dyn Read + Send>>,
     names: Vec<String>,
     digests: Arc<Mutex<Vec<Option<String>>>>,
     progress: Option<Progress>,
-    send: std::sync::mpsc::SyncSender<Batch>,
+    workers: Vec<SyncSender<Result<RawBatch, StoreError>>>,
 ) {
     let mut read_total = 0u64;
-    let mut batch: Batch = Vec::with_capacity(BATCH);
+    let mut batch: RawBatch = Vec::with_capacity(BATCH);
+    let mut turn = 0usize;
+    let deal = |batch: Result<RawBatch, StoreError>, turn: &mut usize| -> bool {
+        let sent = workers[*turn % workers.len()].send(batch).is_ok();
+        *turn += 1;
+        sent
+    };
     for (file, reader) in readers.into_iter().enumerate() {
         let mut reader = BufReader::with_capacity(1 << 20, reader);
         let mut hasher = Sha256::new();
-        let mut buf = Vec::with_capacity(1024);
         let mut line = 0u64;
         loop {
-            buf.clear();
+            let mut buf = Vec::with_capacity(256);
             match reader.read_until(b'\n', &mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
                     hasher.update(&buf);
                     line += 1;
                     read_total += n as u64;
-                    if let Some(parsed) = parse(trim_line(&buf, line)) {
-                        batch.push(Ok(InputItem { file: file as u32, line, parsed }));
-                    }
+                    batch.push((file as u32, line, buf));
                 }
                 Err(e) => {
-                    batch.push(Err(StoreError::Input(format!("{}: {e}", names[file]))));
-                    let _ = send.send(batch);
+                    deal(Ok(std::mem::take(&mut batch)), &mut turn);
+                    deal(Err(StoreError::Input(format!("{}: {e}", names[file]))), &mut turn);
                     return;
                 }
             }
@@ -186,7 +200,7 @@ fn read_all(
                 if let Some(p) = &progress {
                     p(read_total);
                 }
-                if send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                if !deal(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))), &mut turn) {
                     return; // the importer stopped listening
                 }
             }
@@ -198,14 +212,33 @@ fn read_all(
     if let Some(p) = &progress {
         p(read_total);
     }
-    let _ = send.send(batch);
+    deal(Ok(batch), &mut turn);
 }
 
-/// Items received from the reader thread.
+/// Parses raw batches into items, in the order received.
+fn parse_batches(input: Receiver<Result<RawBatch, StoreError>>, output: SyncSender<Batch>) {
+    for raw in input {
+        let batch: Batch = match raw {
+            Ok(raw) => raw
+                .into_iter()
+                .filter_map(|(file, line, bytes)| {
+                    parse(trim_line(&bytes, line)).map(|parsed| Ok(InputItem { file, line, parsed }))
+                })
+                .collect(),
+            Err(e) => vec![Err(e)],
+        };
+        if output.send(batch).is_err() {
+            return;
+        }
+    }
+}
+
+/// Items received from the workers, taking their batches in the order they were dealt.
 struct Received {
-    receiver: Receiver<Batch>,
+    workers: Vec<Receiver<Batch>>,
+    turn: usize,
     current: std::vec::IntoIter<Result<InputItem, StoreError>>,
-    _reader: thread::JoinHandle<()>,
+    _threads: Vec<thread::JoinHandle<()>>,
 }
 
 impl Iterator for Received {
@@ -216,7 +249,9 @@ impl Iterator for Received {
             if let Some(item) = self.current.next() {
                 return Some(item);
             }
-            self.current = self.receiver.recv().ok()?.into_iter();
+            let worker = &self.workers[self.turn % self.workers.len()];
+            self.turn += 1;
+            self.current = worker.recv().ok()?.into_iter();
         }
     }
 }
@@ -224,12 +259,23 @@ impl Iterator for Received {
 impl InputSource for JsonlSource {
     fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<InputItem, StoreError>> + '_>, StoreError> {
         let readers = self.readers()?;
-        let (send, receiver) = sync_channel(8);
+        let mut threads = Vec::new();
+        let mut to_workers = Vec::new();
+        let mut from_workers = Vec::new();
+        for n in 0..parse_workers() {
+            let (raw_send, raw_receive) = sync_channel(4);
+            let (send, receive) = sync_channel(4);
+            threads.push(thread::Builder::new().name(format!("habeas-parse-{n}")).spawn(move || parse_batches(raw_receive, send))?);
+            to_workers.push(raw_send);
+            from_workers.push(receive);
+        }
         let (names, digests, progress) = (self.names.clone(), self.digests.clone(), self.progress.clone());
-        let reader = thread::Builder::new()
-            .name("habeas-read".into())
-            .spawn(move || read_all(readers, names, digests, progress, send))?;
-        Ok(Box::new(Received { receiver, current: Vec::new().into_iter(), _reader: reader }))
+        threads.push(
+            thread::Builder::new()
+                .name("habeas-read".into())
+                .spawn(move || read_all(readers, names, digests, progress, to_workers))?,
+        );
+        Ok(Box::new(Received { workers: from_workers, turn: 0, current: Vec::new().into_iter(), _threads: threads }))
     }
 
     fn file_names(&self) -> Vec<String> {

@@ -27,17 +27,19 @@ pub enum CanonicalError {
 }
 
 /// Checks that every number is an integer JCS can write exactly; names the first that is not.
+/// `path` is where `value` is (empty at the top); it is extended only to name a bad number.
 pub fn check_numbers(value: &Value, path: &mut String) -> Result<(), CanonicalError> {
+    if numbers_are_safe(value) {
+        return Ok(());
+    }
+    // Slow path, only for a bad record: find and name the first bad number.
     match value {
         Value::Number(n) => {
-            let fits = n
-                .as_u64()
-                .map(|v| v <= MAX_SAFE_INTEGER)
-                .or_else(|| n.as_i64().map(|v| v.unsigned_abs() <= MAX_SAFE_INTEGER));
-            match fits {
-                Some(true) => Ok(()),
-                Some(false) => Err(CanonicalError::TooLarge { path: path.clone(), found: n.to_string() }),
-                None => Err(CanonicalError::Fraction { path: path.clone(), found: n.to_string() }),
+            let found = n.to_string();
+            if n.as_f64().is_some() && n.as_u64().is_none() && n.as_i64().is_none() {
+                Err(CanonicalError::Fraction { path: path.clone(), found })
+            } else {
+                Err(CanonicalError::TooLarge { path: path.clone(), found })
             }
         }
         Value::Array(items) => {
@@ -62,6 +64,20 @@ pub fn check_numbers(value: &Value, path: &mut String) -> Result<(), CanonicalEr
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+/// Whether every number in `value` is an integer of magnitude at most 2^53 − 1.
+fn numbers_are_safe(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n
+            .as_u64()
+            .map(|v| v <= MAX_SAFE_INTEGER)
+            .or_else(|| n.as_i64().map(|v| v.unsigned_abs() <= MAX_SAFE_INTEGER))
+            .unwrap_or(false),
+        Value::Array(items) => items.iter().all(numbers_are_safe),
+        Value::Object(map) => map.values().all(numbers_are_safe),
+        _ => true,
     }
 }
 
@@ -110,10 +126,22 @@ fn utf16_order(a: &str, b: &str) -> Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
+/// Whether a byte must be escaped in a JSON string: `"`, `\` and control characters.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
 /// Appends a JSON string literal, escaped as JCS (ECMAScript `JSON.stringify`) does.
 pub fn write_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
+    // Nearly every string needs no escape: a branch-free pass the compiler vectorises, then
+    // one copy.
+    if !bytes.iter().fold(false, |found, &b| found | needs_escape(b)) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: Option<&[u8]> = match b {

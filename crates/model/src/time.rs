@@ -124,19 +124,23 @@ fn digits(text: &str) -> bool {
 
 /// Reads `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
 fn parse_date(text: &str) -> Option<PartialDate> {
-    let parts: Vec<&str> = text.split('-').collect();
-    if parts[0].len() != 4 || !parts.iter().all(|p| digits(p)) || parts[1..].iter().any(|p| p.len() != 2) {
-        return None;
-    }
-    let year: i16 = parts[0].parse().ok()?;
-    match parts.len() {
-        1 => Some(PartialDate::Year(year)),
-        2 => {
-            let month: i8 = parts[1].parse().ok()?;
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i32> {
+        let part = b.get(range)?;
+        part.iter().all(u8::is_ascii_digit).then(|| part.iter().fold(0, |n, d| n * 10 + i32::from(d - b'0')))
+    };
+    let year = i16::try_from(num(0..4)?).ok()?;
+    match b.len() {
+        4 => Some(PartialDate::Year(year)),
+        7 if b[4] == b'-' => {
+            let month = i8::try_from(num(5..7)?).ok()?;
             Date::new(year, month, 1).ok()?;
             Some(PartialDate::Month(year, month))
         }
-        3 => Some(PartialDate::Day(Date::new(year, parts[1].parse().ok()?, parts[2].parse().ok()?).ok()?)),
+        10 if b[4] == b'-' && b[7] == b'-' => {
+            let (month, day) = (i8::try_from(num(5..7)?).ok()?, i8::try_from(num(8..10)?).ok()?);
+            Some(PartialDate::Day(Date::new(year, month, day).ok()?))
+        }
         _ => None,
     }
 }

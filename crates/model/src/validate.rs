@@ -45,11 +45,27 @@ enum Path<'a> {
 
 impl Path<'_> {
     fn render(&self) -> String {
+        let mut out = String::with_capacity(16);
+        self.render_into(&mut out);
+        out
+    }
+
+    fn render_into(&self, out: &mut String) {
         match self {
-            Path::Root => String::new(),
-            Path::Key(Path::Root, name) => name.to_string(),
-            Path::Key(parent, name) => format!("{}.{name}", parent.render()),
-            Path::Index(parent, i) => format!("{}[{i}]", parent.render()),
+            Path::Root => {}
+            Path::Key(parent, name) => {
+                parent.render_into(out);
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            Path::Index(parent, i) => {
+                parent.render_into(out);
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
         }
     }
 }
@@ -202,25 +218,53 @@ fn check_members(
     path: &Path<'_>,
     found: &mut Found,
 ) -> Result<(), FieldError> {
-    let lookup = |name: &str| own.iter().chain(common).find(|f| f.name == name);
-    for field in own.iter().chain(common).filter(|f| f.required) {
-        if !map.contains_key(field.name) {
-            return Err(FieldError::new(Path::Key(path, field.name).render(), Problem::Missing));
-        }
-    }
+    let fields = sorted_fields(own, common);
+    // Members (sorted by serde_json's map) and fields (sorted here) are walked side by side.
+    let mut next_field = 0;
+    let mut missing = false;
     for (name, value) in map {
+        while next_field < fields.len() && fields[next_field].name < name.as_str() {
+            missing |= fields[next_field].required;
+            next_field += 1;
+        }
+        let field = fields.get(next_field).filter(|f| f.name == name.as_str());
+        if field.is_some() {
+            next_field += 1;
+        }
         let here = Path::Key(path, name);
         if personal.contains(&name.as_str()) && as_commitment(value).is_some() {
             continue; // a value withheld or erased, known only by its commitment
         }
-        match lookup(name) {
+        match field {
             Some(field) => check_value(&field.kind, value, &here, found)?,
-            None => {
-                found.warnings.push(FieldWarning { field: here.render(), warning: Warning::UnknownField })
-            }
+            None => found.warnings.push(FieldWarning { field: here.render(), warning: Warning::UnknownField }),
+        }
+    }
+    missing |= fields[next_field..].iter().any(|f| f.required);
+    if missing {
+        // Name the first missing field in the order the spec lists them.
+        if let Some(field) = own.iter().chain(common).find(|f| f.required && !map.contains_key(f.name)) {
+            return Err(FieldError::new(Path::Key(path, field.name).render(), Problem::Missing));
         }
     }
     Ok(())
+}
+
+/// The fields of a table and its common table, own definitions first, sorted by name; built
+/// once per table and kept.
+fn sorted_fields(own: &'static [Field], common: &'static [Field]) -> &'static [&'static Field] {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static TABLES: OnceLock<Mutex<HashMap<(usize, usize), &'static [&'static Field]>>> = OnceLock::new();
+    let key = (own.as_ptr() as usize, common.as_ptr() as usize);
+    let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut tables = tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    tables.entry(key).or_insert_with(|| {
+        let mut fields: Vec<&'static Field> = own.iter().collect();
+        fields.extend(common.iter().filter(|c| !own.iter().any(|f| f.name == c.name)));
+        fields.sort_by(|a, b| a.name.cmp(b.name));
+        Vec::leak(fields)
+    })
 }
 
 /// Validates a whole record of type `t`; `personal` are its committed field names.

@@ -209,21 +209,173 @@ pub struct VerifyReport {
     pub problems: Vec<Found>,
 }
 
-/// The few fields of a leaf that the records view depends on.
+/// The few fields of a leaf that the records view depends on, borrowed from the leaf bytes.
 #[derive(Deserialize)]
-struct Head {
-    id: String,
-    #[serde(rename = "type")]
-    record_type: String,
-    target: Option<String>,
+struct Head<'a> {
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    record_type: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    target: Option<std::borrow::Cow<'a, str>>,
 }
 
-/// The records view as the log says it should be.
-struct Replayed {
-    record_type: String,
-    current: u64,
+/// What examining one log position found: everything that needs no other position, computed on
+/// a worker thread.
+struct Facts {
+    idx: u64,
+    prev: Option<u64>,
+    leaf_hash: Hash,
+    /// The stored tree row, split into hashes; `None` if missing or malformed.
+    stored: Option<Vec<Hash>>,
+    /// `(id, type index, retraction or erasure target)`, or `None` for an unreadable leaf.
+    head: Option<(String, u8, Option<String>)>,
+    /// Digest of the canonical form (personal values in clear), when they could be opened.
     digest: Option<[u8; 32]>,
-    retracted: Option<u64>,
+    /// The leaf had kept values.
+    kept: bool,
+    /// A kept value that does not open its commitment: the field (empty if undecodable).
+    kept_problem: Option<String>,
+}
+
+fn type_index(name: &str) -> u8 {
+    habeas_model::RecordType::ALL.iter().position(|t| t.name() == name).map_or(u8::MAX, |i| i as u8)
+}
+
+fn type_name(index: u8) -> &'static str {
+    habeas_model::RecordType::ALL.get(index as usize).map_or("?", |t| t.name())
+}
+
+/// Everything about one position that can be checked alone.
+fn examine(entry: LogEntry) -> Facts {
+    let bytes = &entry.leaf.bytes;
+    let head = serde_json::from_slice::<Head<'_>>(bytes)
+        .ok()
+        .map(|h| (h.id.into_owned(), type_index(&h.record_type), h.target.map(|t| t.into_owned())));
+    let (digest, kept_problem) = match &entry.kept {
+        None => (Some(Sha256::digest(bytes).into()), None),
+        Some(data) => match decode_kept(data) {
+            Err(_) => (None, Some(String::new())),
+            Ok(kept) => match serde_json::from_slice::<serde_json::Map<String, Value>>(bytes) {
+                Err(_) => (None, Some(String::new())),
+                Ok(leaf) => match check_kept(&leaf, &kept) {
+                    Err(habeas_model::personal::KeptError::Mismatch(f) | habeas_model::personal::KeptError::NoCommitment(f)) => {
+                        (None, Some(f))
+                    }
+                    Err(_) => (None, Some(String::new())),
+                    Ok(()) => {
+                        let digest = reveal(bytes, &kept)
+                            .ok()
+                            .map(|map| Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into());
+                        (digest, None)
+                    }
+                },
+            },
+        },
+    };
+    Facts {
+        idx: entry.leaf.idx,
+        prev: entry.leaf.prev,
+        leaf_hash: leaf_hash(bytes),
+        stored: entry.hashes.as_deref().and_then(split_row),
+        head,
+        digest,
+        kept: entry.kept.is_some(),
+        kept_problem,
+    }
+}
+
+/// The records view as the log says it should be, for one id (kept small: a million of these
+/// stay in memory during `verify`). The digest is kept as its first 16 bytes: changing a stored
+/// digest undetected would take a 128-bit second preimage.
+struct Replayed {
+    current: u64,
+    retracted: u64, // NONE when not retracted
+    digest: [u8; 16], // all zero when there is none (erased)
+    record_type: u8,
+}
+
+const NONE: u64 = u64::MAX;
+
+fn digest_prefix(digest: Option<[u8; 32]>) -> [u8; 16] {
+    let mut prefix = [0u8; 16];
+    if let Some(d) = digest {
+        prefix.copy_from_slice(&d[..16]);
+    }
+    prefix
+}
+
+/// Ids are kept as 64-bit hashes under a key chosen at random for each run: nobody can choose
+/// ids that collide, and a million ids take no more memory than a million numbers.
+struct IdKeys(std::hash::RandomState);
+
+impl IdKeys {
+    fn key(&self, id: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.0, id)
+    }
+}
+
+/// The id in leaf `idx`, for a message (slow path).
+fn id_at(tx: &dyn LogRead, idx: u64) -> String {
+    tx.leaf(idx)
+        .ok()
+        .flatten()
+        .and_then(|leaf| serde_json::from_slice::<Head<'_>>(&leaf.bytes).ok().map(|h| h.id.into_owned()))
+        .unwrap_or_else(|| format!("(leaf {idx})"))
+}
+
+/// Reads the log in order on this thread (the connection's), examines positions on worker
+/// threads, and hands the facts back to `consume` in log order.
+fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(Facts)) -> Result<()> {
+    use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+    const BATCH: usize = 1024;
+    const DEPTH: usize = 4; // batches in flight
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    std::thread::scope(|scope| -> Result<()> {
+        let mut to_workers: Vec<SyncSender<Vec<LogEntry>>> = Vec::new();
+        let mut from_workers: Vec<Receiver<Vec<Facts>>> = Vec::new();
+        for _ in 0..workers {
+            let (send_work, work) = sync_channel::<Vec<LogEntry>>(DEPTH);
+            let (send_facts, facts) = sync_channel::<Vec<Facts>>(DEPTH);
+            scope.spawn(move || {
+                for batch in work {
+                    if send_facts.send(batch.into_iter().map(examine).collect()).is_err() {
+                        return;
+                    }
+                }
+            });
+            to_workers.push(send_work);
+            from_workers.push(facts);
+        }
+        let (mut sent, mut received) = (0usize, 0usize);
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut receive_one = |received: &mut usize| {
+            if let Ok(facts) = from_workers[*received % workers].recv() {
+                facts.into_iter().for_each(&mut *consume);
+            }
+            *received += 1;
+        };
+        tx.scan_log(&mut |entry| {
+            batch.push(entry);
+            if batch.len() == BATCH {
+                let _ = to_workers[sent % workers].send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                sent += 1;
+                if sent - received > DEPTH * workers / 2 {
+                    receive_one(&mut received);
+                }
+            }
+            Ok(())
+        })?;
+        if !batch.is_empty() {
+            let _ = to_workers[sent % workers].send(batch);
+            sent += 1;
+        }
+        drop(to_workers);
+        while received < sent {
+            receive_one(&mut received);
+        }
+        Ok(())
+    })
 }
 
 fn split_row(blob: &[u8]) -> Option<Vec<Hash>> {
@@ -316,37 +468,35 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
     // One pass over the log. `frontier` is recomputed from the leaf bytes (for the roots the
     // checkpoints sign); `stored_frontier` follows the stored rows, so that each stored node is
     // checked against its stored children and one changed leaf is reported once, not once per
-    // ancestor.
+    // ancestor. Positions are examined on worker threads and consumed here in log order.
     let mut frontier = Frontier::new();
     let mut stored_frontier: Vec<Hash> = Vec::new();
-    let mut replay: HashMap<String, Replayed> = HashMap::new();
-    let mut kept_at: Vec<(String, u64)> = Vec::new();
-    let mut erased_at: HashMap<String, u64> = HashMap::new();
+    let ids = IdKeys(std::hash::RandomState::new());
+    let leaves = tx.tree_size()?;
+    let mut replay: rustc_hash::FxHashMap<u64, Replayed> = rustc_hash::FxHashMap::default();
+    replay.reserve(usize::try_from(leaves).unwrap_or(0));
+    let mut kept_at: Vec<(u64, u64)> = Vec::new();
+    let mut erased_at: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
     // After a gap nothing further can be compared: the tree is broken from there on.
     let mut gap = false;
-    tx.scan_log(&mut |entry: LogEntry| {
-        let idx = entry.leaf.idx;
+    let mut consume = |facts: Facts, report: &mut dyn FnMut(Problem, Option<u64>)| {
+        let idx = facts.idx;
         if gap {
-            return Ok(());
+            return;
         }
         if idx != frontier.tree_size() {
-            report(
-                Problem::LeafMissing { from: frontier.tree_size(), until: idx },
-                Some(frontier.tree_size()),
-            );
+            report(Problem::LeafMissing { from: frontier.tree_size(), until: idx }, Some(frontier.tree_size()));
             gap = true;
-            return Ok(());
+            return;
         }
-        let bytes = &entry.leaf.bytes;
-        let leaf = leaf_hash(bytes);
-        frontier.push(leaf);
-        match entry.hashes.as_deref().map(split_row) {
-            None | Some(None) => report(Problem::TreeRowMissing, Some(idx)),
-            Some(Some(stored)) => {
-                if stored[0] != leaf {
+        frontier.push(facts.leaf_hash);
+        match &facts.stored {
+            None => report(Problem::TreeRowMissing, Some(idx)),
+            Some(stored) => {
+                if stored[0] != facts.leaf_hash {
                     report(Problem::LeafHash, Some(idx));
                 }
-                if let Some(level) = check_stored_row(&mut stored_frontier, idx, &stored) {
+                if let Some(level) = check_stored_row(&mut stored_frontier, idx, stored) {
                     report(Problem::TreeHash { level }, Some(idx));
                 }
             }
@@ -354,81 +504,48 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
         if wanted.contains(&frontier.tree_size()) {
             roots_at.insert(frontier.tree_size(), frontier.root());
         }
-        let Ok(head) = serde_json::from_slice::<Head>(bytes) else {
+        let Some((id, record_type, target)) = facts.head else {
             report(Problem::UnreadableLeaf, Some(idx));
-            return Ok(());
+            return;
         };
-        let digest = match &entry.kept {
-            None => Some(Sha256::digest(bytes).into()),
-            Some(data) => {
-                kept_at.push((head.id.clone(), idx));
-                let opened = decode_kept(data).ok().and_then(|kept| {
-                    let leaf: serde_json::Map<String, Value> = serde_json::from_slice(bytes).ok()?;
-                    if let Err(err) = check_kept(&leaf, &kept) {
-                        let field = match err {
-                            habeas_model::personal::KeptError::Mismatch(f)
-                            | habeas_model::personal::KeptError::NoCommitment(f) => f,
-                            _ => String::new(),
-                        };
-                        return Some(Err(field));
-                    }
-                    Some(Ok(reveal(bytes, &kept).ok()?))
-                });
-                match opened {
-                    Some(Ok(map)) => Some(
-                        Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into(),
-                    ),
-                    Some(Err(field)) => {
-                        report(Problem::KeptValue { field }, Some(idx));
-                        None
-                    }
-                    None => {
-                        report(Problem::KeptValue { field: String::new() }, Some(idx));
-                        None
-                    }
-                }
-            }
-        };
-        match head.record_type.as_str() {
+        if let Some(field) = facts.kept_problem {
+            report(Problem::KeptValue { field }, Some(idx));
+        }
+        let key = ids.key(&id);
+        if facts.kept {
+            kept_at.push((key, idx));
+        }
+        match type_name(record_type) {
             "retraction" => {
-                if let Some(target) = head.target.as_ref().and_then(|t| replay.get_mut(t)) {
-                    target.retracted = Some(idx);
+                if let Some(target) = target.as_deref().and_then(|t| replay.get_mut(&ids.key(t))) {
+                    target.retracted = idx;
                 }
             }
             "erasure" => {
-                if let Some(target) = head.target.as_ref() {
-                    if let Some(state) = replay.get_mut(target) {
-                        state.digest = None;
+                if let Some(target) = target.as_deref() {
+                    let target = ids.key(target);
+                    if let Some(state) = replay.get_mut(&target) {
+                        state.digest = [0; 16];
                     }
-                    erased_at.insert(target.clone(), idx);
+                    erased_at.insert(target, idx);
                 }
             }
             _ => {}
         }
-        let prev = replay.get(&head.id).map(|r| r.current);
-        if prev != entry.leaf.prev {
-            report(
-                Problem::RecordsView {
-                    id: head.id.clone(),
-                    what: format!("previous version {:?}, the log says {prev:?}", entry.leaf.prev),
-                },
-                Some(idx),
-            );
+        let prev = replay.get(&key).map(|r| r.current);
+        if prev != facts.prev {
+            report(Problem::RecordsView { id, what: format!("previous version {:?}, the log says {prev:?}", facts.prev) }, Some(idx));
         }
-        replay.insert(
-            head.id,
-            Replayed { record_type: head.record_type, current: idx, digest, retracted: None },
-        );
-        Ok(())
-    })?;
+        let digest = digest_prefix(facts.digest);
+        replay.insert(key, Replayed { record_type, current: idx, digest, retracted: NONE });
+    };
+    scan_in_order(tx, &mut |facts| consume(facts, &mut report))?;
     let size = frontier.tree_size();
     let root = frontier.root();
 
     for cp in &signed {
         match roots_at.get(&cp.tree_size) {
-            None if cp.tree_size > size => {
-                report(Problem::Truncated { checkpoint_size: cp.tree_size }, Some(size))
-            }
+            None if cp.tree_size > size => report(Problem::Truncated { checkpoint_size: cp.tree_size }, Some(size)),
             Some(root_then) if *root_then == cp.root => {}
             _ => report(Problem::CheckpointRoot, Some(cp.tree_size)),
         }
@@ -439,55 +556,52 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
     }
     if let Some(cp) = trusted_cp {
         match roots_at.get(&cp.tree_size) {
-            None if cp.tree_size > size => report(
-                Problem::Trusted { why: TrustedWhy::RolledBack { trusted: cp.tree_size, now: size } },
-                None,
-            ),
+            None if cp.tree_size > size => {
+                report(Problem::Trusted { why: TrustedWhy::RolledBack { trusted: cp.tree_size, now: size } }, None)
+            }
             Some(root_then) if *root_then == cp.root => {}
-            _ => report(
-                Problem::Trusted { why: TrustedWhy::Rewritten { size: cp.tree_size } },
-                Some(cp.tree_size),
-            ),
+            _ => report(Problem::Trusted { why: TrustedWhy::Rewritten { size: cp.tree_size } }, Some(cp.tree_size)),
         }
     }
 
     // Erased values must be gone from every version erased.
-    for (id, idx) in kept_at {
-        if erased_at.get(&id).is_some_and(|erased| *erased > idx) {
+    for (key, idx) in kept_at {
+        if erased_at.get(&key).is_some_and(|erased| *erased > idx) {
+            let id = id_at(tx, idx);
             report(Problem::ErasedValueKept { id }, Some(idx));
         }
     }
 
     // The records view must be the replay of the log.
     tx.scan_records(&mut |row: RecordRow| {
-        let id = row.id.clone();
-        match replay.remove(&id) {
-            None => report(Problem::RecordsView { id, what: "not in the log".into() }, None),
+        match replay.remove(&ids.key(&row.id)) {
+            None => report(Problem::RecordsView { id: row.id, what: "not in the log".into() }, None),
             Some(expected) => {
                 let mut what = Vec::new();
-                if expected.record_type != row.record_type {
-                    what.push(format!("type {} for {}", row.record_type, expected.record_type));
+                if type_name(expected.record_type) != row.record_type {
+                    what.push(format!("type {} for {}", row.record_type, type_name(expected.record_type)));
                 }
                 if expected.current != row.current {
                     what.push(format!("current version {} for {}", row.current, expected.current));
                 }
-                if expected.retracted != row.retracted {
-                    what.push(format!("retraction {:?} for {:?}", row.retracted, expected.retracted));
+                let retracted = (expected.retracted != NONE).then_some(expected.retracted);
+                if retracted != row.retracted {
+                    what.push(format!("retraction {:?} for {retracted:?}", row.retracted));
                 }
-                if expected.digest != row.digest {
+                if expected.digest != digest_prefix(row.digest) {
                     what.push("content digest".to_string());
                 }
                 if !what.is_empty() {
-                    report(Problem::RecordsView { id, what: what.join(", ") }, Some(row.current));
+                    report(Problem::RecordsView { id: row.id, what: what.join(", ") }, Some(row.current));
                 }
             }
         }
         Ok(())
     })?;
-    let mut missing: Vec<(u64, String)> = replay.into_iter().map(|(id, r)| (r.current, id)).collect();
+    let mut missing: Vec<u64> = replay.into_values().map(|r| r.current).collect();
     missing.sort();
-    for (idx, id) in missing {
-        report(Problem::RecordsView { id, what: "missing from the view".into() }, Some(idx));
+    for idx in missing {
+        report(Problem::RecordsView { id: id_at(tx, idx), what: "missing from the view".into() }, Some(idx));
     }
 
     let erased = erased_at.len() as u64;

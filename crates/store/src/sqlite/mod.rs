@@ -29,7 +29,7 @@ pub fn configure(conn: &Connection) -> Result<()> {
          PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = OFF;
          PRAGMA cache_size = -65536;
-         PRAGMA mmap_size = 268435456;
+         PRAGMA mmap_size = 0;
          PRAGMA temp_store = FILE;",
     )?;
     Ok(())
