@@ -223,4 +223,14 @@ habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
     assert!(run.stdout.contains("Caught"), "{}", run.stdout);
     let es = env.run(&["--lang", "es", "demo", "--dir", "demo-es"]);
     assert!(es.stdout.contains("Detectado"), "{}", es.stdout);
+    let json = env.run(&["demo", "--dir", "demo-json", "--json"]);
+    assert_eq!(json.code, 0);
+    let out = json.json();
+    assert_eq!(
+        (out["appended"].as_u64(), out["verified"].as_bool(), out["tampering_caught"].as_bool()),
+        (Some(127), Some(true), Some(true))
+    );
+    assert!(json.stderr.contains("Caught"), "the narration goes to stderr under --json");
+    assert_eq!(env.run(&["demo", "--dir", "demo"]).code, 2, "an existing demo folder is not overwritten");
+    assert!(env.path("demo/cecot.db.key").exists());
 });

@@ -265,7 +265,11 @@ impl InputSource for JsonlSource {
         for n in 0..parse_workers() {
             let (raw_send, raw_receive) = sync_channel(4);
             let (send, receive) = sync_channel(4);
-            threads.push(thread::Builder::new().name(format!("habeas-parse-{n}")).spawn(move || parse_batches(raw_receive, send))?);
+            threads.push(
+                thread::Builder::new()
+                    .name(format!("habeas-parse-{n}"))
+                    .spawn(move || parse_batches(raw_receive, send))?,
+            );
             to_workers.push(raw_send);
             from_workers.push(receive);
         }
@@ -275,7 +279,12 @@ impl InputSource for JsonlSource {
                 .name("habeas-read".into())
                 .spawn(move || read_all(readers, names, digests, progress, to_workers))?,
         );
-        Ok(Box::new(Received { workers: from_workers, turn: 0, current: Vec::new().into_iter(), _threads: threads }))
+        Ok(Box::new(Received {
+            workers: from_workers,
+            turn: 0,
+            current: Vec::new().into_iter(),
+            _threads: threads,
+        }))
     }
 
     fn file_names(&self) -> Vec<String> {

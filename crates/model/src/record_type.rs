@@ -2,121 +2,71 @@
 
 use std::fmt;
 
-/// Every `type` a record can have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordType {
+/// Defines [`RecordType`] with its `type` names, from one list.
+macro_rules! record_types {
+    ($($variant:ident => $name:literal,)*) => {
+        /// Every `type` a record can have.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum RecordType {
+            $($variant,)*
+        }
+
+        impl RecordType {
+            /// Every type, in the order of records.md.
+            pub const ALL: &'static [RecordType] = &[$(RecordType::$variant,)*];
+
+            /// The name used in the `type` field.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(RecordType::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+record_types! {
     // Entities: they carry the id their author chose.
-    Source,
-    Person,
-    Cohort,
-    Relation,
-    Org,
-    Place,
-    Instrument,
-    Case,
-    Order,
-    Petition,
-    Flight,
-    Agreement,
+    Source => "source",
+    Person => "person",
+    Cohort => "cohort",
+    Relation => "relation",
+    Org => "org",
+    Place => "place",
+    Instrument => "instrument",
+    Case => "case",
+    Order => "order",
+    Petition => "petition",
+    Flight => "flight",
+    Agreement => "agreement",
     // Events: an id is derived from their content when they have none.
-    Custody,
-    Contact,
-    Notice,
-    Acknowledgment,
-    Allegation,
-    Rebuttal,
-    Assessment,
-    Condition,
-    CourtFinding,
-    Ruling,
-    Decision,
-    Compliance,
-    Population,
-    Payment,
-    SameAs,
-    Distinct,
-    Retraction,
+    Custody => "custody",
+    Contact => "contact",
+    Notice => "notice",
+    Acknowledgment => "acknowledgment",
+    Allegation => "allegation",
+    Rebuttal => "rebuttal",
+    Assessment => "assessment",
+    Condition => "condition",
+    CourtFinding => "court_finding",
+    Ruling => "ruling",
+    Decision => "decision",
+    Compliance => "compliance",
+    Population => "population",
+    Payment => "payment",
+    SameAs => "same_as",
+    Distinct => "distinct",
+    Retraction => "retraction",
     // Written by the ledger itself; refused on input, never exported.
-    Import,
-    Erasure,
+    Import => "import",
+    Erasure => "erasure",
 }
 
 use RecordType::*;
 
 impl RecordType {
-    pub const ALL: [RecordType; 31] = [
-        Source,
-        Person,
-        Cohort,
-        Relation,
-        Org,
-        Place,
-        Instrument,
-        Case,
-        Order,
-        Petition,
-        Flight,
-        Agreement,
-        Custody,
-        Contact,
-        Notice,
-        Acknowledgment,
-        Allegation,
-        Rebuttal,
-        Assessment,
-        Condition,
-        CourtFinding,
-        Ruling,
-        Decision,
-        Compliance,
-        Population,
-        Payment,
-        SameAs,
-        Distinct,
-        Retraction,
-        Import,
-        Erasure,
-    ];
-
-    /// The name used in the `type` field.
-    pub fn name(self) -> &'static str {
-        match self {
-            Source => "source",
-            Person => "person",
-            Cohort => "cohort",
-            Relation => "relation",
-            Org => "org",
-            Place => "place",
-            Instrument => "instrument",
-            Case => "case",
-            Order => "order",
-            Petition => "petition",
-            Flight => "flight",
-            Agreement => "agreement",
-            Custody => "custody",
-            Contact => "contact",
-            Notice => "notice",
-            Acknowledgment => "acknowledgment",
-            Allegation => "allegation",
-            Rebuttal => "rebuttal",
-            Assessment => "assessment",
-            Condition => "condition",
-            CourtFinding => "court_finding",
-            Ruling => "ruling",
-            Decision => "decision",
-            Compliance => "compliance",
-            Population => "population",
-            Payment => "payment",
-            SameAs => "same_as",
-            Distinct => "distinct",
-            Retraction => "retraction",
-            Import => "import",
-            Erasure => "erasure",
-        }
-    }
-
     pub fn parse(name: &str) -> Option<RecordType> {
-        RecordType::ALL.into_iter().find(|t| t.name() == name)
+        RecordType::ALL.iter().copied().find(|t| t.name() == name)
     }
 
     /// Events may leave out `id`; the ledger derives one from their content.
@@ -169,9 +119,10 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for t in RecordType::ALL {
+        for &t in RecordType::ALL {
             assert_eq!(RecordType::parse(t.name()), Some(t));
         }
+        assert_eq!(RecordType::ALL.len(), 31);
         assert_eq!(RecordType::parse("Person"), None);
     }
 }

@@ -237,7 +237,9 @@ fn check_members(
         }
         match field {
             Some(field) => check_value(&field.kind, value, &here, found)?,
-            None => found.warnings.push(FieldWarning { field: here.render(), warning: Warning::UnknownField }),
+            None => {
+                found.warnings.push(FieldWarning { field: here.render(), warning: Warning::UnknownField })
+            }
         }
     }
     missing |= fields[next_field..].iter().any(|f| f.required);
@@ -255,7 +257,9 @@ fn check_members(
 fn sorted_fields(own: &'static [Field], common: &'static [Field]) -> &'static [&'static Field] {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static TABLES: OnceLock<Mutex<HashMap<(usize, usize), &'static [&'static Field]>>> = OnceLock::new();
+    /// Sorted field lists by the addresses of the tables they come from.
+    type Tables = HashMap<(usize, usize), &'static [&'static Field]>;
+    static TABLES: OnceLock<Mutex<Tables>> = OnceLock::new();
     let key = (own.as_ptr() as usize, common.as_ptr() as usize);
     let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
     let mut tables = tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -51,7 +51,7 @@ fn every_type_has_a_valid_example_that_parses() {
             parsed.warnings
         );
     }
-    let importable: Vec<RecordType> = RecordType::ALL.into_iter().filter(|t| !t.is_internal()).collect();
+    let importable: Vec<RecordType> = RecordType::ALL.iter().copied().filter(|t| !t.is_internal()).collect();
     assert_eq!(seen.into_iter().collect::<Vec<_>>(), importable);
 }
 

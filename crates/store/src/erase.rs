@@ -12,11 +12,10 @@ use habeas_ledger::{Frontier, Hash, Signer, leaf_hash};
 use habeas_model::parse_ledger_record;
 use habeas_model::personal::decode_kept;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::backend::{LeafRow, RecordRow};
 use crate::error::{Result, StoreError};
-use crate::ingest::sign_checkpoint;
+use crate::ingest::{ledger_record_row, sign_checkpoint};
 use crate::ledger::Ledger;
 use crate::lookup::Hashes;
 
@@ -75,13 +74,7 @@ impl Ledger {
         let mut frontier = Frontier::load(size, &Hashes(&*tx))?;
         let tree_row = frontier.push(leaf_hash(&leaf));
         tx.put_leaf(&LeafRow { idx: size, prev: None, bytes: leaf }, &tree_row)?;
-        tx.put_record(&RecordRow {
-            id: parsed.record.id().to_string(),
-            record_type: "erasure".into(),
-            current: size,
-            digest: Some(Sha256::digest(&parsed.canonical).into()),
-            retracted: None,
-        })?;
+        tx.put_record(&ledger_record_row(&parsed, size))?;
         tx.put_record(&RecordRow { digest: None, ..row })?;
         let root = frontier.root();
         sign_checkpoint(&mut *tx, &origin, signer, size + 1, root)?;

@@ -593,13 +593,7 @@ pub(crate) fn import(
     let mut at_base = before;
     let base_row = at_base.push(leaf_hash(&import_leaf));
     tx.put_leaf(&LeafRow { idx: base, prev: None, bytes: import_leaf }, &base_row)?;
-    tx.put_record(&RecordRow {
-        id: parsed.record.id().to_string(),
-        record_type: "import".into(),
-        current: base,
-        digest: Some(Sha256::digest(&parsed.canonical).into()),
-        retracted: None,
-    })?;
+    tx.put_record(&ledger_record_row(&parsed, base))?;
     let size = base + 1 + appended;
     fix_up_above(&mut *tx, base, size, &base_row)?;
     let root = habeas_ledger::tree_root(size, &Hashes(&*tx))?;
@@ -639,6 +633,17 @@ fn fix_up_above(tx: &mut dyn LogWrite, base: u64, size: u64, base_row: &[Hash]) 
         tx.update_tree_row(row, &stored)?;
     }
     Ok(())
+}
+
+/// The records-view row of a record the ledger writes itself (`import`, `erasure`) at `idx`.
+pub(crate) fn ledger_record_row(parsed: &Parsed, idx: u64) -> RecordRow {
+    RecordRow {
+        id: parsed.record.id().to_string(),
+        record_type: parsed.record.record_type().name().to_string(),
+        current: idx,
+        digest: Some(Sha256::digest(&parsed.canonical).into()),
+        retracted: None,
+    }
 }
 
 /// Signs the checkpoint of the tree as it now stands and stores it.

@@ -33,6 +33,26 @@ struct IdOnly {
     id: String,
 }
 
+/// The latest stored checkpoint: its parsed text and the whole signed note.
+fn latest(tx: &dyn crate::backend::LogRead) -> Result<(Checkpoint, String)> {
+    let latest = tx
+        .checkpoints()?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound("a signed checkpoint (the ledger is empty)".into()))?;
+    let text = latest.note.split_once("\n\n").map(|(text, _)| format!("{text}\n")).unwrap_or_default();
+    let checkpoint =
+        Checkpoint::parse(&text).map_err(|e| StoreError::Backend(format!("stored checkpoint: {e}")))?;
+    Ok((checkpoint, latest.note))
+}
+
+/// A proving error: out of range is "not found", a read failure is the store's.
+fn prove_error(err: habeas_ledger::ProveError<StoreError>) -> StoreError {
+    match err {
+        habeas_ledger::ProveError::Read(err) => err,
+        other => StoreError::NotFound(other.to_string()),
+    }
+}
+
 impl Ledger {
     /// Proves the current version of record `id` against the latest checkpoint.
     pub fn prove_record(&mut self, id: &str) -> Result<RecordProof> {
@@ -46,44 +66,24 @@ impl Ledger {
     /// Proves leaf `index` (any version, retracted or not) against the latest checkpoint.
     pub fn prove_index(&mut self, index: u64) -> Result<RecordProof> {
         let tx = self.backend().read()?;
-        let latest = tx
-            .checkpoints()?
-            .pop()
-            .ok_or_else(|| StoreError::NotFound("a signed checkpoint (the ledger is empty)".into()))?;
-        let checkpoint = Checkpoint::parse(
-            latest.note.split("\n\n").next().map(|t| format!("{t}\n")).as_deref().unwrap_or(""),
-        )
-        .map_err(|e| StoreError::Backend(format!("stored checkpoint: {e}")))?;
+        let (checkpoint, note) = latest(&*tx)?;
         let leaf = tx.leaf(index)?.ok_or_else(|| StoreError::NotFound(format!("leaf {index}")))?;
         let id = serde_json::from_slice::<IdOnly>(&leaf.bytes).map(|h| h.id).unwrap_or_default();
-        let proof = prove_inclusion(index, checkpoint.tree_size, &Hashes(&*tx)).map_err(|e| match e {
-            habeas_ledger::ProveError::Read(err) => err,
-            other => StoreError::NotFound(other.to_string()),
-        })?;
+        let proof = prove_inclusion(index, checkpoint.tree_size, &Hashes(&*tx)).map_err(prove_error)?;
         Ok(RecordProof {
             id,
             leaf_hash: leaf_hash(&leaf.bytes),
             leaf_bytes: leaf.bytes,
             proof,
-            checkpoint: latest.note,
+            checkpoint: note,
         })
     }
 
     /// Proves that the tree of `old_size` leaves is a prefix of the latest checkpoint's tree.
     pub fn prove_consistency(&mut self, old_size: u64) -> Result<ConsistencyOut> {
         let tx = self.backend().read()?;
-        let latest = tx
-            .checkpoints()?
-            .pop()
-            .ok_or_else(|| StoreError::NotFound("a signed checkpoint (the ledger is empty)".into()))?;
-        let text = latest.note.split("\n\n").next().map(|t| format!("{t}\n")).unwrap_or_default();
-        let checkpoint =
-            Checkpoint::parse(&text).map_err(|e| StoreError::Backend(format!("stored checkpoint: {e}")))?;
-        let proof =
-            prove_consistency(old_size, checkpoint.tree_size, &Hashes(&*tx)).map_err(|e| match e {
-                habeas_ledger::ProveError::Read(err) => err,
-                other => StoreError::NotFound(other.to_string()),
-            })?;
-        Ok(ConsistencyOut { proof, checkpoint: latest.note })
+        let (checkpoint, note) = latest(&*tx)?;
+        let proof = prove_consistency(old_size, checkpoint.tree_size, &Hashes(&*tx)).map_err(prove_error)?;
+        Ok(ConsistencyOut { proof, checkpoint: note })
     }
 }

@@ -259,14 +259,15 @@ fn examine(entry: LogEntry) -> Facts {
             Ok(kept) => match serde_json::from_slice::<serde_json::Map<String, Value>>(bytes) {
                 Err(_) => (None, Some(String::new())),
                 Ok(leaf) => match check_kept(&leaf, &kept) {
-                    Err(habeas_model::personal::KeptError::Mismatch(f) | habeas_model::personal::KeptError::NoCommitment(f)) => {
-                        (None, Some(f))
-                    }
+                    Err(
+                        habeas_model::personal::KeptError::Mismatch(f)
+                        | habeas_model::personal::KeptError::NoCommitment(f),
+                    ) => (None, Some(f)),
                     Err(_) => (None, Some(String::new())),
                     Ok(()) => {
-                        let digest = reveal(bytes, &kept)
-                            .ok()
-                            .map(|map| Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into());
+                        let digest = reveal(bytes, &kept).ok().map(|map| {
+                            Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into()
+                        });
                         (digest, None)
                     }
                 },
@@ -290,7 +291,7 @@ fn examine(entry: LogEntry) -> Facts {
 /// digest undetected would take a 128-bit second preimage.
 struct Replayed {
     current: u64,
-    retracted: u64, // NONE when not retracted
+    retracted: u64,   // NONE when not retracted
     digest: [u8; 16], // all zero when there is none (erased)
     record_type: u8,
 }
@@ -358,7 +359,8 @@ fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(Facts)) -> Result<()>
         tx.scan_log(&mut |entry| {
             batch.push(entry);
             if batch.len() == BATCH {
-                let _ = to_workers[sent % workers].send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                let _ =
+                    to_workers[sent % workers].send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                 sent += 1;
                 if sent - received > DEPTH * workers / 2 {
                     receive_one(&mut received);
@@ -485,7 +487,10 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
             return;
         }
         if idx != frontier.tree_size() {
-            report(Problem::LeafMissing { from: frontier.tree_size(), until: idx }, Some(frontier.tree_size()));
+            report(
+                Problem::LeafMissing { from: frontier.tree_size(), until: idx },
+                Some(frontier.tree_size()),
+            );
             gap = true;
             return;
         }
@@ -534,7 +539,13 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
         }
         let prev = replay.get(&key).map(|r| r.current);
         if prev != facts.prev {
-            report(Problem::RecordsView { id, what: format!("previous version {:?}, the log says {prev:?}", facts.prev) }, Some(idx));
+            report(
+                Problem::RecordsView {
+                    id,
+                    what: format!("previous version {:?}, the log says {prev:?}", facts.prev),
+                },
+                Some(idx),
+            );
         }
         let digest = digest_prefix(facts.digest);
         replay.insert(key, Replayed { record_type, current: idx, digest, retracted: NONE });
@@ -545,7 +556,9 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
 
     for cp in &signed {
         match roots_at.get(&cp.tree_size) {
-            None if cp.tree_size > size => report(Problem::Truncated { checkpoint_size: cp.tree_size }, Some(size)),
+            None if cp.tree_size > size => {
+                report(Problem::Truncated { checkpoint_size: cp.tree_size }, Some(size))
+            }
             Some(root_then) if *root_then == cp.root => {}
             _ => report(Problem::CheckpointRoot, Some(cp.tree_size)),
         }
@@ -556,11 +569,15 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
     }
     if let Some(cp) = trusted_cp {
         match roots_at.get(&cp.tree_size) {
-            None if cp.tree_size > size => {
-                report(Problem::Trusted { why: TrustedWhy::RolledBack { trusted: cp.tree_size, now: size } }, None)
-            }
+            None if cp.tree_size > size => report(
+                Problem::Trusted { why: TrustedWhy::RolledBack { trusted: cp.tree_size, now: size } },
+                None,
+            ),
             Some(root_then) if *root_then == cp.root => {}
-            _ => report(Problem::Trusted { why: TrustedWhy::Rewritten { size: cp.tree_size } }, Some(cp.tree_size)),
+            _ => report(
+                Problem::Trusted { why: TrustedWhy::Rewritten { size: cp.tree_size } },
+                Some(cp.tree_size),
+            ),
         }
     }
 

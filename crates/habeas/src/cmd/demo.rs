@@ -8,18 +8,23 @@
 use std::path::{Path, PathBuf};
 
 use habeas_io::JsonlSource;
-use habeas_ledger::Signer;
 use habeas_model::Localized;
 use habeas_store::{ImportOptions, Ledger, Location};
-use rand::Rng as _;
 
-use crate::context::{CmdResult, Context, Failure, Outcome, now};
+use crate::context::{CmdResult, Context, Failure, Outcome, now, print_json};
 
 /// The example case, as shipped.
 pub const EXAMPLE: &str = include_str!("../../../../examples/cecot-2025.jsonl");
 
+/// Narration: on stdout, or on stderr when `--json` keeps stdout for the one JSON document.
+macro_rules! say {
+    ($ctx:expr, $($arg:tt)*) => {
+        if $ctx.json { eprintln!($($arg)*) } else { println!($($arg)*) }
+    };
+}
+
 fn step(ctx: &Context, n: u32, en: &str, es: &str) {
-    println!("\n{n}. {}", ctx.t(en, es));
+    say!(ctx, "\n{n}. {}", ctx.t(en, es));
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
@@ -50,21 +55,23 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
     let fail = |e: habeas_store::StoreError| ctx.store_failure(e);
 
     step(ctx, 1, "A new ledger and its signing key", "Un registro nuevo y su clave de firma");
-    let mut seed = [0u8; 32];
-    rand::rng().fill_bytes(&mut seed);
-    let signer = Signer::from_seed("habeas.local/demo", seed).map_err(|e| Failure(e.to_string()))?;
-    let mut ledger = Ledger::create(&Location::Sqlite(db.clone()), &signer.verifier()).map_err(fail)?;
-    let key_path = dir.join("cecot.db.key");
-    let pub_path = dir.join("cecot.db.pub");
-    std::fs::write(&key_path, format!("{}\n", signer.to_key_string())).map_err(io(&key_path))?;
-    std::fs::write(&pub_path, format!("{}\n", signer.verifier().to_key_string())).map_err(io(&pub_path))?;
-    println!("   {} {}", ctx.t("ledger:", "registro:"), db.display());
-    println!(
+    let demo_ctx = Context {
+        db: db.display().to_string(),
+        key: dir.join("cecot.db.key"),
+        verifier_key: None,
+        lang: ctx.lang,
+        json: ctx.json,
+    };
+    let signer = crate::cmd::init::create(&demo_ctx, "habeas.local/demo")?;
+    let mut ledger = Ledger::open(&Location::Sqlite(db.clone())).map_err(fail)?;
+    say!(ctx, "   {} {}", ctx.t("ledger:", "registro:"), db.display());
+    say!(
+        ctx,
         "   {} {}",
         ctx.t("verifier key (publish it):", "clave pública (publíquela):"),
         signer.verifier().to_key_string()
     );
-    println!("   {}", ctx.t("(by hand: habeas --db cecot.db init)", "(a mano: habeas --db cecot.db init)"));
+    say!(ctx, "   {}", ctx.t("(by hand: habeas --db cecot.db init)", "(a mano: habeas --db cecot.db init)"));
 
     step(
         ctx,
@@ -85,7 +92,8 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
             ctx.t("the shipped example did not import", "el ejemplo incluido no se importó").into(),
         ));
     }
-    println!(
+    say!(
+        ctx,
         "   {} {}; {} {} ({}).",
         report.appended,
         ctx.t("records appended in one transaction", "registros añadidos en una sola transacción"),
@@ -97,7 +105,8 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         )
     );
     let again = ledger.import(&mut source, &options, &signer).map_err(fail)?;
-    println!(
+    say!(
+        ctx,
         "   {} {} {}",
         ctx.t("Importing the same file again:", "Importar el mismo archivo otra vez:"),
         again.appended,
@@ -111,7 +120,8 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         "Verificar: recalcular cada hash y comprobar cada firma",
     );
     let verified = ledger.verify(&signer.verifier(), None).map_err(fail)?;
-    println!(
+    say!(
+        ctx,
         "   {} {} {}, {} {}.",
         if verified.ok { ctx.t("OK:", "Correcto:") } else { ctx.t("FAILED:", "FALLÓ:") },
         verified.size,
@@ -119,7 +129,8 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         ctx.t("root", "raíz"),
         verified.root
     );
-    println!(
+    say!(
+        ctx,
         "   {}",
         ctx.t("(by hand: habeas --db cecot.db verify)", "(a mano: habeas --db cecot.db verify)")
     );
@@ -131,7 +142,8 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         "Probar un hecho: la orden de 2019 que impedía la expulsión a El Salvador",
     );
     let proof = ledger.prove_record("ord-ag-withholding-2019").map_err(fail)?;
-    println!(
+    say!(
+        ctx,
         "   {} {} {} {}: {} {}.",
         ctx.t("leaf", "hoja"),
         proof.proof.leaf_index,
@@ -143,7 +155,8 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
             "hashes llevan de ella a la raíz firmada; cualquiera con la clave pública puede comprobarlos"
         )
     );
-    println!(
+    say!(
+        ctx,
         "   {}",
         ctx.t(
             "(by hand: habeas --db cecot.db proof ord-ag-withholding-2019)",
@@ -152,7 +165,8 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
     );
     let trusted = dir.join("checkpoint.txt");
     std::fs::write(&trusted, &proof.checkpoint).map_err(io(&trusted))?;
-    println!(
+    say!(
+        ctx,
         "   {} {}",
         ctx.t(
             "Signed checkpoint saved as the trusted copy:",
@@ -171,7 +185,8 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
     let tampered = dir.join("tampered.db");
     std::fs::copy(&db, &tampered).map_err(io(&tampered))?;
     let changed = change_departure(&tampered).map_err(|e| Failure(format!("{}: {e}", tampered.display())))?;
-    println!(
+    say!(
+        ctx,
         "   {} {changed}",
         ctx.t(
             "Flight 1's departure, 17:26 EDT, now reads 17:27 in leaf",
@@ -181,14 +196,16 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
     let mut copy = Ledger::open(&Location::Sqlite(tampered.clone())).map_err(fail)?;
     let found = copy.verify(&signer.verifier(), None).map_err(fail)?;
     for p in found.problems.iter().take(3) {
-        println!(
+        say!(
+            ctx,
             "   verify: {} {}: {}",
             ctx.t("leaf", "hoja"),
             p.index.unwrap_or_default(),
             p.problem.message(ctx.lang)
         );
     }
-    println!(
+    say!(
+        ctx,
         "   {}",
         if found.ok {
             ctx.t("(verify missed it: this is a bug)", "(verify no lo detectó: es un error)")
@@ -200,14 +217,25 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         }
     );
 
-    println!("\n{} {}", ctx.t("Everything is in", "Todo está en"), dir.display());
-    println!(
+    say!(ctx, "\n{} {}", ctx.t("Everything is in", "Todo está en"), dir.display());
+    say!(
+        ctx,
         "{}",
         ctx.t(
             "Try: habeas --db <that folder>/cecot.db export | head",
             "Pruebe: habeas --db <esa carpeta>/cecot.db export | head"
         )
     );
+    if ctx.json {
+        print_json(&serde_json::json!({
+            "dir": dir.display().to_string(),
+            "appended": report.appended,
+            "verified": verified.ok,
+            "size": verified.size,
+            "root": verified.root.to_base64(),
+            "tampering_caught": !found.ok,
+        }));
+    }
     Ok(if verified.ok && !found.ok { Outcome::Clean } else { Outcome::Found })
 }
 

@@ -41,7 +41,9 @@ fn write_new(path: &Path, text: &str, mode: u32, ctx: &Context) -> Result<(), Fa
         .map_err(|e| Failure(format!("{}: {e}", path.display())))
 }
 
-pub fn run(ctx: &Context, origin: Option<String>) -> CmdResult {
+/// Creates the ledger at `ctx.db`, its signing key at `ctx.key` (mode 0600) and `<db>.pub`,
+/// refusing to overwrite any of them; returns the signer.
+pub fn create(ctx: &Context, origin: &str) -> Result<Signer, Failure> {
     let location = ctx.location();
     let Location::Sqlite(db_path) = &location else {
         return Err(Failure(
@@ -65,14 +67,20 @@ pub fn run(ctx: &Context, origin: Option<String>) -> CmdResult {
             )));
         }
     }
-    let origin = origin.unwrap_or_else(|| default_origin(&ctx.db));
     let mut seed = [0u8; 32];
     rand::rng().fill_bytes(&mut seed);
-    let signer = Signer::from_seed(&origin, seed).map_err(|e| Failure(format!("--origin {origin}: {e}")))?;
-    let verifier = signer.verifier().to_key_string();
+    let signer = Signer::from_seed(origin, seed).map_err(|e| Failure(format!("--origin {origin}: {e}")))?;
     write_new(&ctx.key, &format!("{}\n", signer.to_key_string()), 0o600, ctx)?;
-    write_new(Path::new(&pub_path), &format!("{verifier}\n"), 0o644, ctx)?;
+    write_new(Path::new(&pub_path), &format!("{}\n", signer.verifier().to_key_string()), 0o644, ctx)?;
     Ledger::create(&location, &signer.verifier()).map_err(|e| ctx.store_failure(e))?;
+    Ok(signer)
+}
+
+pub fn run(ctx: &Context, origin: Option<String>) -> CmdResult {
+    let origin = origin.unwrap_or_else(|| default_origin(&ctx.db));
+    let signer = create(ctx, &origin)?;
+    let verifier = signer.verifier().to_key_string();
+    let pub_path = format!("{}.pub", ctx.db);
     if ctx.json {
         print_json(&json!({"db": ctx.db, "origin": origin, "verifier_key": verifier}));
     } else {

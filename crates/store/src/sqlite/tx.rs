@@ -44,6 +44,17 @@ fn int_at(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<u64>> 
     })
 }
 
+/// The parameters of a records-view row, in column order, borrowed.
+fn record_params(row: &RecordRow) -> impl rusqlite::Params + '_ {
+    (
+        &row.id,
+        &row.record_type,
+        to_i64(row.current),
+        row.digest.as_ref().map(|d| d.as_slice()),
+        row.retracted.map(to_i64),
+    )
+}
+
 fn record_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
     let digest = bytes_at(row, 3)?;
     Ok(RecordRow {
@@ -249,13 +260,7 @@ impl LogWrite for SqliteTx<'_> {
             .prepare_cached(
                 "INSERT OR REPLACE INTO records (id, type, current, digest, retracted) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![
-                row.id,
-                row.record_type,
-                to_i64(row.current),
-                row.digest.as_ref().map(|d| d.as_slice()),
-                row.retracted.map(to_i64)
-            ])?;
+            .execute(record_params(row))?;
         Ok(())
     }
 
@@ -265,13 +270,7 @@ impl LogWrite for SqliteTx<'_> {
             .prepare_cached(
                 "INSERT OR IGNORE INTO records (id, type, current, digest, retracted) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![
-                row.id,
-                row.record_type,
-                to_i64(row.current),
-                row.digest.as_ref().map(|d| d.as_slice()),
-                row.retracted.map(to_i64)
-            ])?;
+            .execute(record_params(row))?;
         Ok(inserted == 1)
     }
 
