@@ -39,13 +39,16 @@ pub struct LeafRow {
     pub bytes: Vec<u8>,
 }
 
-/// One position of the log as [`LogRead::scan_log`] reads it: leaf, kept values and tree row.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogEntry {
-    pub leaf: LeafRow,
-    pub kept: Option<Vec<u8>>,
+/// One position of the log as [`LogRead::scan_log`] reads it: leaf, kept values and tree row,
+/// borrowed from the backend's row for the length of the visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogEntry<'a> {
+    pub idx: u64,
+    pub prev: Option<u64>,
+    pub bytes: &'a [u8],
+    pub kept: Option<&'a [u8]>,
     /// The stored tree row, `None` if missing.
-    pub hashes: Option<Vec<u8>>,
+    pub hashes: Option<&'a [u8]>,
 }
 
 /// A signed checkpoint as stored.
@@ -72,7 +75,7 @@ pub trait LogRead {
     fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()>;
     /// Calls `visit` for each position of the log, in index order, with its kept values and
     /// tree row: everything `verify` reads, in one pass.
-    fn scan_log(&self, visit: &mut dyn FnMut(LogEntry) -> Result<()>) -> Result<()>;
+    fn scan_log(&self, visit: &mut dyn FnMut(LogEntry<'_>) -> Result<()>) -> Result<()>;
     /// The hashes leaf `idx` completed (level 0 first).
     fn tree_row(&self, idx: u64) -> Result<Option<Vec<Hash>>>;
     /// Calls `visit` for each tree row with `from ≤ idx < to`, in index order.

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use habeas_ledger::{Checkpoint, Frontier, Hash, Verifier, leaf_hash};
+use habeas_ledger::{Checkpoint, Hash, Verifier, leaf_hash};
 use habeas_model::personal::{check_kept, decode_kept, reveal};
 use habeas_model::{Lang, Localized};
 use serde::Deserialize;
@@ -220,20 +220,46 @@ struct Head<'a> {
     target: Option<std::borrow::Cow<'a, str>>,
 }
 
+/// Log positions copied out of the database in one buffer, so that a batch costs two
+/// allocations, not three per position.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    slots: Vec<Slot>,
+}
+
+type Span = std::ops::Range<usize>;
+
+struct Slot {
+    idx: u64,
+    prev: Option<u64>,
+    bytes: Span,
+    kept: Option<Span>,
+    hashes: Option<Span>,
+}
+
+impl Batch {
+    fn push(&mut self, entry: LogEntry<'_>) {
+        let mut span = |bytes: &[u8]| {
+            let start = self.data.len();
+            self.data.extend_from_slice(bytes);
+            start..self.data.len()
+        };
+        let bytes = span(entry.bytes);
+        let kept = entry.kept.map(&mut span);
+        let hashes = entry.hashes.map(&mut span);
+        self.slots.push(Slot { idx: entry.idx, prev: entry.prev, bytes, kept, hashes });
+    }
+}
+
 /// What examining one log position found: everything that needs no other position, computed on
 /// a worker thread.
 struct Facts {
-    idx: u64,
-    prev: Option<u64>,
     leaf_hash: Hash,
-    /// The stored tree row, split into hashes; `None` if missing or malformed.
-    stored: Option<Vec<Hash>>,
     /// `(id, type index, retraction or erasure target)`, or `None` for an unreadable leaf.
     head: Option<(String, u8, Option<String>)>,
     /// Digest of the canonical form (personal values in clear), when they could be opened.
     digest: Option<[u8; 32]>,
-    /// The leaf had kept values.
-    kept: bool,
     /// A kept value that does not open its commitment: the field (empty if undecodable).
     kept_problem: Option<String>,
 }
@@ -246,13 +272,103 @@ fn type_name(index: u8) -> &'static str {
     habeas_model::RecordType::ALL.get(index as usize).map_or("?", |t| t.name())
 }
 
+/// The end of the JSON string starting at `b[at] == '"'`, and whether it holds an escape.
+fn string_end(b: &[u8], at: usize) -> Option<(usize, bool)> {
+    let mut i = at + 1;
+    let mut escaped = false;
+    while i < b.len() {
+        match b[i] {
+            b'"' => return Some((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end of the JSON value starting at `b[at]` (no whitespace: leaves are canonical).
+fn value_end(b: &[u8], at: usize) -> Option<usize> {
+    match *b.get(at)? {
+        b'"' => string_end(b, at).map(|(end, _)| end),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            while i < b.len() {
+                match b[i] {
+                    b'"' => {
+                        i = string_end(b, i)?.0;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => Some(at + b[at..].iter().position(|&c| c == b',' || c == b'}' || c == b']')?),
+    }
+}
+
+/// The `id`, `type` and `target` of a canonical leaf, read without a JSON parser: members are
+/// walked at the top level and their values skipped. `None` when anything is unusual (an escape,
+/// whitespace, a malformed leaf): the caller then asks serde.
+fn head_fast(b: &[u8]) -> Option<(&str, &str, Option<&str>)> {
+    let (mut id, mut record_type, mut target) = (None, None, None);
+    if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+        return None;
+    }
+    let mut i = 1;
+    while i < b.len() - 1 {
+        let (key_end, escaped) = string_end(b, i).filter(|_| b[i] == b'"')?;
+        if escaped || b.get(key_end) != Some(&b':') {
+            return None;
+        }
+        let key = &b[i + 1..key_end - 1];
+        let start = key_end + 1;
+        let end = value_end(b, start)?;
+        if matches!(key, b"id" | b"type" | b"target") {
+            let (value_end, escaped) = string_end(b, start).filter(|_| b[start] == b'"')?;
+            if escaped || value_end != end {
+                return None;
+            }
+            let value = std::str::from_utf8(&b[start + 1..end - 1]).ok()?;
+            match key {
+                b"id" => id = Some(value),
+                b"type" => record_type = Some(value),
+                _ => target = Some(value),
+            }
+        }
+        i = match b.get(end) {
+            Some(b',') => end + 1,
+            Some(b'}') if end == b.len() - 1 => end,
+            _ => return None,
+        };
+    }
+    Some((id?, record_type?, target))
+}
+
 /// Everything about one position that can be checked alone.
-fn examine(entry: LogEntry) -> Facts {
-    let bytes = &entry.leaf.bytes;
-    let head = serde_json::from_slice::<Head<'_>>(bytes)
-        .ok()
-        .map(|h| (h.id.into_owned(), type_index(&h.record_type), h.target.map(|t| t.into_owned())));
-    let (digest, kept_problem) = match &entry.kept {
+fn examine(batch: &Batch, slot: &Slot) -> Facts {
+    let bytes = &batch.data[slot.bytes.clone()];
+    let head = match head_fast(bytes) {
+        Some((id, record_type, target)) => {
+            Some((id.to_string(), type_index(record_type), target.map(str::to_string)))
+        }
+        None => serde_json::from_slice::<Head<'_>>(bytes)
+            .ok()
+            .map(|h| (h.id.into_owned(), type_index(&h.record_type), h.target.map(|t| t.into_owned()))),
+    };
+    let (digest, kept_problem) = match slot.kept.clone().map(|span| &batch.data[span]) {
         None => (Some(Sha256::digest(bytes).into()), None),
         Some(data) => match decode_kept(data) {
             Err(_) => (None, Some(String::new())),
@@ -274,16 +390,7 @@ fn examine(entry: LogEntry) -> Facts {
             },
         },
     };
-    Facts {
-        idx: entry.leaf.idx,
-        prev: entry.leaf.prev,
-        leaf_hash: leaf_hash(bytes),
-        stored: entry.hashes.as_deref().and_then(split_row),
-        head,
-        digest,
-        kept: entry.kept.is_some(),
-        kept_problem,
-    }
+    Facts { leaf_hash: leaf_hash(bytes), head, digest, kept_problem }
 }
 
 /// The records view as the log says it should be, for one id (kept small: a million of these
@@ -326,21 +433,22 @@ fn id_at(tx: &dyn LogRead, idx: u64) -> String {
 }
 
 /// Reads the log in order on this thread (the connection's), examines positions on worker
-/// threads, and hands the facts back to `consume` in log order.
-fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(Facts)) -> Result<()> {
+/// threads, and hands them back to `consume` in log order.
+fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(&Batch, &Slot, Facts)) -> Result<()> {
     use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
     const BATCH: usize = 1024;
-    const DEPTH: usize = 4; // batches in flight
+    const DEPTH: usize = 4; // batches in flight per worker
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     std::thread::scope(|scope| -> Result<()> {
-        let mut to_workers: Vec<SyncSender<Vec<LogEntry>>> = Vec::new();
-        let mut from_workers: Vec<Receiver<Vec<Facts>>> = Vec::new();
+        let mut to_workers: Vec<SyncSender<Batch>> = Vec::new();
+        let mut from_workers: Vec<Receiver<(Batch, Vec<Facts>)>> = Vec::new();
         for _ in 0..workers {
-            let (send_work, work) = sync_channel::<Vec<LogEntry>>(DEPTH);
-            let (send_facts, facts) = sync_channel::<Vec<Facts>>(DEPTH);
+            let (send_work, work) = sync_channel::<Batch>(DEPTH);
+            let (send_facts, facts) = sync_channel::<(Batch, Vec<Facts>)>(DEPTH);
             scope.spawn(move || {
                 for batch in work {
-                    if send_facts.send(batch.into_iter().map(examine).collect()).is_err() {
+                    let facts = batch.slots.iter().map(|slot| examine(&batch, slot)).collect();
+                    if send_facts.send((batch, facts)).is_err() {
                         return;
                     }
                 }
@@ -349,26 +457,27 @@ fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(Facts)) -> Result<()>
             from_workers.push(facts);
         }
         let (mut sent, mut received) = (0usize, 0usize);
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Batch::default();
         let mut receive_one = |received: &mut usize| {
-            if let Ok(facts) = from_workers[*received % workers].recv() {
-                facts.into_iter().for_each(&mut *consume);
+            if let Ok((batch, facts)) = from_workers[*received % workers].recv() {
+                for (slot, facts) in batch.slots.iter().zip(facts) {
+                    consume(&batch, slot, facts);
+                }
             }
             *received += 1;
         };
         tx.scan_log(&mut |entry| {
             batch.push(entry);
-            if batch.len() == BATCH {
-                let _ =
-                    to_workers[sent % workers].send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            if batch.slots.len() == BATCH {
+                let _ = to_workers[sent % workers].send(std::mem::take(&mut batch));
                 sent += 1;
-                if sent - received > DEPTH * workers / 2 {
+                if sent - received >= DEPTH * workers {
                     receive_one(&mut received);
                 }
             }
             Ok(())
         })?;
-        if !batch.is_empty() {
+        if !batch.slots.is_empty() {
             let _ = to_workers[sent % workers].send(batch);
             sent += 1;
         }
@@ -380,25 +489,23 @@ fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(Facts)) -> Result<()>
     })
 }
 
-fn split_row(blob: &[u8]) -> Option<Vec<Hash>> {
-    (!blob.is_empty() && blob.len().is_multiple_of(32))
-        .then(|| blob.chunks_exact(32).filter_map(Hash::from_slice).collect())
-}
-
-/// Checks a stored row against the stored frontier and advances it: level `k` must be the node
-/// hash of the stored left sibling and the row's level `k - 1`. Returns the first bad level.
-fn check_stored_row(stored_frontier: &mut Vec<Hash>, idx: u64, row: &[Hash]) -> Option<usize> {
+/// Checks a stored row (32-byte hashes, level 0 first) against the stored frontier and advances
+/// it: level `k` must be the node hash of the stored left sibling and the row's level `k - 1`.
+/// Levels the row lacks are computed. Returns the first bad level.
+fn check_stored_row(stored_frontier: &mut Vec<Hash>, idx: u64, row: &[u8]) -> Option<usize> {
+    let stored = |level: usize| row.get(level * 32..level * 32 + 32).and_then(Hash::from_slice);
     let expected_len = habeas_ledger::row_len(idx);
-    let mut bad = (row.len() != expected_len).then_some(row.len().min(expected_len));
-    let mut current = row[0];
+    let row_len = row.len() / 32;
+    let mut bad = (row_len != expected_len).then_some(row_len.min(expected_len));
+    let mut current = stored(0).unwrap_or_default();
     for level in 1..expected_len {
         let left = stored_frontier.pop().unwrap_or_default();
         let computed = habeas_ledger::node_hash(&left, &current);
-        current = match row.get(level) {
-            Some(stored) if *stored == computed => *stored,
-            Some(stored) => {
+        current = match stored(level) {
+            Some(hash) if hash == computed => hash,
+            Some(hash) => {
                 bad.get_or_insert(level);
-                *stored
+                hash
             }
             None => computed,
         };
@@ -467,12 +574,13 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
         roots_at.insert(0, Hash::empty());
     }
 
-    // One pass over the log. `frontier` is recomputed from the leaf bytes (for the roots the
-    // checkpoints sign); `stored_frontier` follows the stored rows, so that each stored node is
-    // checked against its stored children and one changed leaf is reported once, not once per
-    // ancestor. Positions are examined on worker threads and consumed here in log order.
-    let mut frontier = Frontier::new();
+    // One pass over the log. Each stored leaf hash is checked against the leaf's bytes, and each
+    // stored node against its stored children (`stored_frontier` follows the stored rows). When
+    // both hold everywhere, the stored tree is the tree of the bytes and its roots are the roots
+    // the checkpoints must sign; when one fails, that is reported where it is, once, instead of
+    // once per ancestor. Positions are examined on worker threads and consumed here in log order.
     let mut stored_frontier: Vec<Hash> = Vec::new();
+    let mut next_idx = 0u64;
     let ids = IdKeys(std::hash::RandomState::new());
     let leaves = tx.tree_size()?;
     let mut replay: rustc_hash::FxHashMap<u64, Replayed> = rustc_hash::FxHashMap::default();
@@ -481,78 +589,84 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
     let mut erased_at: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
     // After a gap nothing further can be compared: the tree is broken from there on.
     let mut gap = false;
-    let mut consume = |facts: Facts, report: &mut dyn FnMut(Problem, Option<u64>)| {
-        let idx = facts.idx;
-        if gap {
-            return;
-        }
-        if idx != frontier.tree_size() {
-            report(
-                Problem::LeafMissing { from: frontier.tree_size(), until: idx },
-                Some(frontier.tree_size()),
-            );
-            gap = true;
-            return;
-        }
-        frontier.push(facts.leaf_hash);
-        match &facts.stored {
-            None => report(Problem::TreeRowMissing, Some(idx)),
-            Some(stored) => {
-                if stored[0] != facts.leaf_hash {
-                    report(Problem::LeafHash, Some(idx));
-                }
-                if let Some(level) = check_stored_row(&mut stored_frontier, idx, stored) {
-                    report(Problem::TreeHash { level }, Some(idx));
-                }
+    let mut consume =
+        |batch: &Batch, slot: &Slot, facts: Facts, report: &mut dyn FnMut(Problem, Option<u64>)| {
+            let idx = slot.idx;
+            if gap {
+                return;
             }
-        }
-        if wanted.contains(&frontier.tree_size()) {
-            roots_at.insert(frontier.tree_size(), frontier.root());
-        }
-        let Some((id, record_type, target)) = facts.head else {
-            report(Problem::UnreadableLeaf, Some(idx));
-            return;
-        };
-        if let Some(field) = facts.kept_problem {
-            report(Problem::KeptValue { field }, Some(idx));
-        }
-        let key = ids.key(&id);
-        if facts.kept {
-            kept_at.push((key, idx));
-        }
-        match type_name(record_type) {
-            "retraction" => {
-                if let Some(target) = target.as_deref().and_then(|t| replay.get_mut(&ids.key(t))) {
-                    target.retracted = idx;
-                }
+            if idx != next_idx {
+                report(Problem::LeafMissing { from: next_idx, until: idx }, Some(next_idx));
+                gap = true;
+                return;
             }
-            "erasure" => {
-                if let Some(target) = target.as_deref() {
-                    let target = ids.key(target);
-                    if let Some(state) = replay.get_mut(&target) {
-                        state.digest = [0; 16];
+            next_idx += 1;
+            let stored = slot
+                .hashes
+                .clone()
+                .map(|span| &batch.data[span])
+                .filter(|row| !row.is_empty() && row.len() % 32 == 0);
+            match stored {
+                None => {
+                    report(Problem::TreeRowMissing, Some(idx));
+                    check_stored_row(&mut stored_frontier, idx, &facts.leaf_hash.0);
+                }
+                Some(row) => {
+                    if row[..32] != facts.leaf_hash.0 {
+                        report(Problem::LeafHash, Some(idx));
                     }
-                    erased_at.insert(target, idx);
+                    if let Some(level) = check_stored_row(&mut stored_frontier, idx, row) {
+                        report(Problem::TreeHash { level }, Some(idx));
+                    }
                 }
             }
-            _ => {}
-        }
-        let prev = replay.get(&key).map(|r| r.current);
-        if prev != facts.prev {
-            report(
-                Problem::RecordsView {
-                    id,
-                    what: format!("previous version {:?}, the log says {prev:?}", facts.prev),
-                },
-                Some(idx),
-            );
-        }
-        let digest = digest_prefix(facts.digest);
-        replay.insert(key, Replayed { record_type, current: idx, digest, retracted: NONE });
-    };
-    scan_in_order(tx, &mut |facts| consume(facts, &mut report))?;
-    let size = frontier.tree_size();
-    let root = frontier.root();
+            if wanted.contains(&next_idx) {
+                roots_at.insert(next_idx, habeas_ledger::fold_range(&stored_frontier));
+            }
+            let Some((id, record_type, target)) = facts.head else {
+                report(Problem::UnreadableLeaf, Some(idx));
+                return;
+            };
+            if let Some(field) = facts.kept_problem {
+                report(Problem::KeptValue { field }, Some(idx));
+            }
+            let key = ids.key(&id);
+            if slot.kept.is_some() {
+                kept_at.push((key, idx));
+            }
+            match type_name(record_type) {
+                "retraction" => {
+                    if let Some(target) = target.as_deref().and_then(|t| replay.get_mut(&ids.key(t))) {
+                        target.retracted = idx;
+                    }
+                }
+                "erasure" => {
+                    if let Some(target) = target.as_deref() {
+                        let target = ids.key(target);
+                        if let Some(state) = replay.get_mut(&target) {
+                            state.digest = [0; 16];
+                        }
+                        erased_at.insert(target, idx);
+                    }
+                }
+                _ => {}
+            }
+            let prev = replay.get(&key).map(|r| r.current);
+            if prev != slot.prev {
+                report(
+                    Problem::RecordsView {
+                        id,
+                        what: format!("previous version {:?}, the log says {prev:?}", slot.prev),
+                    },
+                    Some(idx),
+                );
+            }
+            let digest = digest_prefix(facts.digest);
+            replay.insert(key, Replayed { record_type, current: idx, digest, retracted: NONE });
+        };
+    scan_in_order(tx, &mut |batch, slot, facts| consume(batch, slot, facts, &mut report))?;
+    let size = next_idx;
+    let root = habeas_ledger::fold_range(&stored_frontier);
 
     for cp in &signed {
         match roots_at.get(&cp.tree_size) {
@@ -629,6 +743,36 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_head_agrees_with_serde_or_declines() {
+        let leaves = [
+            r#"{"id":"p-1","names":{"commit":"abc"},"type":"person"}"#,
+            r#"{"basis":["a","b"],"count":137,"id":"coh-1","legs":[{"from":"x","to":"y"}],"note":"{\"id\":\"fake\"}","type":"cohort"}"#,
+            r#"{"id":"r-1","reason":"wrong","target":"flt-1","type":"retraction"}"#,
+            r#"{"fields":["names"],"id":"r-2","target":"p-1","type":"erasure"}"#,
+            r#"{"at":{"earliest":"a","latest":"b"},"id":"c-1","ok":true,"n":null,"type":"custody"}"#,
+        ];
+        for leaf in leaves {
+            let fast = head_fast(leaf.as_bytes()).unwrap_or_else(|| panic!("declined {leaf}"));
+            let serde: Head<'_> = serde_json::from_str(leaf).unwrap();
+            assert_eq!(fast, (&*serde.id, &*serde.record_type, serde.target.as_deref()), "{leaf}");
+        }
+        for odd in [
+            r#"{"id":"p\u002d1","type":"person"}"#,
+            r#"{ "id":"p-1","type":"person"}"#,
+            r#"{"id":"p-1","type":"person""#,
+            r#"{"id":1,"type":"person"}"#,
+            r#"{"type":"person"}"#,
+            r#"{"id":"p-1","type":"person"}x"#,
+            r#"["id","p-1"]"#,
+            "",
+            "{",
+            r#"{"id":"p-1","note":"unterminated}"#,
+        ] {
+            assert_eq!(head_fast(odd.as_bytes()), None, "{odd}");
+        }
+    }
 
     #[test]
     fn every_problem_has_a_listed_kind_and_a_message_in_both_languages() {

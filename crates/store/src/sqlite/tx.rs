@@ -106,19 +106,38 @@ impl LogRead for SqliteTx<'_> {
         Ok(())
     }
 
-    fn scan_log(&self, visit: &mut dyn FnMut(LogEntry) -> Result<()>) -> Result<()> {
+    fn scan_log(&self, visit: &mut dyn FnMut(LogEntry<'_>) -> Result<()>) -> Result<()> {
+        use rusqlite::types::ValueRef;
+        // Bytes whatever SQLite holds them as (see `bytes_at`), borrowed from the row.
+        fn slice<'r>(value: ValueRef<'r>, number: &'r mut String) -> Option<&'r [u8]> {
+            match value {
+                ValueRef::Null => None,
+                ValueRef::Blob(b) | ValueRef::Text(b) => Some(b),
+                ValueRef::Integer(i) => {
+                    *number = i.to_string();
+                    Some(number.as_bytes())
+                }
+                ValueRef::Real(f) => {
+                    *number = f.to_string();
+                    Some(number.as_bytes())
+                }
+            }
+        }
         let mut stmt = self.tx.prepare_cached(
             "SELECT l.idx, l.prev, l.body, k.data, l.hashes FROM leaves l
              LEFT JOIN kept k ON k.idx = l.idx ORDER BY l.idx",
         )?;
         let mut rows = stmt.query([])?;
+        let (mut n1, mut n2, mut n3) = (String::new(), String::new(), String::new());
         while let Some(r) = rows.next()? {
-            let leaf = LeafRow {
+            let entry = LogEntry {
                 idx: r.get::<_, i64>(0)? as u64,
                 prev: int_at(r, 1)?,
-                bytes: bytes_at(r, 2)?.unwrap_or_default(),
+                bytes: slice(r.get_ref(2)?, &mut n1).unwrap_or_default(),
+                kept: slice(r.get_ref(3)?, &mut n2),
+                hashes: slice(r.get_ref(4)?, &mut n3),
             };
-            visit(LogEntry { leaf, kept: bytes_at(r, 3)?, hashes: bytes_at(r, 4)? })?;
+            visit(entry)?;
         }
         Ok(())
     }
