@@ -33,6 +33,8 @@ pub struct Context {
     pub verifier_key: Option<String>,
     pub lang: Lang,
     pub json: bool,
+    /// `--tz`: the zone of times typed on the command line and, when given, of times shown.
+    pub tz: Option<jiff::tz::TimeZone>,
 }
 
 impl Context {
@@ -62,7 +64,8 @@ impl Context {
                 )
             )));
         }
-        Ok(Context { db, key, verifier_key: global.verifier_key.clone(), lang, json: global.json })
+        let tz = global.tz.as_deref().and_then(habeas_model::time::parse_zone);
+        Ok(Context { db, key, verifier_key: global.verifier_key.clone(), lang, json: global.json, tz })
     }
 
     pub fn t<'a>(&self, en: &'a str, es: &'a str) -> &'a str {
@@ -129,6 +132,59 @@ impl Context {
             }
         };
         Verifier::parse(text.trim()).map_err(|e| Failure(format!("{source}: {e}")))
+    }
+}
+
+impl Context {
+    /// Reads a time typed on the command line: an RFC 3339 instant, or a date (the end of that
+    /// day) or local date-time read in `--tz` (UTC if none).
+    pub fn parse_time(&self, flag: &str, text: &str) -> Result<jiff::Timestamp, Failure> {
+        if let Ok(at) = text.parse::<jiff::Timestamp>() {
+            return Ok(at);
+        }
+        let zone = self.tz.clone().unwrap_or(jiff::tz::TimeZone::UTC);
+        if let Ok(date) = text.parse::<jiff::civil::Date>() {
+            let end = date.tomorrow().and_then(|d| d.to_zoned_datetime(zone.clone())).map(|z| z.timestamp());
+            if let Ok(end) = end.and_then(|t| t.checked_sub(jiff::Span::new().nanoseconds(1))) {
+                return Ok(end);
+            }
+        }
+        if let Ok(local) = text.parse::<jiff::civil::DateTime>()
+            && let Ok(zoned) = local.to_zoned_datetime(zone)
+        {
+            return Ok(zoned.timestamp());
+        }
+        Err(Failure(format!(
+            "{flag} {text}: {}",
+            self.t(
+                "expected an instant (2025-03-16T12:00:00-06:00), a date (2025-03-16) or a local time read in --tz",
+                "se esperaba un instante (2025-03-16T12:00:00-06:00), una fecha (2025-03-16) o una hora local leída en --tz"
+            )
+        )))
+    }
+
+    /// An interval shown in `zone` (or `--tz`), with its offset: `2025-03-15 16:26 -05:00`, or
+    /// `2025-03-15 23:30 .. 2025-03-16 01:00 -04:00` for a window.
+    pub fn show_interval(&self, interval: &habeas_model::Interval, zone: Option<&str>) -> String {
+        let zone = self
+            .tz
+            .clone()
+            .or_else(|| zone.and_then(habeas_model::time::parse_zone))
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let show = |t: jiff::Timestamp| {
+            let z = t.to_zoned_datetime(zone.clone());
+            (z.strftime("%Y-%m-%d %H:%M").to_string(), z.strftime("%:z").to_string())
+        };
+        let (a, offset_a) = show(interval.earliest);
+        if interval.is_exact() {
+            return format!("{a} {offset_a}");
+        }
+        let (b, offset_b) = show(interval.latest);
+        if offset_a == offset_b {
+            format!("{a} .. {b} {offset_b}")
+        } else {
+            format!("{a} {offset_a} .. {b} {offset_b}")
+        }
     }
 }
 

@@ -108,6 +108,18 @@ pub enum Command {
         #[arg(long)]
         by: Option<String>,
     },
+    /// The custody timeline of a person or cohort, with gaps shown
+    Timeline {
+        id: String,
+        /// Valid time: the timeline as it stood at this instant (RFC 3339, or a date read in --tz)
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+        /// System time: what the ledger held at this instant
+        #[arg(long, value_name = "TIME")]
+        known_at: Option<String>,
+    },
+    /// Rebuild every view from the log and show that they come out identical
+    Rebuild,
     /// Print the current records as JSON Lines (re-importable), or one type as CSV
     Export {
         /// Only records of this type

@@ -50,5 +50,7 @@ fn run(ctx: &Context, command: Command) -> context::CmdResult {
         Command::Proof { id, index, consistency } => cmd::proof::run(ctx, id, index, consistency),
         Command::Erase { id, reason, by } => cmd::erase::run(ctx, &id, &reason, &by),
         Command::Export { record_type, format, out } => cmd::export::run(ctx, record_type, &format, out),
+        Command::Timeline { id, as_of, known_at } => cmd::timeline::run(ctx, &id, as_of, known_at),
+        Command::Rebuild => cmd::rebuild::run(ctx),
     }
 }

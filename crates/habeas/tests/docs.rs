@@ -23,7 +23,9 @@ fn cli_reference() -> String {
     );
     doc.push_str(&help(&[]));
     doc.push_str("```\n");
-    for command in ["init", "demo", "import", "verify", "checkpoint", "proof", "erase", "export"] {
+    for command in
+        ["init", "demo", "import", "verify", "checkpoint", "proof", "erase", "export", "timeline", "rebuild"]
+    {
         doc.push_str(&format!("\n## habeas {command}\n\n```text\n{}```\n", help(&[command])));
     }
     doc

@@ -95,6 +95,14 @@ pub trait LogRead {
     fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()>;
     /// Every stored checkpoint, smallest first.
     fn checkpoints(&self) -> Result<Vec<CheckpointRow>>;
+    /// Leaves that mention the id of key `key` (a subject, a member, a retraction target...), in
+    /// index order. See `views.rs`.
+    fn mentions(&self, key: i64) -> Result<Vec<u64>>;
+    /// The index of the first import leaf whose time is after `unix_seconds`: the log as it was
+    /// known then is every leaf before it.
+    fn first_import_after(&self, unix_seconds: i64) -> Result<Option<u64>>;
+    /// Calls `visit` with every row of a view, in a fixed order, for digests (`habeas rebuild`).
+    fn scan_view(&self, view: &str, visit: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()>;
 }
 
 /// The one write transaction.
@@ -112,6 +120,10 @@ pub trait LogWrite: LogRead {
     /// Inserts the row if the id is new; `false` (and no change) if the id exists.
     fn insert_record_if_new(&mut self, row: &RecordRow) -> Result<bool>;
     fn put_checkpoint(&mut self, checkpoint: &CheckpointRow) -> Result<()>;
+    fn put_mention(&mut self, key: i64, idx: u64) -> Result<()>;
+    fn put_import_time(&mut self, idx: u64, unix_seconds: i64) -> Result<()>;
+    /// Empties the derived views (mentions, import times) for a rebuild.
+    fn clear_views(&mut self) -> Result<()>;
     /// Marks a point to return to with [`LogWrite::rollback_to_mark`] (one at a time).
     fn mark(&mut self) -> Result<()>;
     fn rollback_to_mark(&mut self) -> Result<()>;

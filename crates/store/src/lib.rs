@@ -28,7 +28,9 @@ pub mod lookup;
 pub mod proofs;
 pub mod report;
 pub mod sqlite;
+pub mod timeline;
 pub mod verify;
+pub mod views;
 
 pub use erase::EraseReport;
 pub use error::{Result, StoreError};
@@ -37,4 +39,5 @@ pub use ingest::{ImportOptions, InputItem, InputSource, Prepared};
 pub use ledger::{Ledger, Location};
 pub use proofs::{ConsistencyOut, RecordProof};
 pub use report::{ImportReport, LocatedWarning, RejectReason, Rejection};
+pub use timeline::{Moment, Segment, State, Timeline};
 pub use verify::{Problem as VerifyProblem, TrustedWhy, VerifyReport};

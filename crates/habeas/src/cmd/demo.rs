@@ -61,6 +61,7 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         verifier_key: None,
         lang: ctx.lang,
         json: ctx.json,
+        tz: ctx.tz.clone(),
     };
     let signer = crate::cmd::init::create(&demo_ctx, "habeas.local/demo")?;
     let mut ledger = Ledger::open(&Location::Sqlite(db.clone())).map_err(fail)?;

@@ -7,4 +7,6 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod proof;
+pub mod rebuild;
+pub mod timeline;
 pub mod verify;

@@ -57,6 +57,7 @@ impl SqliteBackend {
         let mut backend = SqliteBackend { path: path.to_path_buf(), conn };
         let tx = backend.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(include_str!("schema.sql"))?;
+        tx.execute_batch(include_str!("views.sql"))?;
         tx.execute("INSERT INTO meta (key, value) VALUES ('layout', ?1)", [LAYOUT_VERSION])?;
         tx.commit()?;
         Ok(backend)
@@ -81,6 +82,8 @@ impl SqliteBackend {
                 path.display()
             )));
         }
+        // Views added after a ledger was made are created empty; the first read fills them.
+        conn.execute_batch(include_str!("views.sql"))?;
         Ok(SqliteBackend { path: path.to_path_buf(), conn })
     }
 

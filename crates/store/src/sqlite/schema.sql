@@ -36,3 +36,4 @@ CREATE TABLE checkpoints (
     size INTEGER PRIMARY KEY,
     note TEXT NOT NULL
 );
+

@@ -222,6 +222,37 @@ impl LogRead for SqliteTx<'_> {
         Ok(())
     }
 
+    fn mentions(&self, key: i64) -> Result<Vec<u64>> {
+        let mut stmt = self.tx.prepare_cached("SELECT idx FROM mentions WHERE key = ?1 ORDER BY idx")?;
+        let rows = stmt.query_map([key], |r| r.get::<_, i64>(0))?;
+        Ok(rows.map(|r| r.map(|i| i as u64)).collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn first_import_after(&self, unix_seconds: i64) -> Result<Option<u64>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT min(idx) FROM imports WHERE at > ?1")?
+            .query_row([unix_seconds], |r| r.get::<_, Option<i64>>(0))?
+            .map(|i| i as u64))
+    }
+
+    fn scan_view(&self, view: &str, visit: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let sql = match view {
+            "records" => {
+                "SELECT id || char(31) || type || char(31) || current || char(31) || hex(digest) || char(31) || ifnull(retracted, '') FROM records ORDER BY id"
+            }
+            "mentions" => "SELECT key || char(31) || idx FROM mentions ORDER BY key, idx",
+            "imports" => "SELECT idx || char(31) || at FROM imports ORDER BY idx",
+            other => return Err(StoreError::NotFound(format!("view {other}"))),
+        };
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            visit(&bytes_at(r, 0)?.unwrap_or_default())?;
+        }
+        Ok(())
+    }
+
     fn checkpoints(&self) -> Result<Vec<CheckpointRow>> {
         let mut stmt = self.tx.prepare_cached("SELECT size, note FROM checkpoints ORDER BY size")?;
         let rows = stmt.query_map([], |r| {
@@ -235,6 +266,27 @@ impl LogRead for SqliteTx<'_> {
 }
 
 impl LogWrite for SqliteTx<'_> {
+    fn put_mention(&mut self, key: i64, idx: u64) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO mentions (key, idx) VALUES (?1, ?2)")?
+            .execute(params![key, to_i64(idx)])?;
+        Ok(())
+    }
+
+    fn put_import_time(&mut self, idx: u64, unix_seconds: i64) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR REPLACE INTO imports (idx, at) VALUES (?1, ?2)")?
+            .execute(params![to_i64(idx), unix_seconds])?;
+        Ok(())
+    }
+
+    fn clear_views(&mut self) -> Result<()> {
+        self.tx.execute_batch(
+            "DELETE FROM mentions; DELETE FROM imports; DELETE FROM meta WHERE key = 'views_to';",
+        )?;
+        Ok(())
+    }
+
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
         self.tx
             .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?

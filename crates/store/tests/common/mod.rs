@@ -70,6 +70,14 @@ impl TestLedger {
         self.import_with(text, false)
     }
 
+    /// Imports at a given time (the `at` of the import leaf), for "known at" questions.
+    pub fn import_at(&mut self, text: &str, at: &str) -> ImportReport {
+        let options = ImportOptions { keep_going: false, by: "tester".into(), at: at.into() };
+        let report = self.ledger.import(&mut Lines::one(text), &options, &self.signer).unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        report
+    }
+
     pub fn verify_ok(&mut self) {
         let report = self.ledger.verify(&self.signer.verifier(), None).unwrap();
         assert!(report.ok, "{:#?}", report.problems);

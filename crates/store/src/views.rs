@@ -1,0 +1,209 @@
+//! Views derived from the log, and the log read "as known at" a moment.
+//!
+//! Two small views make timelines cheap to compute:
+//! - **mentions**: for each id, the leaves that mention it as a subject (`subject`, `subjects`), a
+//!   cohort member (`members`), a joined or separated person (`ids` of `same_as`/`distinct`) or a
+//!   target (`target` of a retraction or erasure). Ids are keyed by the first 8 bytes of their
+//!   SHA-256, a stable key; readers check the leaf itself, so a collision costs a read, never a
+//!   wrong answer;
+//! - **imports**: when each import happened, so that `--known-at T` finds the log as it stood.
+//!
+//! Both are derived from the leaves alone and kept in step with the log by [`catch_up`], which the
+//! first read after a write runs: an import stays as fast as the log allows, and the view is
+//! current by the time anyone asks. `habeas rebuild` ([`rebuild`]) empties and recomputes every
+//! view, and its digests show they come out identical.
+//!
+//! [`KnownAt`] reads records as the ledger knew them at a boundary (every leaf before it): the
+//! latest version then, unless a retraction then withdrew it.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::backend::{LogRead, LogWrite};
+use crate::error::{Result, StoreError};
+
+/// The stable key of an id in the mentions view.
+pub fn key(id: &str) -> i64 {
+    let digest = Sha256::digest(id.as_bytes());
+    i64::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+    ])
+}
+
+/// The ids a leaf mentions, as the mentions view records them.
+fn mentioned(leaf: &Map<String, Value>) -> Vec<&str> {
+    fn strings(value: Option<&Value>) -> Vec<&str> {
+        match value {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+    ["subject", "subjects", "members", "ids", "target"]
+        .iter()
+        .flat_map(|field| strings(leaf.get(*field)))
+        .collect()
+}
+
+/// Brings the views up to date with the log: indexes every leaf not yet indexed.
+pub fn catch_up(tx: &mut dyn LogWrite) -> Result<()> {
+    let done: u64 = tx.meta("views_to")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let size = tx.tree_size()?;
+    if done >= size {
+        return Ok(());
+    }
+    let mut found: Vec<(i64, u64)> = Vec::new();
+    let mut imports: Vec<(u64, i64)> = Vec::new();
+    tx.scan_leaves(done, size, &mut |leaf| {
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&leaf.bytes) else { return Ok(()) };
+        for id in mentioned(&map) {
+            found.push((key(id), leaf.idx));
+        }
+        if map.get("type").and_then(Value::as_str) == Some("import")
+            && let Some(at) =
+                map.get("at").and_then(Value::as_str).and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        {
+            imports.push((leaf.idx, at.as_second()));
+        }
+        Ok(())
+    })?;
+    for (k, idx) in found {
+        tx.put_mention(k, idx)?;
+    }
+    for (idx, at) in imports {
+        tx.put_import_time(idx, at)?;
+    }
+    tx.set_meta("views_to", &size.to_string())
+}
+
+/// A view's digest: SHA-256 over its rows in a fixed order.
+pub fn digest(tx: &dyn LogRead, view: &str) -> Result<String> {
+    let mut hasher = Sha256::new();
+    tx.scan_view(view, &mut |row| {
+        hasher.update(row);
+        hasher.update(b"\n");
+        Ok(())
+    })?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// The views `rebuild` recomputes.
+pub const VIEWS: [&str; 3] = ["records", "mentions", "imports"];
+
+/// Empties and recomputes the derived views. The records view is not emptied (imports decide
+/// against it); `verify` replays it from the log.
+pub fn rebuild(tx: &mut dyn LogWrite) -> Result<()> {
+    tx.clear_views()?;
+    catch_up(tx)
+}
+
+/// Records as the ledger knew them with the leaves before `boundary`.
+pub struct KnownAt<'a> {
+    pub tx: &'a dyn LogRead,
+    pub boundary: u64,
+    cache: RefCell<HashMap<String, Option<(u64, Rc<Map<String, Value>>)>>>,
+}
+
+impl<'a> KnownAt<'a> {
+    pub fn new(tx: &'a dyn LogRead, boundary: u64) -> KnownAt<'a> {
+        KnownAt { tx, boundary, cache: RefCell::new(HashMap::new()) }
+    }
+
+    /// The whole log as it now stands.
+    pub fn now(tx: &'a dyn LogRead) -> Result<KnownAt<'a>> {
+        Ok(KnownAt::new(tx, tx.tree_size()?))
+    }
+
+    /// The log as it stood at `unix_seconds`: up to the last import at or before then.
+    pub fn at(tx: &'a dyn LogRead, unix_seconds: i64) -> Result<KnownAt<'a>> {
+        let boundary = match tx.first_import_after(unix_seconds)? {
+            Some(idx) => idx,
+            None => tx.tree_size()?,
+        };
+        Ok(KnownAt::new(tx, boundary))
+    }
+
+    /// The leaf at `idx` as a JSON object (personal values as commitments).
+    pub fn leaf(&self, idx: u64) -> Result<Option<Map<String, Value>>> {
+        let Some(leaf) = self.tx.leaf(idx)? else { return Ok(None) };
+        match serde_json::from_slice::<Value>(&leaf.bytes) {
+            Ok(Value::Object(map)) => Ok(Some(map)),
+            _ => Err(StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`"))),
+        }
+    }
+
+    /// The version of `id` known then, with its leaf index; `None` if unknown then or retracted.
+    pub fn record(&self, id: &str) -> Result<Option<(u64, Rc<Map<String, Value>>)>> {
+        if let Some(found) = self.cache.borrow().get(id) {
+            return Ok(found.clone());
+        }
+        let found = self.lookup(id)?;
+        self.cache.borrow_mut().insert(id.to_string(), found.clone());
+        Ok(found)
+    }
+
+    fn lookup(&self, id: &str) -> Result<Option<(u64, Rc<Map<String, Value>>)>> {
+        let Some(row) = self.tx.record(id)? else { return Ok(None) };
+        let mut idx = row.current;
+        while idx >= self.boundary {
+            match self.tx.leaf(idx)?.and_then(|leaf| leaf.prev) {
+                Some(prev) => idx = prev,
+                None => return Ok(None),
+            }
+        }
+        // Withdrawn by a retraction known then, after this version?
+        for m in self.tx.mentions(key(id))? {
+            if m > idx
+                && m < self.boundary
+                && let Some(leaf) = self.leaf(m)?
+                && leaf.get("type").and_then(Value::as_str) == Some("retraction")
+                && leaf.get("target").and_then(Value::as_str) == Some(id)
+            {
+                return Ok(None);
+            }
+        }
+        Ok(self.leaf(idx)?.map(|map| (idx, Rc::new(map))))
+    }
+
+    /// Ids of records known then that mention `id` in `field`, with their current versions then.
+    pub fn mentioning(&self, id: &str) -> Result<Vec<(u64, Rc<Map<String, Value>>)>> {
+        let mut seen: HashMap<String, ()> = HashMap::new();
+        let mut out = Vec::new();
+        for m in self.tx.mentions(key(id))? {
+            if m >= self.boundary {
+                break;
+            }
+            let Some(leaf) = self.leaf(m)? else { continue };
+            let Some(record_id) = leaf.get("id").and_then(Value::as_str) else { continue };
+            if seen.insert(record_id.to_string(), ()).is_some() {
+                continue;
+            }
+            // The version known then must still mention the id.
+            if let Some((idx, record)) = self.record(record_id)?
+                && mentioned(&record).contains(&id)
+            {
+                out.push((idx, record));
+            }
+        }
+        out.sort_by_key(|(idx, _)| *idx);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_stable() {
+        assert_eq!(key("p-1"), key("p-1"));
+        assert_ne!(key("p-1"), key("p-2"));
+        // The first 8 bytes of SHA-256("p-1"), big-endian: a stored key must never change.
+        let digest = Sha256::digest(b"p-1");
+        assert_eq!(key("p-1").to_be_bytes(), digest[..8]);
+    }
+}
