@@ -101,11 +101,15 @@ pub fn rebuild(tx: &mut dyn LogWrite) -> Result<()> {
     catch_up(tx)
 }
 
+/// A record as known then: the leaf index of its version and its body (personal values as
+/// commitments).
+pub type KnownRecord = (u64, Rc<Map<String, Value>>);
+
 /// Records as the ledger knew them with the leaves before `boundary`.
 pub struct KnownAt<'a> {
     pub tx: &'a dyn LogRead,
     pub boundary: u64,
-    cache: RefCell<HashMap<String, Option<(u64, Rc<Map<String, Value>>)>>>,
+    cache: RefCell<HashMap<String, Option<KnownRecord>>>,
 }
 
 impl<'a> KnownAt<'a> {
@@ -137,7 +141,7 @@ impl<'a> KnownAt<'a> {
     }
 
     /// The version of `id` known then, with its leaf index; `None` if unknown then or retracted.
-    pub fn record(&self, id: &str) -> Result<Option<(u64, Rc<Map<String, Value>>)>> {
+    pub fn record(&self, id: &str) -> Result<Option<KnownRecord>> {
         if let Some(found) = self.cache.borrow().get(id) {
             return Ok(found.clone());
         }
@@ -146,7 +150,7 @@ impl<'a> KnownAt<'a> {
         Ok(found)
     }
 
-    fn lookup(&self, id: &str) -> Result<Option<(u64, Rc<Map<String, Value>>)>> {
+    fn lookup(&self, id: &str) -> Result<Option<KnownRecord>> {
         let Some(row) = self.tx.record(id)? else { return Ok(None) };
         let mut idx = row.current;
         while idx >= self.boundary {
@@ -170,7 +174,7 @@ impl<'a> KnownAt<'a> {
     }
 
     /// Ids of records known then that mention `id` in `field`, with their current versions then.
-    pub fn mentioning(&self, id: &str) -> Result<Vec<(u64, Rc<Map<String, Value>>)>> {
+    pub fn mentioning(&self, id: &str) -> Result<Vec<KnownRecord>> {
         let mut seen: HashMap<String, ()> = HashMap::new();
         let mut out = Vec::new();
         for m in self.tx.mentions(key(id))? {

@@ -152,7 +152,7 @@ pub fn derive(events: &[Event], world: &dyn World) -> (Vec<Segment>, Vec<String>
             None => undated.push(event.id.clone()),
         }
     }
-    dated.sort_by(|a, b| (a.1.earliest, a.1.latest, a.0.idx).cmp(&(b.1.earliest, b.1.latest, b.0.idx)));
+    dated.sort_by_key(|(event, at)| (at.earliest, at.latest, event.idx));
 
     let mut out: Vec<Segment> = Vec::new();
     // The state that first held the subject: custody by another state is a removal.
