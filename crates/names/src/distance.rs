@@ -1,0 +1,63 @@
+//! Typos: the optimal-string-alignment distance (Levenshtein with adjacent transpositions), and a
+//! similarity in [0, 1] derived from it.
+
+/// Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`; stops counting above
+/// `limit` and returns `limit + 1`.
+pub fn distance(a: &str, b: &str, limit: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return limit + 1;
+    }
+    let width = b.len() + 1;
+    let mut rows = vec![vec![0usize; width]; 3]; // rows i-2, i-1, i
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        let (current, previous, before) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        rows[current][0] = i;
+        let mut best = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d =
+                (rows[previous][j] + 1).min(rows[current][j - 1] + 1).min(rows[previous][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[before][j - 2] + 1);
+            }
+            rows[current][j] = d;
+            best = best.min(d);
+        }
+        if best > limit {
+            return limit + 1;
+        }
+    }
+    rows[a.len() % 3][b.len()].min(limit + 1)
+}
+
+/// `1 - distance / longer length`, 0 when more than two edits apart.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let longer = a.chars().count().max(b.chars().count());
+    if longer == 0 {
+        return 1.0;
+    }
+    let d = distance(a, b, 2);
+    if d > 2 { 0.0 } else { 1.0 - d as f64 / longer as f64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits() {
+        assert_eq!(distance("rodriguez", "rodriguez", 2), 0);
+        assert_eq!(distance("rodriguez", "rodirguez", 2), 1, "a swap is one edit");
+        assert_eq!(distance("gonzalez", "gonzales", 2), 1);
+        assert_eq!(distance("perez", "peres", 2), 1);
+        assert_eq!(distance("ana", "anabel", 2), 3, "beyond the limit");
+        assert_eq!(distance("", "ab", 2), 2);
+        assert!((similarity("martinez", "martines") - 0.875).abs() < 1e-9);
+        assert_eq!(similarity("jose", "maria"), 0.0);
+    }
+}

@@ -1,0 +1,414 @@
+//! Finding people by name: an in-memory index, candidate generation and scoring.
+//!
+//! **Candidates** come from postings: each word of each name is filed under its phonetic key. A
+//! query word looks up its own key, the keys of the names it may be a nickname of, and keys one
+//! edit away (a typo the phonetic key did not absorb), found through a deletion neighbourhood of
+//! the (small) vocabulary of keys. A person is a candidate when they match all query words, or all
+//! but one when the query has several: one word may be too mangled to find. Initials never look
+//! up postings; they only count in scoring.
+//!
+//! **Scoring** aligns query words with a name's words, each used once, best first: the same word
+//! 1.0, a nickname 0.95, the same sound 0.92, an initial 0.75, a typo `0.85 × similarity`. The
+//! score is `0.8 × (share of the query explained) + 0.2 × (share of the name explained)`, so
+//! "Pérez" alone finds every Pérez, and the one who is only "José Pérez" first. Identifiers
+//! (A-numbers with or without dashes and leading zeros, passports, national ids) match exactly and
+//! score 1. Nationality filters; a birth year more than one year off filters, an exact birth date
+//! lifts the score.
+
+use rustc_hash::FxHashMap;
+
+use crate::distance::{distance, similarity};
+use crate::name::{NameTokens, Token};
+use crate::nicknames;
+use crate::normalize::fold;
+use crate::phonetic;
+
+/// A person as the index knows them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Person {
+    pub id: String,
+    /// Every name the person is known by (birth name, aliases, reported spellings).
+    pub names: Vec<NameTokens>,
+    /// Birth date as written: `1990`, `1990-05` or `1990-05-01`.
+    pub born: Option<String>,
+    /// ISO 3166-1 codes.
+    pub nationality: Vec<String>,
+    /// Identifiers as written; normalised on entry.
+    pub identifiers: Vec<String>,
+}
+
+/// What a search asks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    /// A name, an identifier, or both.
+    pub text: String,
+    pub born: Option<String>,
+    pub nationality: Option<String>,
+    pub limit: usize,
+}
+
+/// A person found, with the score and the evidence for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    /// Index of the person in the index ([`NameIndex::person`]).
+    pub person: u32,
+    /// In [0, 1].
+    pub score: f64,
+    pub why: Vec<String>,
+}
+
+/// Identifiers compared as written by anyone: letters and digits only, upper case; an A-number
+/// (A followed by 8 or 9 digits) without its A and leading zeros.
+pub fn normalize_identifier(value: &str) -> String {
+    let clean: String =
+        value.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
+    let digits = clean.strip_prefix('A').unwrap_or(&clean);
+    if !digits.is_empty() && digits.len() <= 9 && digits.chars().all(|c| c.is_ascii_digit()) {
+        let trimmed = digits.trim_start_matches('0');
+        return format!("A{trimmed}");
+    }
+    clean
+}
+
+fn looks_like_identifier(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit())
+}
+
+/// The index.
+#[derive(Default)]
+pub struct NameIndex {
+    persons: Vec<Person>,
+    postings: FxHashMap<String, Vec<u32>>,
+    /// Each vocabulary key with one character deleted, to the keys it came from.
+    deletions: FxHashMap<String, Vec<String>>,
+    identifiers: FxHashMap<String, Vec<u32>>,
+}
+
+fn deletions(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    (0..chars.len())
+        .map(|skip| chars.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| *c).collect())
+        .collect()
+}
+
+/// How well one query word matches one name word, and why.
+fn word_match(q: &Token, n: &Token) -> Option<(f64, String)> {
+    if q.word == n.word {
+        return Some((1.0, format!("{} = {}", q.word, n.word)));
+    }
+    if nicknames::expand(&q.word).iter().any(|full| full.split(' ').next() == Some(n.word.as_str()))
+        || nicknames::expand(&n.word).iter().any(|full| full.split(' ').next() == Some(q.word.as_str()))
+    {
+        return Some((0.95, format!("{} → {} (nickname)", q.word, n.word)));
+    }
+    if q.key == n.key {
+        return Some((0.92, format!("{} ~ {} (sounds alike)", q.word, n.word)));
+    }
+    if q.word.chars().count() == 1 {
+        return n.word.starts_with(&q.word).then(|| (0.75, format!("{}. = {} (initial)", q.word, n.word)));
+    }
+    let s = similarity(&q.word, &n.word).max(similarity(&q.key, &n.key));
+    (s >= 0.6).then(|| (0.85 * s, format!("{} ~ {} (typo)", q.word, n.word)))
+}
+
+/// Aligns query words with a name's words, each used once, best matches first.
+fn name_score(query: &NameTokens, name: &NameTokens) -> (f64, Vec<String>) {
+    if query.tokens.is_empty() || name.tokens.is_empty() {
+        return (0.0, Vec::new());
+    }
+    let mut pairs: Vec<(f64, usize, usize, String)> = Vec::new();
+    for (qi, q) in query.tokens.iter().enumerate() {
+        for (ni, n) in name.tokens.iter().enumerate() {
+            if let Some((s, why)) = word_match(q, n) {
+                pairs.push((s, qi, ni, why));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let (mut used_q, mut used_n) = (vec![false; query.tokens.len()], vec![false; name.tokens.len()]);
+    let (mut total, mut why) = (0.0, Vec::new());
+    for (s, qi, ni, reason) in pairs {
+        if !used_q[qi] && !used_n[ni] {
+            used_q[qi] = true;
+            used_n[ni] = true;
+            total += s;
+            why.push(reason);
+        }
+    }
+    let explained_query = total / query.tokens.len() as f64;
+    let explained_name = total / name.tokens.len() as f64;
+    (0.8 * explained_query + 0.2 * explained_name, why)
+}
+
+/// Whether two written birth dates can be the same day (one may be a prefix: `1990` and `1990-05-01`).
+fn born_compatible(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long.starts_with(short)
+}
+
+fn born_year(text: &str) -> Option<i32> {
+    text.get(..4)?.parse().ok()
+}
+
+impl NameIndex {
+    pub fn new() -> NameIndex {
+        NameIndex::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.persons.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.persons.is_empty()
+    }
+
+    pub fn person(&self, index: u32) -> &Person {
+        &self.persons[index as usize]
+    }
+
+    /// Adds a person; returns their index.
+    pub fn add(&mut self, mut person: Person) -> u32 {
+        let index = self.persons.len() as u32;
+        let mut keys: Vec<String> =
+            person.names.iter().flat_map(|n| n.tokens.iter().map(|t| t.key.clone())).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            if key.chars().count() < 2 {
+                continue;
+            }
+            let list = self.postings.entry(key.clone()).or_default();
+            if list.is_empty() {
+                for deleted in deletions(&key) {
+                    self.deletions.entry(deleted).or_default().push(key.clone());
+                }
+            }
+            list.push(index);
+        }
+        person.identifiers = person.identifiers.iter().map(|i| normalize_identifier(i)).collect();
+        for id in &person.identifiers {
+            let list = self.identifiers.entry(id.clone()).or_default();
+            if list.last() != Some(&index) {
+                list.push(index);
+            }
+        }
+        self.persons.push(person);
+        index
+    }
+
+    /// The vocabulary keys a query word may stand for: itself, its nicknames' names, one edit away.
+    fn keys_for(&self, token: &Token) -> Vec<String> {
+        let mut keys = vec![token.key.clone()];
+        for full in nicknames::expand(&token.word) {
+            keys.extend(full.split(' ').map(phonetic::key));
+        }
+        let mut probes = deletions(&token.key);
+        probes.push(token.key.clone());
+        for probe in probes {
+            for key in self.deletions.get(&probe).into_iter().flatten() {
+                if distance(key, &token.key, 1) <= 1 {
+                    keys.push(key.clone());
+                }
+            }
+            if self.postings.contains_key(&probe) {
+                keys.push(probe);
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// Searches by name and identifier; best first, at most `query.limit` (10 if 0).
+    pub fn search(&self, query: &Query) -> Vec<Candidate> {
+        let limit = if query.limit == 0 { 10 } else { query.limit };
+        let (id_words, name_words): (Vec<String>, Vec<String>) =
+            query.text.split_whitespace().map(str::to_string).partition(|w| looks_like_identifier(w));
+        let name_query = NameTokens::parse(&name_words.join(" "));
+        let mut by_id: Vec<u32> = Vec::new();
+        for word in &id_words {
+            by_id.extend(self.identifiers.get(&normalize_identifier(word)).into_iter().flatten());
+        }
+
+        // Count, per person, how many query words found them.
+        let blocking: Vec<&Token> = name_query.tokens.iter().filter(|t| t.word.chars().count() > 1).collect();
+        let mut counts: FxHashMap<u32, u16> = FxHashMap::default();
+        for token in &blocking {
+            let mut found: Vec<u32> = Vec::new();
+            for key in self.keys_for(token) {
+                found.extend(self.postings.get(&key).into_iter().flatten());
+            }
+            found.sort_unstable();
+            found.dedup();
+            for person in found {
+                *counts.entry(person).or_default() += 1;
+            }
+        }
+        let needed = match blocking.len() {
+            0 => 1,
+            1 | 2 => blocking.len() as u16,
+            n => n as u16 - 1,
+        };
+        let mut pool: Vec<(u16, u32)> =
+            counts.into_iter().filter(|(_, c)| *c >= needed).map(|(p, c)| (c, p)).collect();
+        pool.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        pool.truncate(5000);
+        let mut candidates: Vec<u32> = by_id.clone();
+        candidates.extend(pool.into_iter().map(|(_, p)| p));
+        candidates.sort_unstable();
+        candidates.dedup();
+
+        let mut out: Vec<Candidate> = Vec::new();
+        for index in candidates {
+            let person = &self.persons[index as usize];
+            if let Some(nationality) = &query.nationality
+                && !person.nationality.is_empty()
+                && !person.nationality.iter().any(|n| n.eq_ignore_ascii_case(nationality))
+            {
+                continue;
+            }
+            let (mut score, mut why) = if by_id.contains(&index) {
+                (1.0, vec!["identifier matches".to_string()])
+            } else {
+                person
+                    .names
+                    .iter()
+                    .map(|name| name_score(&name_query, name))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .unwrap_or((0.0, Vec::new()))
+            };
+            if let (Some(asked), Some(known)) = (&query.born, &person.born) {
+                if born_compatible(asked, known) {
+                    score = (score + 0.05).min(1.0);
+                    why.push(format!("born {known}"));
+                } else if matches!((born_year(asked), born_year(known)), (Some(a), Some(k)) if (a - k).abs() > 1)
+                {
+                    continue;
+                }
+            }
+            if score > 0.0 {
+                out.push(Candidate { person: index, score, why });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(self.persons[a.person as usize].id.cmp(&self.persons[b.person as usize].id))
+        });
+        out.truncate(limit);
+        out
+    }
+}
+
+/// A person from a full name only, for tests and simple callers.
+pub fn person(id: &str, full: &str) -> Person {
+    Person { id: id.into(), names: vec![NameTokens::parse(full)], ..Person::default() }
+}
+
+/// The folded display form of a name, for callers that show what matched.
+pub fn folded(full: &str) -> String {
+    fold(full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(names: &[(&str, &str)]) -> NameIndex {
+        let mut index = NameIndex::new();
+        for (id, full) in names {
+            index.add(person(id, full));
+        }
+        index
+    }
+
+    fn top(index: &NameIndex, text: &str) -> Vec<String> {
+        index
+            .search(&Query { text: text.into(), limit: 3, ..Query::default() })
+            .iter()
+            .map(|c| index.person(c.person).id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn forgives_how_names_are_written() {
+        let idx = index(&[
+            ("p1", "José Luis Pérez García"),
+            ("p2", "Jesús Rodríguez Vásquez"),
+            ("p3", "María Guadalupe Yánez Hernández"),
+            ("p4", "Ignacio de la Cruz Soto"),
+            ("p5", "Luisa Pérez Gómez"),
+        ]);
+        for (query, expected) in [
+            ("jose luis perez garcia", "p1"),
+            ("PEREZ GARCIA, JOSE LUIS", "p1"),
+            ("Pepe Pérez", "p1"),
+            ("J. L. Peres Garsia", "p1"),
+            ("Chucho Rodrigues", "p2"),
+            ("Jesus Rodirguez Basquez", "p2"),
+            ("Lupe Llanes", "p3"),
+            ("Maria Yanez Ernandez", "p3"),
+            ("Nacho Cruz", "p4"),
+            ("ignacio de la cruz", "p4"),
+        ] {
+            assert_eq!(
+                top(&idx, query).first().map(String::as_str),
+                Some(expected),
+                "{query}: {:?}",
+                top(&idx, query)
+            );
+        }
+        // One surname alone finds both Pérez, and nobody else.
+        let perez = top(&idx, "Pérez");
+        assert_eq!(perez.len(), 2, "{perez:?}");
+    }
+
+    #[test]
+    fn identifiers_match_exactly_after_normalisation() {
+        let mut idx = NameIndex::new();
+        idx.add(Person { identifiers: vec!["A012-345-678".into()], ..person("p1", "Ana Soto") });
+        idx.add(person("p2", "Ana Soto Ríos"));
+        assert_eq!(normalize_identifier("A 012 345 678"), "A12345678");
+        assert_eq!(normalize_identifier("12345678"), "A12345678");
+        assert_eq!(normalize_identifier("vx-4471923"), "VX4471923");
+        let found = idx.search(&Query { text: "012345678".into(), ..Query::default() });
+        assert_eq!((found[0].person, found[0].score), (0, 1.0));
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn birth_date_and_nationality_filter_or_lift() {
+        let mut idx = NameIndex::new();
+        idx.add(Person {
+            born: Some("1990-05-01".into()),
+            nationality: vec!["VE".into()],
+            ..person("p1", "Carlos Mora")
+        });
+        idx.add(Person {
+            born: Some("1972".into()),
+            nationality: vec!["SV".into()],
+            ..person("p2", "Carlos Mora")
+        });
+        let ve = idx.search(&Query {
+            text: "Carlos Mora".into(),
+            nationality: Some("VE".into()),
+            ..Query::default()
+        });
+        assert_eq!(ve.iter().map(|c| c.person).collect::<Vec<_>>(), vec![0]);
+        let born =
+            idx.search(&Query { text: "Carlos Mora".into(), born: Some("1990".into()), ..Query::default() });
+        assert_eq!(born.iter().map(|c| c.person).collect::<Vec<_>>(), vec![0]);
+        assert!(born[0].score > 0.99);
+    }
+
+    #[test]
+    fn scores_are_in_0_1_and_explained() {
+        let idx = index(&[("p1", "José Luis Pérez García")]);
+        let found = idx.search(&Query { text: "Pepe Peres".into(), ..Query::default() });
+        assert!(found[0].score > 0.0 && found[0].score <= 1.0);
+        assert!(found[0].why.iter().any(|w| w.contains("nickname")), "{:?}", found[0].why);
+        assert!(found[0].why.iter().any(|w| w.contains("sounds alike")), "{:?}", found[0].why);
+        assert!(idx.search(&Query { text: "Zoraida Quispe".into(), ..Query::default() }).is_empty());
+    }
+}

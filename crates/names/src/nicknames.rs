@@ -1,0 +1,101 @@
+//! Hypocorisms: the names people are called by. A mother searching for "Chucho" means Jesús.
+//!
+//! The table maps folded nicknames to the folded given names they stand for (some stand for
+//! several: Beto is Alberto, Roberto or Humberto). It is a flat list, easy to extend.
+
+/// (nickname, given names it stands for), all folded.
+pub const NICKNAMES: &[(&str, &[&str])] = &[
+    ("pepe", &["jose"]),
+    ("pepito", &["jose"]),
+    ("cheo", &["jose"]),
+    ("chepe", &["jose"]),
+    ("chema", &["jose maria"]),
+    ("chucho", &["jesus"]),
+    ("chuy", &["jesus"]),
+    ("chus", &["jesus"]),
+    ("lupe", &["guadalupe"]),
+    ("lupita", &["guadalupe"]),
+    ("nacho", &["ignacio"]),
+    ("paco", &["francisco"]),
+    ("pancho", &["francisco"]),
+    ("curro", &["francisco"]),
+    ("kiko", &["francisco", "enrique"]),
+    ("quique", &["enrique"]),
+    ("kike", &["enrique"]),
+    ("tono", &["antonio"]),
+    ("tonio", &["antonio"]),
+    ("lucho", &["luis"]),
+    ("beto", &["alberto", "roberto", "humberto"]),
+    ("tito", &["alberto", "roberto"]),
+    ("memo", &["guillermo"]),
+    ("lalo", &["eduardo"]),
+    ("pepa", &["josefa"]),
+    ("concha", &["concepcion"]),
+    ("conchita", &["concepcion"]),
+    ("chelo", &["consuelo", "marcelo"]),
+    ("charo", &["rosario"]),
+    ("chayo", &["rosario"]),
+    ("lola", &["dolores"]),
+    ("tere", &["teresa"]),
+    ("rafa", &["rafael"]),
+    ("fito", &["adolfo", "rodolfo"]),
+    ("manolo", &["manuel"]),
+    ("manu", &["manuel"]),
+    ("chente", &["vicente"]),
+    ("goyo", &["gregorio"]),
+    ("nando", &["fernando"]),
+    ("poncho", &["alfonso"]),
+    ("javi", &["javier"]),
+    ("alex", &["alejandro", "alexander"]),
+    ("gaby", &["gabriela", "gabriel"]),
+    ("mari", &["maria"]),
+    ("maite", &["maria teresa"]),
+    ("santi", &["santiago"]),
+    ("dani", &["daniel", "daniela"]),
+    ("neto", &["ernesto"]),
+    ("checo", &["sergio"]),
+    ("licha", &["alicia"]),
+    ("lencho", &["lorenzo"]),
+    ("chabela", &["isabel"]),
+    ("moncho", &["ramon"]),
+    ("pili", &["pilar"]),
+    ("juancho", &["juan"]),
+    ("juanca", &["juan carlos"]),
+    ("andy", &["andres"]),
+    ("migue", &["miguel"]),
+    ("vale", &["valentina"]),
+    ("cami", &["camila"]),
+    ("sofi", &["sofia"]),
+    ("isa", &["isabella", "isabel"]),
+    ("fer", &["fernando", "fernanda"]),
+    ("caro", &["carolina"]),
+    ("mafe", &["maria fernanda"]),
+    ("toni", &["antonio"]),
+    ("yoli", &["yolanda"]),
+    ("beatriz", &["beatriz"]),
+];
+
+/// The given names a folded word may stand for, if it is a known nickname.
+pub fn expand(word: &str) -> &'static [&'static str] {
+    NICKNAMES.iter().find(|(nick, _)| *nick == word).map_or(&[], |(_, names)| names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_hypocorisms() {
+        assert_eq!(expand("pepe"), &["jose"]);
+        assert_eq!(expand("chucho"), &["jesus"]);
+        assert_eq!(expand("lupe"), &["guadalupe"]);
+        assert_eq!(expand("nacho"), &["ignacio"]);
+        assert!(expand("jose").is_empty());
+        for (nick, names) in NICKNAMES {
+            assert_eq!(crate::normalize::fold(nick), *nick, "{nick} must be folded");
+            for name in *names {
+                assert_eq!(crate::normalize::fold(name), *name, "{name} must be folded");
+            }
+        }
+    }
+}
