@@ -118,6 +118,24 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         known_at: Option<String>,
     },
+    /// Find persons by name (accents, order, particles, typos and nicknames forgiven) or identifier
+    Locate {
+        query: String,
+        /// Birth date (1990, 1990-05 or 1990-05-01): a year more than one off is left out
+        #[arg(long)]
+        born: Option<String>,
+        /// Nationality (ISO code): others are left out
+        #[arg(long)]
+        nationality: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Valid time: each candidate's status as it stood then
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+        /// System time: what the ledger held then
+        #[arg(long, value_name = "TIME")]
+        known_at: Option<String>,
+    },
     /// Rebuild every view from the log and show that they come out identical
     Rebuild,
     /// Print the current records as JSON Lines (re-importable), or one type as CSV

@@ -23,9 +23,19 @@ fn cli_reference() -> String {
     );
     doc.push_str(&help(&[]));
     doc.push_str("```\n");
-    for command in
-        ["init", "demo", "import", "verify", "checkpoint", "proof", "erase", "export", "timeline", "rebuild"]
-    {
+    for command in [
+        "init",
+        "demo",
+        "import",
+        "verify",
+        "checkpoint",
+        "proof",
+        "erase",
+        "export",
+        "timeline",
+        "locate",
+        "rebuild",
+    ] {
         doc.push_str(&format!("\n## habeas {command}\n\n```text\n{}```\n", help(&[command])));
     }
     doc

@@ -6,6 +6,7 @@ pub mod erase;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod locate;
 pub mod proof;
 pub mod rebuild;
 pub mod timeline;

@@ -1,0 +1,133 @@
+//! Locating people: the ledger's persons in a name index, and each candidate's current status.
+//!
+//! [`Ledger::locate`] reads every person as known at the moment asked (names, birth date and
+//! identifiers from the kept values, so an erased person can no longer be found by name), builds a
+//! `habeas_names::NameIndex`, searches it, and gives each candidate the state of the last segment
+//! of its timeline: in custody where and since when (and whether held by another state after a
+//! removal), in transit, released, deceased, or unknown.
+//!
+//! The index is built for each call: right for the command line and for ledgers of thousands of
+//! persons. A long-running server keeps one.
+
+use habeas_model::Interval;
+use habeas_model::personal::decode_kept;
+use habeas_names::{NameIndex, NameTokens, Person, Query};
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::ledger::Ledger;
+use crate::timeline::{Moment, State};
+use crate::views::KnownAt;
+
+/// A person found, with their current status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    pub id: String,
+    /// The person's first recorded name.
+    pub name: String,
+    pub score: f64,
+    pub why: Vec<String>,
+    /// `None` when the ledger has no dated custody event for the person.
+    pub status: Option<State>,
+    pub removed: bool,
+    pub place: Option<String>,
+    pub custodian: Option<String>,
+    pub since: Option<Interval>,
+}
+
+/// A person's names, birth date, identifiers and nationality, from the leaf and its kept values.
+fn person_of(
+    id: &str,
+    leaf: &serde_json::Map<String, Value>,
+    kept: Option<Vec<u8>>,
+) -> Option<(Person, String)> {
+    let kept = kept.and_then(|data| decode_kept(&data).ok()).unwrap_or_default();
+    let value = |field: &str| kept.iter().find(|k| k.field == field).map(|k| k.value.clone());
+    let names_value = value("names")?;
+    let mut names = Vec::new();
+    let mut display = String::new();
+    for name in names_value.as_array().into_iter().flatten() {
+        let full = name.get("full").and_then(Value::as_str).unwrap_or("");
+        if display.is_empty() {
+            display = full.to_string();
+        }
+        let given = name.get("given").and_then(Value::as_str);
+        let family: Vec<String> = name
+            .get("family")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        names.push(match given {
+            Some(given) if !family.is_empty() => NameTokens::from_parts(given, &family),
+            _ => NameTokens::parse(full),
+        });
+    }
+    let identifiers = value("identifiers")
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i.get("value").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let born = value("born").and_then(|b| b.as_str().map(str::to_string));
+    let nationality = leaf
+        .get("nationality")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    Some((Person { id: id.to_string(), names, born, nationality, identifiers }, display))
+}
+
+impl Ledger {
+    /// Finds persons by name, identifier or both, best first, each with its status at `moment`.
+    pub fn locate(&mut self, query: &Query, moment: Moment) -> Result<Vec<Located>> {
+        self.catch_up_views()?;
+        let (index, display) = {
+            let tx = self.backend().read()?;
+            let known = match moment.known_at {
+                Some(at) => KnownAt::at(&*tx, at.as_second())?,
+                None => KnownAt::now(&*tx)?,
+            };
+            let mut ids = Vec::new();
+            tx.scan_records(&mut |row| {
+                if row.record_type == "person" {
+                    ids.push(row.id);
+                }
+                Ok(())
+            })?;
+            let mut index = NameIndex::new();
+            let mut display = Vec::new();
+            for id in ids {
+                let Some((idx, leaf)) = known.record(&id)? else { continue };
+                if let Some((person, name)) = person_of(&id, &leaf, tx.kept(idx)?) {
+                    index.add(person);
+                    display.push(name);
+                }
+            }
+            (index, display)
+        };
+        let mut out = Vec::new();
+        for candidate in index.search(query) {
+            let person = index.person(candidate.person);
+            let timeline = self.timeline(&person.id, moment)?;
+            let last = timeline.as_ref().and_then(|t| t.segments.last());
+            out.push(Located {
+                id: person.id.clone(),
+                name: display[candidate.person as usize].clone(),
+                score: candidate.score,
+                why: candidate.why,
+                status: last.map(|s| s.state),
+                removed: last.is_some_and(|s| s.removed),
+                place: last.and_then(|s| s.place.clone()),
+                custodian: last.and_then(|s| s.custodian.clone()),
+                since: last.map(|s| s.from),
+            });
+        }
+        Ok(out)
+    }
+}
