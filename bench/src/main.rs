@@ -8,6 +8,7 @@
 //! ```
 //! `bench/ledger.sh` runs them side by side with `habeas import` and `habeas verify`.
 
+mod locate;
 mod names;
 mod synth;
 
@@ -57,6 +58,20 @@ enum Command {
     },
     /// Times parsing alone (and with leaf building), single-threaded
     Parse { input: PathBuf },
+    /// The locator against an SQLite FTS5 trigram index over the same names: latency and recall@10
+    Locate {
+        #[arg(long, default_value_t = 1_000_000)]
+        persons: usize,
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+        /// How many of the queries also go to FTS5 (it is slow at a million names)
+        #[arg(long, default_value_t = 300)]
+        fts_queries: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+    },
     /// Times random inclusion proofs against the latest checkpoint
     Proofs {
         #[arg(long)]
@@ -150,6 +165,9 @@ fn main() -> Result<()> {
                 lines.len(),
                 lines.len() as f64 / secs
             );
+        }
+        Command::Locate { persons, queries, fts_queries, seed, data } => {
+            locate::run(persons, queries, fts_queries, seed, &data)?
         }
         Command::Proofs { db, count } => {
             let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(db))?;

@@ -91,53 +91,84 @@ fn deletions(key: &str) -> Vec<String> {
         .collect()
 }
 
-/// How well one query word matches one name word, and why.
-fn word_match(q: &Token, n: &Token) -> Option<(f64, String)> {
-    if q.word == n.word {
-        return Some((1.0, format!("{} = {}", q.word, n.word)));
-    }
-    if nicknames::expand(&q.word).iter().any(|full| full.split(' ').next() == Some(n.word.as_str()))
-        || nicknames::expand(&n.word).iter().any(|full| full.split(' ').next() == Some(q.word.as_str()))
-    {
-        return Some((0.95, format!("{} → {} (nickname)", q.word, n.word)));
-    }
-    if q.key == n.key {
-        return Some((0.92, format!("{} ~ {} (sounds alike)", q.word, n.word)));
-    }
-    if q.word.chars().count() == 1 {
-        return n.word.starts_with(&q.word).then(|| (0.75, format!("{}. = {} (initial)", q.word, n.word)));
-    }
-    let s = similarity(&q.word, &n.word).max(similarity(&q.key, &n.key));
-    (s >= 0.6).then(|| (0.85 * s, format!("{} ~ {} (typo)", q.word, n.word)))
+/// How one query word matches one name word.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Match {
+    Same,
+    Nickname,
+    Sound,
+    Initial,
+    Typo(f64),
 }
 
-/// Aligns query words with a name's words, each used once, best matches first.
-fn name_score(query: &NameTokens, name: &NameTokens) -> (f64, Vec<String>) {
-    if query.tokens.is_empty() || name.tokens.is_empty() {
+impl Match {
+    fn weight(self) -> f64 {
+        match self {
+            Match::Same => 1.0,
+            Match::Nickname => 0.95,
+            Match::Sound => 0.92,
+            Match::Initial => 0.75,
+            Match::Typo(similarity) => 0.85 * similarity,
+        }
+    }
+
+    fn explain(self, q: &Token, n: &Token) -> String {
+        match self {
+            Match::Same => format!("{} = {}", q.word, n.word),
+            Match::Nickname => format!("{} → {} (nickname)", q.word, n.word),
+            Match::Sound => format!("{} ~ {} (sounds alike)", q.word, n.word),
+            Match::Initial => format!("{}. = {} (initial)", q.word, n.word),
+            Match::Typo(_) => format!("{} ~ {} (typo)", q.word, n.word),
+        }
+    }
+}
+
+fn word_match(q: &Token, n: &Token) -> Option<Match> {
+    if q.word == n.word {
+        return Some(Match::Same);
+    }
+    if q.key == n.key {
+        return Some(Match::Sound);
+    }
+    if nicknames::related(&q.word, &n.word) {
+        return Some(Match::Nickname);
+    }
+    if q.word.len() == 1 {
+        return n.word.starts_with(&q.word).then_some(Match::Initial);
+    }
+    let s = similarity(&q.word, &n.word).max(similarity(&q.key, &n.key));
+    (s >= 0.6).then_some(Match::Typo(s))
+}
+
+/// Aligns query words with a name's words, each used once, best matches first. Returns the
+/// score and, when `explain`, why.
+fn name_score(query: &NameTokens, name: &NameTokens, explain: bool) -> (f64, Vec<String>) {
+    let (nq, nn) = (query.tokens.len(), name.tokens.len());
+    if nq == 0 || nn == 0 || nq > 32 || nn > 32 {
         return (0.0, Vec::new());
     }
-    let mut pairs: Vec<(f64, usize, usize, String)> = Vec::new();
+    let mut pairs: Vec<(f64, usize, usize, Match)> = Vec::with_capacity(nq * nn);
     for (qi, q) in query.tokens.iter().enumerate() {
         for (ni, n) in name.tokens.iter().enumerate() {
-            if let Some((s, why)) = word_match(q, n) {
-                pairs.push((s, qi, ni, why));
+            if let Some(m) = word_match(q, n) {
+                pairs.push((m.weight(), qi, ni, m));
             }
         }
     }
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let (mut used_q, mut used_n) = (vec![false; query.tokens.len()], vec![false; name.tokens.len()]);
+    let (mut used_q, mut used_n) = (0u32, 0u32);
     let (mut total, mut why) = (0.0, Vec::new());
-    for (s, qi, ni, reason) in pairs {
-        if !used_q[qi] && !used_n[ni] {
-            used_q[qi] = true;
-            used_n[ni] = true;
-            total += s;
-            why.push(reason);
+    for (weight, qi, ni, m) in pairs {
+        if used_q & (1 << qi) == 0 && used_n & (1 << ni) == 0 {
+            used_q |= 1 << qi;
+            used_n |= 1 << ni;
+            total += weight;
+            if explain {
+                why.push(m.explain(&query.tokens[qi], &name.tokens[ni]));
+            }
         }
     }
-    let explained_query = total / query.tokens.len() as f64;
-    let explained_name = total / name.tokens.len() as f64;
-    (0.8 * explained_query + 0.2 * explained_name, why)
+    (0.8 * total / nq as f64 + 0.2 * total / nn as f64, why)
 }
 
 /// Whether two written birth dates can be the same day (one may be a prefix: `1990` and `1990-05-01`).
@@ -197,11 +228,17 @@ impl NameIndex {
         index
     }
 
-    /// The vocabulary keys a query word may stand for: itself, its nicknames' names, one edit away.
+    /// The vocabulary keys a query word may stand for: itself, its nicknames' names, and keys one
+    /// edit away, unless its own key is common: a word typed as a common name was most likely
+    /// meant as typed, and widening it would only flood the candidates.
     fn keys_for(&self, token: &Token) -> Vec<String> {
+        const COMMON: usize = 200;
         let mut keys = vec![token.key.clone()];
         for full in nicknames::expand(&token.word) {
             keys.extend(full.split(' ').map(phonetic::key));
+        }
+        if self.postings.get(&token.key).is_some_and(|p| p.len() >= COMMON) {
+            return keys;
         }
         let mut probes = deletions(&token.key);
         probes.push(token.key.clone());
@@ -250,10 +287,27 @@ impl NameIndex {
             1 | 2 => blocking.len() as u16,
             n => n as u16 - 1,
         };
-        let mut pool: Vec<(u16, u32)> =
-            counts.into_iter().filter(|(_, c)| *c >= needed).map(|(p, c)| (c, p)).collect();
-        pool.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        pool.truncate(5000);
+        // Those found by every query word come first; those found by all but one only when too
+        // few are (one word mangled beyond finding). Among equals, those whose names have the
+        // fewest words (whom the query explains best) are scored first, and a bounded number:
+        // a query as common as one given name and one surname finds thousands of equals.
+        let best = counts.values().copied().max().unwrap_or(0);
+        let enough = limit.max(50);
+        let mut pool: Vec<(u16, usize, u32)> = Vec::new();
+        for tier in (needed..=best).rev() {
+            if pool.len() >= enough {
+                break;
+            }
+            pool.extend(counts.iter().filter(|(_, c)| **c == tier).map(|(p, c)| {
+                (*c, self.persons[*p as usize].names.iter().map(|n| n.tokens.len()).min().unwrap_or(0), *p)
+            }));
+        }
+        const BOUND: usize = 400;
+        if pool.len() > BOUND {
+            pool.select_nth_unstable_by(BOUND, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            pool.truncate(BOUND);
+        }
+        let pool: Vec<(u16, u32)> = pool.into_iter().map(|(c, _, p)| (c, p)).collect();
         let mut candidates: Vec<u32> = by_id.clone();
         candidates.extend(pool.into_iter().map(|(_, p)| p));
         candidates.sort_unstable();
@@ -271,12 +325,12 @@ impl NameIndex {
             let (mut score, mut why) = if by_id.contains(&index) {
                 (1.0, vec!["identifier matches".to_string()])
             } else {
-                person
+                let score = person
                     .names
                     .iter()
-                    .map(|name| name_score(&name_query, name))
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .unwrap_or((0.0, Vec::new()))
+                    .map(|name| name_score(&name_query, name, false).0)
+                    .fold(0.0, f64::max);
+                (score, Vec::new())
             };
             if let (Some(asked), Some(known)) = (&query.born, &person.born) {
                 if born_compatible(asked, known) {
@@ -297,6 +351,22 @@ impl NameIndex {
                 .then(self.persons[a.person as usize].id.cmp(&self.persons[b.person as usize].id))
         });
         out.truncate(limit);
+        // Explain only what is shown.
+        for candidate in &mut out {
+            if candidate.why.first().is_some_and(|w| w.starts_with("identifier")) {
+                continue;
+            }
+            let person = &self.persons[candidate.person as usize];
+            let best = person
+                .names
+                .iter()
+                .map(|name| name_score(&name_query, name, true))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, why)| why)
+                .unwrap_or_default();
+            let born: Vec<String> = std::mem::take(&mut candidate.why);
+            candidate.why = best.into_iter().chain(born).collect();
+        }
         out
     }
 }

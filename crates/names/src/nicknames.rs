@@ -77,7 +77,18 @@ pub const NICKNAMES: &[(&str, &[&str])] = &[
 
 /// The given names a folded word may stand for, if it is a known nickname.
 pub fn expand(word: &str) -> &'static [&'static str] {
-    NICKNAMES.iter().find(|(nick, _)| *nick == word).map_or(&[], |(_, names)| names)
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static TABLE: OnceLock<HashMap<&'static str, &'static [&'static str]>> = OnceLock::new();
+    TABLE.get_or_init(|| NICKNAMES.iter().copied().collect()).get(word).copied().unwrap_or(&[])
+}
+
+/// Whether one folded word is a nickname of the other (either way round).
+pub fn related(a: &str, b: &str) -> bool {
+    fn first(full: &'static str) -> &'static str {
+        full.split(' ').next().unwrap_or("")
+    }
+    expand(a).iter().any(|full| first(full) == b) || expand(b).iter().any(|full| first(full) == a)
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use habeas_names::normalize::fold;
-use habeas_names::{NameIndex, NameTokens, Person, Query, nicknames};
+use habeas_names::variants::variants;
+use habeas_names::{NameIndex, NameTokens, Person, Query};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -32,33 +33,6 @@ fn column(file: &str, country_col: usize, name_col: usize, countries: &[&str]) -
 
 fn pick<'a>(rng: &mut StdRng, list: &'a [String]) -> &'a str {
     &list[rng.random_range(0..list.len())]
-}
-
-/// One random edit in a word: substitute, delete, insert or swap neighbours.
-fn misspell(rng: &mut StdRng, word: &str) -> String {
-    let mut chars: Vec<char> = word.chars().collect();
-    let letters: Vec<char> = "abcdefghijklmnopqrstuvwxyz".chars().collect();
-    let at = rng.random_range(1..chars.len().saturating_sub(1).max(2));
-    let at = at.min(chars.len() - 1);
-    match rng.random_range(0..4) {
-        0 => chars[at] = letters[rng.random_range(0..letters.len())],
-        1 => {
-            chars.remove(at);
-        }
-        2 => chars.insert(at, letters[rng.random_range(0..letters.len())]),
-        _ if at + 1 < chars.len() => chars.swap(at, at + 1),
-        _ => chars.swap(at - 1, at),
-    }
-    chars.into_iter().collect()
-}
-
-/// The nickname of a given name, if the table has one for it.
-fn nickname_of(given: &str) -> Option<&'static str> {
-    let folded = fold(given);
-    nicknames::NICKNAMES
-        .iter()
-        .find(|(_, names)| names.first() == Some(&folded.as_str()))
-        .map(|(nick, _)| *nick)
 }
 
 #[test]
@@ -109,34 +83,9 @@ fn labelled_variants_are_found() {
     let mut results: HashMap<&str, (usize, usize, usize)> = HashMap::new(); // kind → (queries, @1, @10)
     let mut unrelated_above = Vec::new();
     for (id, first, family) in &people {
-        let full = format!("{} {} {}", first.join(" "), family[0], family[1]);
-        let mut variants: Vec<(&str, String)> = vec![
-            ("exact", full.clone()),
-            ("no accents", fold(&full)),
-            ("one surname", format!("{} {}", first[0], family[rng.random_range(0..2)])),
-            ("surnames first", format!("{} {}, {}", family[0], family[1], first.join(" ")).to_uppercase()),
-            ("initials", format!("{}. {} {}", &fold(&first[0])[..1], family[0], family[1])),
-        ];
-        let which = rng.random_range(0..3);
-        let words: Vec<String> = first.iter().chain(family.iter()).cloned().collect();
-        let target = if which == 0 { 0 } else { first.len() + which - 1 };
-        let misspelled: Vec<String> =
-            words
-                .iter()
-                .enumerate()
-                .map(|(i, w)| {
-                    if i == target && w.chars().count() > 3 {
-                        misspell(&mut rng, &fold(w))
-                    } else {
-                        w.clone()
-                    }
-                })
-                .collect();
-        variants.push(("misspelled", misspelled.join(" ")));
-        if let Some(nick) = nickname_of(&first[0]) {
-            variants.push(("nickname", format!("{nick} {}", family[0])));
-        }
-        for (kind, text) in variants {
+        let mut pick = |n: usize| rng.random_range(0..n);
+        let written = variants(first, family, &mut pick);
+        for (kind, text) in written {
             let found = index.search(&Query { text: text.clone(), limit: 10, ..Query::default() });
             let rank = found.iter().position(|c| index.person(c.person).id == *id);
             let entry = results.entry(kind).or_default();
