@@ -72,6 +72,16 @@ enum Command {
         #[arg(long, default_value = "../shared/data")]
         data: PathBuf,
     },
+    /// Times the timelines of random synthetic persons (ids p-0000000...) in a ledger
+    Timelines {
+        #[arg(long)]
+        db: PathBuf,
+        /// How many persons the ledger holds
+        #[arg(long)]
+        persons: u64,
+        #[arg(long, default_value_t = 2000)]
+        count: usize,
+    },
     /// Times random inclusion proofs against the latest checkpoint
     Proofs {
         #[arg(long)]
@@ -168,6 +178,31 @@ fn main() -> Result<()> {
         }
         Command::Locate { persons, queries, fts_queries, seed, data } => {
             locate::run(persons, queries, fts_queries, seed, &data)?
+        }
+        Command::Timelines { db, persons, count } => {
+            let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(db))?;
+            let start = Instant::now();
+            ledger.catch_up_views()?;
+            let views = start.elapsed().as_secs_f64();
+            let mut rng = StdRng::seed_from_u64(11);
+            let mut micros = Vec::with_capacity(count);
+            let mut segments = 0;
+            for _ in 0..count {
+                let id = format!("p-{:07}", rng.random_range(0..persons));
+                let start = Instant::now();
+                let timeline = ledger.timeline(&id, habeas_store::Moment::default())?;
+                micros.push(start.elapsed().as_secs_f64() * 1e6);
+                segments += timeline.map_or(0, |t| t.segments.len());
+            }
+            micros.sort_by(f64::total_cmp);
+            let at = |q: f64| micros[((micros.len() as f64 * q) as usize).min(micros.len() - 1)];
+            println!(
+                "{{\"persons\": {persons}, \"timelines\": {count}, \"segments_per_timeline\": {:.1}, \"views_catch_up_s\": {views:.1}, \"p50_us\": {:.0}, \"p99_us\": {:.0}, \"max_us\": {:.0}}}",
+                segments as f64 / count as f64,
+                at(0.5),
+                at(0.99),
+                micros[micros.len() - 1]
+            );
         }
         Command::Proofs { db, count } => {
             let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(db))?;

@@ -91,6 +91,36 @@ fn deletions(key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The values in every sorted list, walking the shortest and galloping through the others from
+/// where the last search left off.
+fn intersect(lists: &[&[u32]]) -> Vec<u32> {
+    let Some((shortest, others)) = lists.split_first() else { return Vec::new() };
+    let mut at = vec![0usize; others.len()];
+    let mut out = Vec::new();
+    'values: for &value in shortest.iter() {
+        for (list, pos) in others.iter().zip(at.iter_mut()) {
+            // Gallop: double the step until past `value`, then binary search that stretch.
+            let mut step = 1;
+            let mut hi = *pos;
+            while hi < list.len() && list[hi] < value {
+                *pos = hi;
+                hi += step;
+                step *= 2;
+            }
+            let hi = hi.min(list.len());
+            *pos += list[*pos..hi].partition_point(|&x| x < value);
+            if *pos >= list.len() {
+                break 'values;
+            }
+            if list[*pos] != value {
+                continue 'values;
+            }
+        }
+        out.push(value);
+    }
+    out
+}
+
 /// How one query word matches one name word.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Match {
@@ -270,23 +300,51 @@ impl NameIndex {
 
         // Count, per person, how many query words found them.
         let blocking: Vec<&Token> = name_query.tokens.iter().filter(|t| t.word.chars().count() > 1).collect();
-        let mut counts: FxHashMap<u32, u16> = FxHashMap::default();
-        for token in &blocking {
-            let mut found: Vec<u32> = Vec::new();
-            for key in self.keys_for(token) {
-                found.extend(self.postings.get(&key).into_iter().flatten());
-            }
-            found.sort_unstable();
-            found.dedup();
-            for person in found {
-                *counts.entry(person).or_default() += 1;
-            }
-        }
+        // Each query word's persons, sorted (postings are in person order; a word standing for
+        // several keys merges them).
+        let lists: Vec<std::borrow::Cow<'_, [u32]>> = blocking
+            .iter()
+            .map(|token| {
+                let keys = self.keys_for(token);
+                let mut slices = keys.iter().filter_map(|k| self.postings.get(k)).filter(|l| !l.is_empty());
+                match (slices.next(), slices.next()) {
+                    (None, _) => std::borrow::Cow::Owned(Vec::new()),
+                    (Some(only), None) => std::borrow::Cow::Borrowed(only.as_slice()),
+                    (Some(first), Some(second)) => {
+                        let mut merged: Vec<u32> =
+                            first.iter().chain(second).chain(slices.flatten()).copied().collect();
+                        merged.sort_unstable();
+                        merged.dedup();
+                        std::borrow::Cow::Owned(merged)
+                    }
+                }
+            })
+            .collect();
         let needed = match blocking.len() {
             0 => 1,
             1 | 2 => blocking.len() as u16,
             n => n as u16 - 1,
         };
+        // The persons every word found, by intersecting from the shortest list; counting every
+        // list (to admit those found by all words but one) only when almost no one matched every
+        // word, the sign of a word mangled beyond finding.
+        let mut counts: FxHashMap<u32, u16> = FxHashMap::default();
+        if !lists.is_empty() {
+            let mut order: Vec<&[u32]> = lists.iter().map(|l| l.as_ref()).collect();
+            order.sort_by_key(|l| l.len());
+            let all = intersect(&order);
+            let full = lists.len() as u16;
+            // Enough persons matched every word: a mangled word would have found no one.
+            if all.len() >= 3 || needed == full {
+                counts.extend(all.into_iter().map(|p| (p, full)));
+            } else {
+                for list in &lists {
+                    for &person in list.iter() {
+                        *counts.entry(person).or_default() += 1;
+                    }
+                }
+            }
+        }
         // Those found by every query word come first; those found by all but one only when too
         // few are (one word mangled beyond finding). Among equals, those whose names have the
         // fewest words (whom the query explains best) are scored first, and a bounded number:
@@ -432,6 +490,18 @@ mod tests {
         // One surname alone finds both Pérez, and nobody else.
         let perez = top(&idx, "Pérez");
         assert_eq!(perez.len(), 2, "{perez:?}");
+    }
+
+    #[test]
+    fn intersections() {
+        let (a, b, c) = ([1u32, 4, 7, 9, 20], [0u32, 1, 2, 4, 5, 9, 10, 20, 30], [1u32, 3, 4, 9, 19, 20]);
+        assert_eq!(intersect(&[&a, &b, &c]), vec![1, 4, 9, 20]);
+        assert_eq!(intersect(&[&a]), a.to_vec());
+        assert!(intersect(&[&a, &[]]).is_empty());
+        let big: Vec<u32> = (0..10_000).map(|x| x * 3).collect();
+        let other: Vec<u32> = (0..15_000).map(|x| x * 2).collect();
+        let expected: Vec<u32> = (0..10_000).map(|x| x * 3).filter(|x| x % 2 == 0).collect();
+        assert_eq!(intersect(&[&big, &other]), expected);
     }
 
     #[test]
