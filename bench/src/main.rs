@@ -10,6 +10,10 @@
 
 mod locate;
 mod names;
+
+/// The allocator of the `habeas` binary, so that what is measured here is what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod synth;
 
 use std::fs::File;
@@ -81,6 +85,9 @@ enum Command {
         persons: u64,
         #[arg(long, default_value_t = 2000)]
         count: usize,
+        /// Also time the occupancy of this place over its whole history
+        #[arg(long, value_name = "PLACE")]
+        occupancy: Option<String>,
     },
     /// Times random inclusion proofs against the latest checkpoint
     Proofs {
@@ -179,7 +186,7 @@ fn main() -> Result<()> {
         Command::Locate { persons, queries, fts_queries, seed, data } => {
             locate::run(persons, queries, fts_queries, seed, &data)?
         }
-        Command::Timelines { db, persons, count } => {
+        Command::Timelines { db, persons, count, occupancy } => {
             let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(db))?;
             let start = Instant::now();
             ledger.catch_up_views()?;
@@ -194,6 +201,26 @@ fn main() -> Result<()> {
                 micros.push(start.elapsed().as_secs_f64() * 1e6);
                 segments += timeline.map_or(0, |t| t.segments.len());
             }
+            let first_tenth = micros.len() / 10;
+            let slow_early = {
+                let mut sorted = micros.clone();
+                sorted.sort_by(f64::total_cmp);
+                let p99 = sorted[(sorted.len() * 99 / 100).min(sorted.len() - 1)];
+                micros[..first_tenth].iter().filter(|m| **m >= p99).count()
+            };
+            eprintln!("of the slowest 1%, {slow_early} were among the first 10% of the run");
+            if let Some(place) = occupancy {
+                let start = Instant::now();
+                let found = ledger.occupancy(&place, Default::default(), habeas_store::Moment::default())?;
+                let secs = start.elapsed().as_secs_f64();
+                let found = found.ok_or_else(|| anyhow::anyhow!("no place {place}"))?;
+                eprintln!(
+                    "occupancy of {place}: {} days, {} subjects counted, {secs:.2} s",
+                    found.series.len(),
+                    found.subjects.len()
+                );
+            }
+
             micros.sort_by(f64::total_cmp);
             let at = |q: f64| micros[((micros.len() as f64 * q) as usize).min(micros.len() - 1)];
             println!(

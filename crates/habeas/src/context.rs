@@ -164,7 +164,8 @@ impl Context {
     }
 
     /// An interval shown in `zone` (or `--tz`), with its offset: `2025-03-15 16:26 -05:00`, or
-    /// `2025-03-15 23:30 .. 2025-03-16 01:00 -04:00` for a window.
+    /// `2025-03-15 23:30 .. 2025-03-16 01:00 -04:00` for a window, or `2025-07-18 (-06:00)` for a
+    /// whole day.
     pub fn show_interval(&self, interval: &habeas_model::Interval, zone: Option<&str>) -> String {
         let zone = self
             .tz
@@ -175,6 +176,15 @@ impl Context {
             let z = t.to_zoned_datetime(zone.clone());
             (z.strftime("%Y-%m-%d %H:%M").to_string(), z.strftime("%:z").to_string())
         };
+        // A whole local day (a date given alone) reads as that date.
+        let first = interval.earliest.to_zoned_datetime(zone.clone());
+        if first.time() == jiff::civil::Time::midnight()
+            && let Ok(next) = first.date().tomorrow()
+            && let Ok(end) = next.to_zoned_datetime(zone.clone())
+            && end.timestamp().checked_sub(jiff::Span::new().nanoseconds(1)).ok() == Some(interval.latest)
+        {
+            return format!("{} ({})", first.date(), first.strftime("%:z"));
+        }
         let (a, offset_a) = show(interval.earliest);
         if interval.is_exact() {
             return format!("{a} {offset_a}");

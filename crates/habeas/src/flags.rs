@@ -136,6 +136,23 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         known_at: Option<String>,
     },
+    /// Population of a place over time against its capacity, from timelines and population records
+    Occupancy {
+        /// A place id, or its name as written anywhere (aliases, codes and town forgiven)
+        place: String,
+        /// First day (a date is the place's own day; default: the first evidence)
+        #[arg(long, value_name = "DAY")]
+        from: Option<String>,
+        /// Last day (default: the last evidence, or today while someone is held there)
+        #[arg(long, value_name = "DAY")]
+        to: Option<String>,
+        /// Valid time: the timelines as they stood then; the series ends that day
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+        /// System time: what the ledger held then
+        #[arg(long, value_name = "TIME")]
+        known_at: Option<String>,
+    },
     /// Rebuild every view from the log and show that they come out identical
     Rebuild,
     /// Print the current records as JSON Lines (re-importable), or one type as CSV

@@ -34,6 +34,7 @@ fn cli_reference() -> String {
         "export",
         "timeline",
         "locate",
+        "occupancy",
         "rebuild",
     ] {
         doc.push_str(&format!("\n## habeas {command}\n\n```text\n{}```\n", help(&[command])));

@@ -45,7 +45,7 @@ pub mod zone;
 pub use error::{Expected, FieldError, FieldWarning, Problem, Warning};
 pub use lang::{Lang, Localized};
 pub use personal::{KeptValue, Leaf};
-pub use record::{MAX_LEAF_BYTES, Parsed, Record, parse_ledger_record, parse_line, parse_value};
+pub use record::{MAX_LEAF_BYTES, Parsed, Record, from_log, parse_ledger_record, parse_line, parse_value};
 pub use record_type::RecordType;
 pub use time::{Interval, TimeSpec};
 pub use validate::Reference;

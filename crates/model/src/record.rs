@@ -119,6 +119,15 @@ pub fn parse_value(value: Value) -> Result<Parsed, FieldError> {
     parse(value, false)
 }
 
+/// A record read back from the log, which validated it on its way in: wrapped as it is, with
+/// no second validation and no canonical form (readers that only look at fields, such as time
+/// resolution, need neither). `None` if it has no id or a type this version does not know.
+pub fn from_log(body: Map<String, Value>) -> Option<Record> {
+    let record_type = RecordType::parse(body.get("type")?.as_str()?)?;
+    let id = body.get("id")?.as_str()?.to_string();
+    Some(Record { id, record_type, body })
+}
+
 /// Parses a record the ledger writes itself (`import`, `erasure`), or any other.
 pub fn parse_ledger_record(value: Value) -> Result<Parsed, FieldError> {
     parse(value, true)

@@ -30,6 +30,7 @@ pub mod name;
 pub mod nicknames;
 pub mod normalize;
 pub mod phonetic;
+pub mod places;
 pub mod variants;
 
 pub use index::{Candidate, NameIndex, Person, Query, normalize_identifier, person};

@@ -2,14 +2,16 @@
 //!
 //! Two small views make timelines cheap to compute:
 //! - **mentions**: for each id, the leaves that mention it as a subject (`subject`, `subjects`), a
-//!   cohort member (`members`), a joined or separated person (`ids` of `same_as`/`distinct`) or a
-//!   target (`target` of a retraction or erasure). Ids are keyed by the first 8 bytes of their
+//!   cohort member (`members`), a joined or separated person (`ids` of `same_as`/`distinct`) or
+//!   a place (`place`, `to`: a custody event there, a population count); and apart, under
+//!   [`target_key`], the retractions and erasures that target it. Ids are keyed by the first 8 bytes of their
 //!   SHA-256, a stable key; readers check the leaf itself, so a collision costs a read, never a
 //!   wrong answer;
 //! - **imports**: when each import happened, so that `--known-at T` finds the log as it stood.
 //!
 //! Both are derived from the leaves alone and kept in step with the log by [`catch_up`], which the
-//! first read after a write runs: an import stays as fast as the log allows, and the view is
+//! first read after a write runs (and which rebuilds them whole when this version of habeas
+//! derives them differently from the one that wrote them, [`VIEWS_VERSION`]): an import stays as fast as the log allows, and the view is
 //! current by the time anyone asks. `habeas rebuild` ([`rebuild`]) empties and recomputes every
 //! view, and its digests show they come out identical.
 //!
@@ -34,6 +36,26 @@ pub fn key(id: &str) -> i64 {
     ])
 }
 
+/// The fields whose ids the mentions view records.
+const MENTIONED: [&str; 6] = ["subject", "subjects", "members", "ids", "place", "to"];
+
+/// The key under which the mentions view records the retractions and erasures of an id: apart
+/// from its other mentions, so that asking whether a facility was retracted does not read the
+/// million custody events there.
+pub fn target_key(id: &str) -> i64 {
+    key(&format!("target\u{0}{id}"))
+}
+
+/// The version of the derivation: a ledger whose views were derived by another is rebuilt on the
+/// next read. Raise it whenever [`MENTIONED`] or what the views hold changes.
+pub const VIEWS_VERSION: &str = "3";
+
+/// Whether the views were derived by this version and cover the whole log.
+pub fn current(tx: &dyn LogRead) -> Result<bool> {
+    let done: u64 = tx.meta("views_to")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    Ok(tx.meta("views_version")?.as_deref() == Some(VIEWS_VERSION) && done >= tx.tree_size()?)
+}
+
 /// The ids a leaf mentions, as the mentions view records them.
 fn mentioned(leaf: &Map<String, Value>) -> Vec<&str> {
     fn strings(value: Option<&Value>) -> Vec<&str> {
@@ -43,14 +65,15 @@ fn mentioned(leaf: &Map<String, Value>) -> Vec<&str> {
             _ => Vec::new(),
         }
     }
-    ["subject", "subjects", "members", "ids", "target"]
-        .iter()
-        .flat_map(|field| strings(leaf.get(*field)))
-        .collect()
+    MENTIONED.iter().flat_map(|field| strings(leaf.get(*field))).collect()
 }
 
 /// Brings the views up to date with the log: indexes every leaf not yet indexed.
 pub fn catch_up(tx: &mut dyn LogWrite) -> Result<()> {
+    if tx.meta("views_version")?.as_deref() != Some(VIEWS_VERSION) {
+        tx.clear_views()?;
+        tx.set_meta("views_version", VIEWS_VERSION)?;
+    }
     let done: u64 = tx.meta("views_to")?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let size = tx.tree_size()?;
     if done >= size {
@@ -62,6 +85,9 @@ pub fn catch_up(tx: &mut dyn LogWrite) -> Result<()> {
         let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&leaf.bytes) else { return Ok(()) };
         for id in mentioned(&map) {
             found.push((key(id), leaf.idx));
+        }
+        if let Some(target) = map.get("target").and_then(Value::as_str) {
+            found.push((target_key(target), leaf.idx));
         }
         if map.get("type").and_then(Value::as_str) == Some("import")
             && let Some(at) =
@@ -101,6 +127,14 @@ pub fn rebuild(tx: &mut dyn LogWrite) -> Result<()> {
     catch_up(tx)
 }
 
+/// A leaf's bytes as a JSON object.
+fn parse_leaf(idx: u64, bytes: &[u8]) -> Result<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`"))),
+    }
+}
+
 /// A record as known then: the leaf index of its version and its body (personal values as
 /// commitments).
 pub type KnownRecord = (u64, Rc<Map<String, Value>>);
@@ -110,11 +144,17 @@ pub struct KnownAt<'a> {
     pub tx: &'a dyn LogRead,
     pub boundary: u64,
     cache: RefCell<HashMap<String, Option<KnownRecord>>>,
+    mentioning: RefCell<HashMap<String, Rc<[KnownRecord]>>>,
 }
 
 impl<'a> KnownAt<'a> {
     pub fn new(tx: &'a dyn LogRead, boundary: u64) -> KnownAt<'a> {
-        KnownAt { tx, boundary, cache: RefCell::new(HashMap::new()) }
+        KnownAt {
+            tx,
+            boundary,
+            cache: RefCell::new(HashMap::new()),
+            mentioning: RefCell::new(HashMap::new()),
+        }
     }
 
     /// The whole log as it now stands.
@@ -133,11 +173,7 @@ impl<'a> KnownAt<'a> {
 
     /// The leaf at `idx` as a JSON object (personal values as commitments).
     pub fn leaf(&self, idx: u64) -> Result<Option<Map<String, Value>>> {
-        let Some(leaf) = self.tx.leaf(idx)? else { return Ok(None) };
-        match serde_json::from_slice::<Value>(&leaf.bytes) {
-            Ok(Value::Object(map)) => Ok(Some(map)),
-            _ => Err(StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`"))),
-        }
+        self.tx.leaf(idx)?.map(|leaf| parse_leaf(idx, &leaf.bytes)).transpose()
     }
 
     /// The version of `id` known then, with its leaf index; `None` if unknown then or retracted.
@@ -153,28 +189,48 @@ impl<'a> KnownAt<'a> {
     fn lookup(&self, id: &str) -> Result<Option<KnownRecord>> {
         let Some(row) = self.tx.record(id)? else { return Ok(None) };
         let mut idx = row.current;
+        let mut leaf = self.tx.leaf(idx)?;
+        // A retraction stays on the row until a later version reinstates the record, so a record
+        // with one version and no retraction in force was never retracted: no need to search.
+        let never_retracted = row.retracted.is_none() && leaf.as_ref().is_some_and(|l| l.prev.is_none());
         while idx >= self.boundary {
-            match self.tx.leaf(idx)?.and_then(|leaf| leaf.prev) {
-                Some(prev) => idx = prev,
+            match leaf.as_ref().and_then(|l| l.prev) {
+                Some(prev) => {
+                    idx = prev;
+                    leaf = self.tx.leaf(idx)?;
+                }
                 None => return Ok(None),
             }
         }
         // Withdrawn by a retraction known then, after this version?
-        for m in self.tx.mentions(key(id))? {
-            if m > idx
-                && m < self.boundary
-                && let Some(leaf) = self.leaf(m)?
-                && leaf.get("type").and_then(Value::as_str) == Some("retraction")
-                && leaf.get("target").and_then(Value::as_str) == Some(id)
-            {
-                return Ok(None);
+        if !never_retracted {
+            for m in self.tx.mentions(target_key(id))? {
+                if m > idx
+                    && m < self.boundary
+                    && let Some(leaf) = self.leaf(m)?
+                    && leaf.get("type").and_then(Value::as_str) == Some("retraction")
+                    && leaf.get("target").and_then(Value::as_str) == Some(id)
+                {
+                    return Ok(None);
+                }
             }
         }
-        Ok(self.leaf(idx)?.map(|map| (idx, Rc::new(map))))
+        Ok(leaf.map(|leaf| parse_leaf(idx, &leaf.bytes)).transpose()?.map(|map| (idx, Rc::new(map))))
     }
 
-    /// Ids of records known then that mention `id` in `field`, with their current versions then.
-    pub fn mentioning(&self, id: &str) -> Result<Vec<KnownRecord>> {
+    /// The records known then that mention `id` (as [`mentioned`] reads a record), in their
+    /// versions then, in log order.
+    pub fn mentioning(&self, id: &str) -> Result<Rc<[KnownRecord]>> {
+        if let Some(found) = self.mentioning.borrow().get(id) {
+            return Ok(found.clone());
+        }
+        let found: Rc<[KnownRecord]> = self.find_mentioning(id)?.into();
+        self.mentioning.borrow_mut().insert(id.to_string(), found.clone());
+        Ok(found)
+    }
+
+    /// As [`KnownAt::mentioning`], read afresh and not kept.
+    pub fn find_mentioning(&self, id: &str) -> Result<Vec<KnownRecord>> {
         let mut seen: HashMap<String, ()> = HashMap::new();
         let mut out = Vec::new();
         for m in self.tx.mentions(key(id))? {
@@ -182,12 +238,23 @@ impl<'a> KnownAt<'a> {
                 break;
             }
             let Some(leaf) = self.leaf(m)? else { continue };
-            let Some(record_id) = leaf.get("id").and_then(Value::as_str) else { continue };
-            if seen.insert(record_id.to_string(), ()).is_some() {
+            let Some(record_id) = leaf.get("id").and_then(Value::as_str).map(str::to_string) else {
+                continue;
+            };
+            if seen.insert(record_id.clone(), ()).is_some() {
                 continue;
             }
+            // Most often this leaf is the current version, known then and not retracted since
+            // (a retraction stays on the row until a later version): it is the one.
+            if !self.cache.borrow().contains_key(&record_id)
+                && let Some(row) = self.tx.record(&record_id)?
+                && row.current == m
+                && row.retracted.is_none()
+            {
+                self.cache.borrow_mut().insert(record_id.clone(), Some((m, Rc::new(leaf))));
+            }
             // The version known then must still mention the id.
-            if let Some((idx, record)) = self.record(record_id)?
+            if let Some((idx, record)) = self.record(&record_id)?
                 && mentioned(&record).contains(&id)
             {
                 out.push((idx, record));

@@ -7,6 +7,7 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod locate;
+pub mod occupancy;
 pub mod proof;
 pub mod rebuild;
 pub mod timeline;

@@ -223,9 +223,14 @@ impl LogRead for SqliteTx<'_> {
     }
 
     fn mentions(&self, key: i64) -> Result<Vec<u64>> {
-        let mut stmt = self.tx.prepare_cached("SELECT idx FROM mentions WHERE key = ?1 ORDER BY idx")?;
+        // No ORDER BY: with one, SQLite recompiles the statement at every bind (the plan depends
+        // on the bound key). The primary key (key, idx) returns them in order anyway; the sort
+        // only makes that a promise.
+        let mut stmt = self.tx.prepare_cached("SELECT idx FROM mentions WHERE key = ?1")?;
         let rows = stmt.query_map([key], |r| r.get::<_, i64>(0))?;
-        Ok(rows.map(|r| r.map(|i| i as u64)).collect::<rusqlite::Result<Vec<_>>>()?)
+        let mut found = rows.map(|r| r.map(|i| i as u64)).collect::<rusqlite::Result<Vec<_>>>()?;
+        found.sort_unstable();
+        Ok(found)
     }
 
     fn first_import_after(&self, unix_seconds: i64) -> Result<Option<u64>> {

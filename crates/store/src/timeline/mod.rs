@@ -82,7 +82,7 @@ fn record_type(record: &Map<String, Value>) -> &str {
 }
 
 /// Zones and states of places and orgs, as known at the moment.
-struct Known<'k, 'a>(&'k KnownAt<'a>);
+pub(crate) struct Known<'k, 'a>(pub(crate) &'k KnownAt<'a>);
 
 impl Known<'_, '_> {
     fn field(&self, id: &str, field: &str) -> Option<String> {
@@ -131,11 +131,7 @@ fn time_at(times: &[habeas_model::zone::ResolvedTime], path: &str) -> Option<Int
 impl Ledger {
     /// Brings the derived views up to date with the log, if a write has left them behind.
     pub fn catch_up_views(&mut self) -> Result<()> {
-        let behind = {
-            let tx = self.backend().read()?;
-            let done: u64 = tx.meta("views_to")?.and_then(|v| v.parse().ok()).unwrap_or(0);
-            done < tx.tree_size()?
-        };
+        let behind = !crate::views::current(&*self.backend().read()?)?;
         if behind {
             let mut tx = self.backend().write()?;
             catch_up(&mut *tx)?;
@@ -167,11 +163,18 @@ impl Ledger {
             Some(at) => KnownAt::at(&*tx, at.as_second())?,
             None => KnownAt::now(&*tx)?,
         };
-        timeline(&known, subject, moment.as_of)
+        timeline(&known, subject, moment.as_of, true)
     }
 }
 
-fn timeline(known: &KnownAt<'_>, subject: &str, as_of: Option<Timestamp>) -> Result<Option<Timeline>> {
+/// The timeline of `subject` as `known`; with `details`, the names, zones and sources a reader
+/// needs to show it (left empty for callers that only count).
+pub(crate) fn timeline(
+    known: &KnownAt<'_>,
+    subject: &str,
+    as_of: Option<Timestamp>,
+    details: bool,
+) -> Result<Option<Timeline>> {
     let Some((_, record)) = known.record(subject)? else { return Ok(None) };
     let kind = record_type(&record).to_string();
     if kind != "person" && kind != "cohort" {
@@ -187,9 +190,9 @@ fn timeline(known: &KnownAt<'_>, subject: &str, as_of: Option<Timestamp>) -> Res
         cohorts.push(subject.to_string());
     } else {
         for id in &identity {
-            for (_, r) in known.mentioning(id)? {
-                if record_type(&r) == "cohort" && strings(r.get("members")).contains(id) {
-                    cohorts.extend(str_field(&r, "id").map(str::to_string));
+            for (_, r) in known.mentioning(id)?.iter() {
+                if record_type(r) == "cohort" && strings(r.get("members")).contains(id) {
+                    cohorts.extend(str_field(r, "id").map(str::to_string));
                 }
             }
         }
@@ -217,11 +220,11 @@ fn timeline(known: &KnownAt<'_>, subject: &str, as_of: Option<Timestamp>) -> Res
         .chain(cohorts.iter().map(|c| (c.clone(), true)))
         .collect();
     for (id, is_cohort) in &reaching {
-        for (idx, r) in known.mentioning(id)? {
-            if record_type(&r) != "custody" || !strings(r.get("subject").or(r.get("subjects"))).contains(id) {
+        for (idx, r) in known.mentioning(id)?.iter() {
+            if record_type(r) != "custody" || !strings(r.get("subject").or(r.get("subjects"))).contains(id) {
                 continue;
             }
-            let Some(record_id) = str_field(&r, "id").map(str::to_string) else { continue };
+            let Some(record_id) = str_field(r, "id").map(str::to_string) else { continue };
             if !seen.insert(record_id.clone()) {
                 continue;
             }
@@ -237,8 +240,8 @@ fn timeline(known: &KnownAt<'_>, subject: &str, as_of: Option<Timestamp>) -> Res
             events.push(event_of(
                 known,
                 &world,
-                idx,
-                &r,
+                *idx,
+                r,
                 is_cohort.then(|| id.clone()).filter(|c| c != subject),
             )?);
         }
@@ -258,7 +261,7 @@ fn timeline(known: &KnownAt<'_>, subject: &str, as_of: Option<Timestamp>) -> Res
     let mut names = std::collections::BTreeMap::new();
     let mut zones = std::collections::BTreeMap::new();
     let mut sources = std::collections::BTreeMap::new();
-    for segment in &segments {
+    for segment in segments.iter().filter(|_| details) {
         for id in segment.place.iter().chain(&segment.to).chain(&segment.custodian).chain(&segment.flight) {
             if let Some((_, r)) = known.record(id)? {
                 let name =
@@ -295,6 +298,17 @@ fn timeline(known: &KnownAt<'_>, subject: &str, as_of: Option<Timestamp>) -> Res
     }))
 }
 
+/// The times of a record from the log, each resolved in its zone.
+pub(crate) fn times_of(
+    idx: u64,
+    body: &Map<String, Value>,
+    world: &Known<'_, '_>,
+) -> Result<Vec<habeas_model::zone::ResolvedTime>> {
+    let record = habeas_model::from_log(body.clone())
+        .ok_or_else(|| StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`")))?;
+    Ok(resolve_times(&record, world))
+}
+
 /// A custody record as a derivation [`Event`], its times resolved in their zones.
 fn event_of(
     known: &KnownAt<'_>,
@@ -303,20 +317,14 @@ fn event_of(
     r: &Rc<Map<String, Value>>,
     via: Option<String>,
 ) -> Result<Event> {
-    let record = habeas_model::parse_ledger_record(Value::Object((**r).clone()))
-        .map_err(|e| StoreError::Backend(format!("leaf {idx}: {e}")))?
-        .record;
-    let times = resolve_times(&record, world);
+    let times = times_of(idx, r, world)?;
     let flight = match str_field(r, "flight") {
         None => None,
         Some(flight_id) => {
             let legs = match known.record(flight_id)? {
                 None => Vec::new(),
                 Some((fidx, f)) => {
-                    let flight = habeas_model::parse_ledger_record(Value::Object((*f).clone()))
-                        .map_err(|e| StoreError::Backend(format!("leaf {fidx}: {e}")))?
-                        .record;
-                    let times = resolve_times(&flight, world);
+                    let times = times_of(fidx, &f, world)?;
                     f.get("legs")
                         .and_then(Value::as_array)
                         .into_iter()
@@ -361,18 +369,18 @@ fn joined(known: &KnownAt<'_>, subject: &str) -> Result<Vec<String>> {
         if !visited.insert(id.clone()) {
             continue;
         }
-        for (idx, r) in known.mentioning(&id)? {
-            let t = record_type(&r);
+        for (idx, r) in known.mentioning(&id)?.iter() {
+            let t = record_type(r);
             if t != "same_as" && t != "distinct" {
                 continue;
             }
-            let record_id = str_field(&r, "id").unwrap_or("").to_string();
+            let record_id = str_field(r, "id").unwrap_or("").to_string();
             if seen_records.insert(record_id) {
                 let ids = strings(r.get("ids"));
                 if t == "same_as" {
                     queue.extend(ids.iter().cloned());
                 }
-                links.push((idx, t.to_string(), ids));
+                links.push((*idx, t.to_string(), ids));
             }
         }
     }
