@@ -8,6 +8,7 @@
 //! ```
 //! `bench/ledger.sh` runs them side by side with `habeas import` and `habeas verify`.
 
+mod dedupe;
 mod locate;
 mod names;
 
@@ -39,6 +40,19 @@ enum Command {
         records: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// The shared data folder with the name lists
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+    },
+    /// Writes person records with known duplicates (JSONL for habeas, CSV with the truth for Splink)
+    DedupeData {
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The folder to write persons.jsonl and persons.csv into
         #[arg(long)]
         out: PathBuf,
         /// The shared data folder with the name lists
@@ -100,15 +114,13 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::DedupeData { records, seed, out, data } => {
+            let pools = names::pools(&data)?;
+            let (entities, written, pairs) = dedupe::write(&out, records, seed, &pools)?;
+            eprintln!("{written} records of {entities} persons; {pairs} pairs are one person");
+        }
         Command::Synth { records, seed, out, data } => {
-            let pools = ["VE", "SV", "MX", "CO", "GT"]
-                .into_iter()
-                .filter_map(|c| names::load(&data, &[c]).ok().map(|p| (c, p)))
-                .collect::<Vec<_>>();
-            // Countries without given names (GT) borrow them from the pooled region.
-            let region = names::load(&data, &["VE", "SV", "MX", "CO", "GT", "HN"])?;
-            let pools: Vec<(&'static str, names::NamePool)> =
-                if pools.len() < 2 { vec![("VE", region)] } else { pools };
+            let pools = names::pools(&data)?;
             let mut file = BufWriter::new(File::create(&out).with_context(|| out.display().to_string())?);
             let written = synth::write(&mut file, records, seed, &pools)?;
             file.flush()?;

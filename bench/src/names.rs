@@ -56,3 +56,16 @@ pub fn load(data: &Path, countries: &[&str]) -> Result<NamePool> {
     }
     Ok(pool)
 }
+
+/// One pool per country of the region (VE, SV, MX, CO, GT); all of them pooled if the lists hold
+/// fewer than two.
+pub fn pools(data: &Path) -> Result<Vec<(&'static str, NamePool)>> {
+    let pools: Vec<(&'static str, NamePool)> = ["VE", "SV", "MX", "CO", "GT"]
+        .into_iter()
+        .filter_map(|c| load(data, &[c]).ok().map(|p| (c, p)))
+        .collect();
+    if pools.len() >= 2 {
+        return Ok(pools);
+    }
+    Ok(vec![("VE", load(data, &["VE", "SV", "MX", "CO", "GT", "HN"])?)])
+}

@@ -153,6 +153,12 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         known_at: Option<String>,
     },
+    /// Suggest pairs of person records that may be one person, with the evidence for each
+    Dedupe {
+        /// Leave out pairs scoring below this (0 to 1)
+        #[arg(long, default_value_t = 0.5)]
+        min_score: f64,
+    },
     /// Rebuild every view from the log and show that they come out identical
     Rebuild,
     /// Print the current records as JSON Lines (re-importable), or one type as CSV

@@ -52,6 +52,7 @@ fn run(ctx: &Context, command: Command) -> context::CmdResult {
         Command::Export { record_type, format, out } => cmd::export::run(ctx, record_type, &format, out),
         Command::Timeline { id, as_of, known_at } => cmd::timeline::run(ctx, &id, as_of, known_at),
         Command::Rebuild => cmd::rebuild::run(ctx),
+        Command::Dedupe { min_score } => cmd::dedupe::run(ctx, min_score),
         Command::Occupancy { place, from, to, as_of, known_at } => {
             cmd::occupancy::run(ctx, cmd::occupancy::OccupancyArgs { place, from, to, as_of, known_at })
         }

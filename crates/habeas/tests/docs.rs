@@ -35,6 +35,7 @@ fn cli_reference() -> String {
         "timeline",
         "locate",
         "occupancy",
+        "dedupe",
         "rebuild",
     ] {
         doc.push_str(&format!("\n## habeas {command}\n\n```text\n{}```\n", help(&[command])));

@@ -7,6 +7,14 @@ const SHORT: usize = 40;
 /// Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`; stops counting above
 /// `limit` and returns `limit + 1`.
 pub fn distance(a: &str, b: &str, limit: usize) -> usize {
+    // Folded names are nearly always ASCII: compare bytes, without decoding characters.
+    if a.is_ascii() && b.is_ascii() && a.len() <= SHORT && b.len() <= SHORT {
+        if a.len().abs_diff(b.len()) > limit {
+            return limit + 1;
+        }
+        let mut rows = [[0usize; SHORT + 1]; 3];
+        return osa(a.as_bytes(), b.as_bytes(), limit, &mut rows);
+    }
     let (mut a_buf, mut b_buf) = (['\0'; SHORT], ['\0'; SHORT]);
     let (la, lb) = (a.chars().count(), b.chars().count());
     if la.abs_diff(lb) > limit {
@@ -29,7 +37,7 @@ pub fn distance(a: &str, b: &str, limit: usize) -> usize {
 }
 
 /// Optimal string alignment over three rolling rows (i-2, i-1, i).
-fn osa<R: AsMut<[usize]>>(a: &[char], b: &[char], limit: usize, rows: &mut [R]) -> usize {
+fn osa<T: PartialEq, R: AsMut<[usize]>>(a: &[T], b: &[T], limit: usize, rows: &mut [R]) -> usize {
     for (j, cell) in rows[0].as_mut().iter_mut().take(b.len() + 1).enumerate() {
         *cell = j;
     }
@@ -57,7 +65,11 @@ fn osa<R: AsMut<[usize]>>(a: &[char], b: &[char], limit: usize, rows: &mut [R]) 
 
 /// `1 - distance / longer length`, 0 when more than two edits apart.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let longer = a.chars().count().max(b.chars().count());
+    let longer = if a.is_ascii() && b.is_ascii() {
+        a.len().max(b.len())
+    } else {
+        a.chars().count().max(b.chars().count())
+    };
     if longer == 0 {
         return 1.0;
     }

@@ -123,7 +123,7 @@ fn intersect(lists: &[&[u32]]) -> Vec<u32> {
 
 /// How one query word matches one name word.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Match {
+pub(crate) enum Match {
     Same,
     Nickname,
     Sound,
@@ -132,7 +132,7 @@ enum Match {
 }
 
 impl Match {
-    fn weight(self) -> f64 {
+    pub(crate) fn weight(self) -> f64 {
         match self {
             Match::Same => 1.0,
             Match::Nickname => 0.95,
@@ -142,7 +142,7 @@ impl Match {
         }
     }
 
-    fn explain(self, q: &Token, n: &Token) -> String {
+    pub(crate) fn explain(self, q: &Token, n: &Token) -> String {
         match self {
             Match::Same => format!("{} = {}", q.word, n.word),
             Match::Nickname => format!("{} → {} (nickname)", q.word, n.word),
@@ -153,7 +153,7 @@ impl Match {
     }
 }
 
-fn word_match(q: &Token, n: &Token) -> Option<Match> {
+pub(crate) fn word_match(q: &Token, n: &Token) -> Option<Match> {
     if q.word == n.word {
         return Some(Match::Same);
     }

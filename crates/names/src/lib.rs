@@ -11,7 +11,9 @@ Vásquez". This crate makes those meet, and knows nothing of records or storage:
   g/j, qu/k);
 - [`nicknames`] knows that Pepe is José and Lupe is Guadalupe;
 - [`distance`] forgives typos;
-- [`index`] puts them together: candidates from postings, scores in [0, 1] with the evidence.
+- [`index`] puts them together: candidates from postings, scores in [0, 1] with the evidence;
+- [`dedupe`] finds records that may be one person, by blocking and weighing the evidence;
+- [`places`] finds facilities by their names, aliases, codes and towns.
 
 ```
 use habeas_names::{NameIndex, Query, person};
@@ -24,6 +26,7 @@ assert_eq!(index.person(found[0].person).id, "p-1");
 ```
 */
 
+pub mod dedupe;
 pub mod distance;
 pub mod index;
 pub mod name;

@@ -19,6 +19,7 @@ The store knows records only as `habeas_model` parses them and the tree only as
 */
 
 pub mod backend;
+pub mod dedupe;
 pub mod erase;
 pub mod error;
 pub mod export;
@@ -34,6 +35,7 @@ pub mod timeline;
 pub mod verify;
 pub mod views;
 
+pub use dedupe::Duplicate;
 pub use erase::EraseReport;
 pub use error::{Result, StoreError};
 pub use export::CurrentRecord;

@@ -83,6 +83,24 @@ fn person_of(
     Some((Person { id: id.to_string(), names, born, nationality, identifiers }, display))
 }
 
+/// Every person as known, with the names, birth date and identifiers kept for it (persons whose
+/// names were erased are left out), and the name to show.
+pub(crate) fn persons_known(known: &KnownAt<'_>) -> Result<Vec<(Person, String)>> {
+    let mut ids = Vec::new();
+    known.tx.scan_records(&mut |row| {
+        if row.record_type == "person" {
+            ids.push(row.id);
+        }
+        Ok(())
+    })?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some((idx, leaf)) = known.record(&id)? else { continue };
+        out.extend(person_of(&id, &leaf, known.tx.kept(idx)?));
+    }
+    Ok(out)
+}
+
 impl Ledger {
     /// Finds persons by name, identifier or both, best first, each with its status at `moment`.
     pub fn locate(&mut self, query: &Query, moment: Moment) -> Result<Vec<Located>> {
@@ -93,21 +111,11 @@ impl Ledger {
                 Some(at) => KnownAt::at(&*tx, at.as_second())?,
                 None => KnownAt::now(&*tx)?,
             };
-            let mut ids = Vec::new();
-            tx.scan_records(&mut |row| {
-                if row.record_type == "person" {
-                    ids.push(row.id);
-                }
-                Ok(())
-            })?;
             let mut index = NameIndex::new();
             let mut display = Vec::new();
-            for id in ids {
-                let Some((idx, leaf)) = known.record(&id)? else { continue };
-                if let Some((person, name)) = person_of(&id, &leaf, tx.kept(idx)?) {
-                    index.add(person);
-                    display.push(name);
-                }
+            for (person, name) in persons_known(&known)? {
+                index.add(person);
+                display.push(name);
             }
             (index, display)
         };

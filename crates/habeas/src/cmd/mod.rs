@@ -1,6 +1,7 @@
 //! One module per command of `../shared/spec/cli.md`.
 
 pub mod checkpoint;
+pub mod dedupe;
 pub mod demo;
 pub mod erase;
 pub mod export;
