@@ -425,26 +425,27 @@ fn prior_bits(persons: usize) -> f64 {
 
 /// Pairs of persons that may be one person, best first. Scoring runs on every core.
 pub fn dedupe(persons: &[Person], options: Options) -> Vec<Pair> {
-    let mut blocks: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+    // Blocks as numbers: each key's members, and each person's keys worth comparing on.
+    let mut block_of: FxHashMap<String, u32> = FxHashMap::default();
+    let mut members: Vec<Vec<u32>> = Vec::new();
+    let mut blocks_of: Vec<Vec<u32>> = Vec::with_capacity(persons.len());
     for (i, person) in persons.iter().enumerate() {
+        let mut mine = Vec::new();
         for key in keys(person) {
-            blocks.entry(key).or_default().push(i as u32);
-        }
-    }
-    let mut candidates: Vec<(u32, u32)> = Vec::new();
-    for members in blocks.values() {
-        if members.len() < 2 || members.len() > options.max_block {
-            continue;
-        }
-        for (k, &a) in members.iter().enumerate() {
-            for &b in &members[k + 1..] {
-                candidates.push((a.min(b), a.max(b)));
+            let next = members.len() as u32;
+            let block = *block_of.entry(key).or_insert(next);
+            if block == next {
+                members.push(Vec::new());
             }
+            members[block as usize].push(i as u32);
+            mine.push(block);
         }
+        blocks_of.push(mine);
     }
-    drop(blocks);
-    candidates.sort_unstable();
-    candidates.dedup();
+    drop(block_of);
+    for mine in &mut blocks_of {
+        mine.retain(|&block| (2..=options.max_block).contains(&members[block as usize].len()));
+    }
 
     let prepared = prepare(persons);
     let prior = prior_bits(persons.len());
@@ -455,31 +456,47 @@ pub fn dedupe(persons: &[Person], options: Options) -> Vec<Pair> {
     } else {
         f64::NEG_INFINITY
     };
-    let score = |chunk: &[(u32, u32)]| -> Vec<Pair> {
-        let mut found = Vec::new();
-        for &(a, b) in chunk {
-            let (x, y) = (
-                (&persons[a as usize], &prepared[a as usize]),
-                (&persons[b as usize], &prepared[b as usize]),
-            );
-            let other = other_evidence(x, y, None);
-            if prior + other + x.1.most_name_bits.min(y.1.most_name_bits) < needed {
-                continue;
-            }
-            let score = probability(prior + other + name_evidence(x.1, y.1, None));
-            if score >= options.min_score {
-                let mut why = Vec::new();
-                name_evidence(x.1, y.1, Some(&mut why));
-                other_evidence(x, y, Some(&mut why));
-                found.push(Pair { a, b, score, why });
-            }
+    let score_pair = |a: u32, b: u32, found: &mut Vec<Pair>| {
+        let (x, y) =
+            ((&persons[a as usize], &prepared[a as usize]), (&persons[b as usize], &prepared[b as usize]));
+        let other = other_evidence(x, y, None);
+        if prior + other + x.1.most_name_bits.min(y.1.most_name_bits) < needed {
+            return;
         }
-        found
+        let score = probability(prior + other + name_evidence(x.1, y.1, None));
+        if score >= options.min_score {
+            let mut why = Vec::new();
+            name_evidence(x.1, y.1, Some(&mut why));
+            other_evidence(x, y, Some(&mut why));
+            found.push(Pair { a, b, score, why });
+        }
     };
+    // Person by person, each against the later persons it shares a block with, once each: no list
+    // of every candidate pair is ever held. Threads take persons in turn, so each gets its share
+    // of the large blocks.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
-    let chunk = candidates.len().div_ceil(threads).max(1);
+    let (members, blocks_of, score_pair) = (&members, &blocks_of, &score_pair);
     let mut out: Vec<Pair> = std::thread::scope(|scope| {
-        let handles: Vec<_> = candidates.chunks(chunk).map(|part| scope.spawn(move || score(part))).collect();
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let (mut found, mut others) = (Vec::new(), Vec::new());
+                    for a in (t..persons.len()).step_by(threads) {
+                        let a = a as u32;
+                        others.clear();
+                        for &block in &blocks_of[a as usize] {
+                            others.extend(members[block as usize].iter().filter(|&&b| b > a));
+                        }
+                        others.sort_unstable();
+                        others.dedup();
+                        for &b in &others {
+                            score_pair(a, b, &mut found);
+                        }
+                    }
+                    found
+                })
+            })
+            .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
     out.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b)));

@@ -95,7 +95,7 @@ pub(crate) fn persons_known(known: &KnownAt<'_>) -> Result<Vec<(Person, String)>
     })?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some((idx, leaf)) = known.record(&id)? else { continue };
+        let Some((idx, leaf)) = known.lookup(&id)? else { continue };
         out.extend(person_of(&id, &leaf, known.tx.kept(idx)?));
     }
     Ok(out)

@@ -186,7 +186,9 @@ impl<'a> KnownAt<'a> {
         Ok(found)
     }
 
-    fn lookup(&self, id: &str) -> Result<Option<KnownRecord>> {
+    /// As [`KnownAt::record`], without keeping the answer: for a pass over every record, where a
+    /// cache would only hold the whole ledger in memory.
+    pub fn lookup(&self, id: &str) -> Result<Option<KnownRecord>> {
         let Some(row) = self.tx.record(id)? else { return Ok(None) };
         let mut idx = row.current;
         let mut leaf = self.tx.leaf(idx)?;
