@@ -5,16 +5,16 @@
 //! habeas-bench canonical bench/out/1m.jsonl --out bench/out/1m.canonical
 //! habeas-bench bare-insert bench/out/1m.canonical --db bench/out/bare.db [--keyed]
 //! habeas-bench proofs --db bench/out/ledger.db --count 10000
+//! habeas-bench locate --persons 1000000 --queries 2000 --fts-queries 300
+//! habeas-bench timelines --db bench/out/tl.db --persons 1000000 --count 2000 --occupancy fac-7
+//! habeas-bench dedupe-data --records 100000 --seed 1 --out bench/out/dedupe
 //! ```
-//! `bench/ledger.sh` runs them side by side with `habeas import` and `habeas verify`.
+//! `bench/ledger.sh` runs the first four side by side with `habeas import` and `habeas verify`;
+//! `bench/timelines.sh` and `bench/dedupe.sh` the last two with what they are compared against.
 
 mod dedupe;
 mod locate;
 mod names;
-
-/// The allocator of the `habeas` binary, so that what is measured here is what users run.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod synth;
 
 use std::fs::File;
@@ -25,6 +25,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+/// The allocator of the `habeas` binary, so that what is measured here is what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 struct Cli {
