@@ -153,6 +153,27 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         known_at: Option<String>,
     },
+    /// Check custody against court orders, the law and minimum standards: findings with their readings
+    Check {
+        /// Only this rule (repeatable); see docs/rules.md for the list
+        #[arg(long = "rule", value_name = "RULE")]
+        rules: Vec<String>,
+        /// Valid time: spans still open end here (default: now)
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+        /// System time: what the ledger held at this instant
+        #[arg(long, value_name = "TIME")]
+        known_at: Option<String>,
+        /// Also list what each rule evaluated and cleared, with the reason
+        #[arg(long)]
+        explain: bool,
+        /// Exit 1 when a finding of this outcome or a more serious one exists
+        #[arg(long, value_name = "OUTCOME")]
+        fail_on: Option<String>,
+        /// A TOML file of rule parameters (defaults in docs/rules.md)
+        #[arg(long, value_name = "FILE")]
+        policy: Option<std::path::PathBuf>,
+    },
     /// Suggest pairs of person records that may be one person, with the evidence for each
     Dedupe {
         /// Leave out pairs scoring below this (0 to 1)

@@ -53,6 +53,9 @@ fn run(ctx: &Context, command: Command) -> context::CmdResult {
         Command::Timeline { id, as_of, known_at } => cmd::timeline::run(ctx, &id, as_of, known_at),
         Command::Rebuild => cmd::rebuild::run(ctx),
         Command::Dedupe { min_score } => cmd::dedupe::run(ctx, min_score),
+        Command::Check { rules, as_of, known_at, explain, fail_on, policy } => {
+            cmd::check::run(ctx, cmd::check::CheckArgs { rules, as_of, known_at, explain, fail_on, policy })
+        }
         Command::Occupancy { place, from, to, as_of, known_at } => {
             cmd::occupancy::run(ctx, cmd::occupancy::OccupancyArgs { place, from, to, as_of, known_at })
         }

@@ -36,6 +36,7 @@ fn cli_reference() -> String {
         "locate",
         "occupancy",
         "dedupe",
+        "check",
         "rebuild",
     ] {
         doc.push_str(&format!("\n## habeas {command}\n\n```text\n{}```\n", help(&[command])));

@@ -19,6 +19,7 @@ The store knows records only as `habeas_model` parses them and the tree only as
 */
 
 pub mod backend;
+pub mod check;
 pub mod dedupe;
 pub mod erase;
 pub mod error;

@@ -1,5 +1,6 @@
 //! One module per command of `../shared/spec/cli.md`.
 
+pub mod check;
 pub mod checkpoint;
 pub mod dedupe;
 pub mod demo;

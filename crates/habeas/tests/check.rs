@@ -1,0 +1,136 @@
+//! `habeas check` on the example case, as a lawyer runs it: the findings the case calls for, the
+//! departures that preceded the order shown as cleared, text in both languages with local times
+//! and sources, and the flags refusing what they cannot use.
+
+mod macros;
+
+habeas_test!(the_cecot_case_shows_its_conflicts_with_every_reading, |env| {
+    let env = env.with_example();
+    let run = env.run(&["check", "--as-of", "2025-12-31T00:00:00Z", "--explain", "--json"]);
+    assert_eq!(run.code, 0, "findings are not a failure: {}", run.stderr);
+    let out = run.json();
+    assert_eq!(out["as_of"], "2025-12-31T00:00:00Z");
+    let findings = out["findings"].as_array().unwrap();
+    let find = |rule: &str, subject: &str, act: &str| {
+        findings
+            .iter()
+            .find(|f| {
+                f["rule"] == rule && f["subjects"][0] == subject && f["act"] == act && f.get("leg").is_none()
+            })
+            .cloned()
+    };
+
+    // Abrego Garcia, sent to the country a 2019 order protected him from.
+    let ag = find("protected-country", "coh-ag-1", "cus-ag-removal").expect("protected-country");
+    assert_eq!(ag["outcome"], "violation");
+    assert_eq!(ag["about"], "ord-ag-withholding-2019");
+
+    // The 137 handed to Salvadoran custody: inside the spoken order, and the written one read broadly.
+    let hand = find("order-conflict", "coh-aea-137", "cus-aea137-handover").expect("hand-over");
+    assert_eq!(hand["outcome"], "possible_violation");
+    assert_eq!(hand["count"], 137);
+    assert_eq!(hand["readings"].as_array().unwrap().len(), 6, "{hand}");
+    assert!(
+        hand["readings"].as_array().unwrap().iter().any(|r| r["effective"] == "oral"
+            && r["act"] == "transfer_custody_foreign"
+            && r["holds"] == true)
+    );
+    assert!(hand["id"].as_str().unwrap().starts_with("f-"));
+    assert!(hand["records"].as_array().unwrap().contains(&"ord-jgg-tro2".into()));
+
+    // Flight 3 left after both forms of the order, with no basis recorded for the 101: possible.
+    let flight3 = find("order-conflict", "coh-t8-101", "cus-t8-flt3").expect("flight 3");
+    assert_eq!(flight3["outcome"], "possible_violation");
+    assert!(flight3["readings"][0]["membership"] == "unknown", "{flight3}");
+
+    // Flights 1 and 2 left Texas before the order: checked and cleared, not silently skipped.
+    let cleared = out["cleared"].as_array().unwrap();
+    for act in ["cus-aea137-flt1", "cus-aea137-flt2"] {
+        let c =
+            cleared.iter().find(|c| c["act"] == act).unwrap_or_else(|| panic!("{act} cleared: {cleared:?}"));
+        assert!(c["reason"].as_str().unwrap().contains("before the order took effect"), "{c}");
+    }
+    // But they could have turned back: the order came mid-operation.
+    assert!(
+        find("mid-operation-order", "coh-aea-137", "cus-aea137-flt1")
+            .is_some_and(|f| f["outcome"] == "warning")
+    );
+    // The return deadline of 7 April was stayed that afternoon: not due.
+    assert!(
+        findings.iter().any(|f| f["rule"] == "remedy-deadline"
+            && f["about"] == "ord-ag-return"
+            && f["outcome"] == "info")
+    );
+    // Four months at CECOT with no visits.
+    let cut_off = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "incommunicado" && f["subjects"][0] == "coh-aea-137" && f["about"] == "pl-cecot"
+        })
+        .expect("incommunicado at CECOT");
+    assert!(cut_off["details"]["escalated"] == true && cut_off["parameters"]["days"] == 3.0, "{cut_off}");
+    // Most serious first.
+    let order = ["violation", "possible_violation", "warning", "data_gap", "info"];
+    let ranks: Vec<usize> =
+        findings.iter().map(|f| order.iter().position(|o| *o == f["outcome"]).unwrap()).collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+
+    // One rule only, and --fail-on turning findings into exit 1.
+    let only = env
+        .run(&["check", "--as-of", "2025-12-31T00:00:00Z", "--rule", "protected-country", "--json"])
+        .json();
+    assert!(only["findings"].as_array().unwrap().iter().all(|f| f["rule"] == "protected-country"));
+    assert_eq!(env.run(&["check", "--as-of", "2025-12-31T00:00:00Z", "--fail-on", "violation"]).code, 1);
+    let before = env.run(&[
+        "check",
+        "--as-of",
+        "2025-03-01T00:00:00Z",
+        "--rule",
+        "order-conflict",
+        "--fail-on",
+        "violation",
+    ]);
+    assert_eq!(before.code, 0, "nothing had happened yet on 1 March: {}", before.stdout);
+});
+
+habeas_test!(text_is_grouped_by_subject_in_local_time_with_sources, |env| {
+    let env = env.with_example();
+    let text = env.run(&["check", "--as-of", "2025-12-31T00:00:00Z", "--rule", "order-conflict"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(text.stdout.contains("coh-aea-137\n"), "{}", text.stdout);
+    assert!(text.stdout.contains("POSSIBLE VIOLATION [order-conflict]"), "{}", text.stdout);
+    // The hand-over window in El Salvador's zone, with its offset.
+    assert!(text.stdout.contains("-06:00"), "{}", text.stdout);
+    assert!(text.stdout.contains("sources: "), "{}", text.stdout);
+    let es =
+        env.run(&["--lang", "es", "check", "--as-of", "2025-12-31T00:00:00Z", "--rule", "protected-country"]);
+    assert!(es.stdout.contains("VIOLACIÓN [protected-country]"), "{}", es.stdout);
+    assert!(es.stdout.contains("expulsado a SV"), "{}", es.stdout);
+});
+
+habeas_test!(flags_refuse_what_they_cannot_use, |env| {
+    let env = env.with_example();
+    let bad_rule = env.run(&["check", "--rule", "order-conflicts"]);
+    assert_eq!(bad_rule.code, 2);
+    assert!(bad_rule.stderr.contains("order-conflict"), "lists the rules: {}", bad_rule.stderr);
+    assert_eq!(env.run(&["check", "--fail-on", "serious"]).code, 2);
+    env.write("policy.toml", "[incommunicado]\ndays = \"three\"\n");
+    let bad_policy = env.run(&["check", "--policy", "policy.toml"]);
+    assert_eq!(bad_policy.code, 2);
+    assert!(bad_policy.stderr.contains("policy.toml"), "{}", bad_policy.stderr);
+    env.write("policy.toml", "[incommunicado]\ndays = 365\n");
+    let patient = env
+        .run(&[
+            "check",
+            "--policy",
+            "policy.toml",
+            "--as-of",
+            "2025-12-31T00:00:00Z",
+            "--rule",
+            "incommunicado",
+            "--json",
+        ])
+        .json();
+    // Only the place with no visits is left under a 365-day policy.
+    assert!(patient["findings"].as_array().unwrap().iter().all(|f| f["about"] == "pl-cecot"), "{patient}");
+});

@@ -1,0 +1,200 @@
+//! The case as the rules read it: the records known at a moment, their times in UTC, and each
+//! subject's custody stretches.
+//!
+//! The store fills a [`Case`] (it knows how records are kept and how timelines are derived); the
+//! rules only read it. Records stay JSON objects, read through small helpers, because rules.md
+//! speaks in the record format's own field names and every rule reads a different handful of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use habeas_model::time::Interval;
+use serde_json::{Map, Value};
+
+/// One record as known: its current version's fields and times.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub id: String,
+    /// The record's `type`.
+    pub kind: String,
+    pub body: Map<String, Value>,
+    /// Each time field by its path (`at`, `oral.at`, `legs[1].departed`, `requires[0].by`) in UTC.
+    pub times: Vec<(String, Interval)>,
+    /// Paths of the dates read in UTC for want of any zone.
+    pub unzoned: Vec<String>,
+}
+
+impl Record {
+    pub fn str(&self, field: &str) -> Option<&str> {
+        self.body.get(field).and_then(Value::as_str)
+    }
+
+    /// A field that holds one id or a list of them.
+    pub fn strings(&self, field: &str) -> Vec<String> {
+        strings(self.body.get(field))
+    }
+
+    pub fn time(&self, path: &str) -> Option<Interval> {
+        self.times.iter().find(|(p, _)| p == path).map(|(_, t)| *t)
+    }
+
+    /// `subject` or `subjects`.
+    pub fn subjects(&self) -> Vec<String> {
+        let mut out = self.strings("subject");
+        out.extend(self.strings("subjects"));
+        out
+    }
+
+    /// `high`, `medium` (the default), `low` or `unverified`.
+    pub fn confidence(&self) -> &str {
+        self.str("confidence").unwrap_or("medium")
+    }
+}
+
+/// A string or a list of strings as a list.
+pub fn strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A stretch of a subject's timeline, as the store derives it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stretch {
+    pub from: Interval,
+    /// `None` while it lasts.
+    pub until: Option<Interval>,
+    /// `in_custody`, `in_transit`, `released`, `deceased`, `unknown`.
+    pub state: String,
+    pub place: Option<String>,
+    pub to: Option<String>,
+    pub custodian: Option<String>,
+    pub basis: Vec<String>,
+    /// Held by another state after a removal.
+    pub removed: bool,
+    pub flight: Option<String>,
+    /// The records behind it.
+    pub records: Vec<String>,
+}
+
+/// Everything the rules read.
+#[derive(Clone, Debug, Default)]
+pub struct Case {
+    pub records: BTreeMap<String, Record>,
+    /// Each subject's timeline (persons and cohorts with custody events).
+    pub timelines: BTreeMap<String, Vec<Stretch>>,
+}
+
+impl Case {
+    pub fn record(&self, id: &str) -> Option<&Record> {
+        self.records.get(id)
+    }
+
+    /// Records of one type, in id order.
+    pub fn of_type<'c>(&'c self, kind: &'c str) -> impl Iterator<Item = &'c Record> + 'c {
+        self.records.values().filter(move |r| r.kind == kind)
+    }
+
+    /// What to call a record in a message: its `name`, else its id; "an unrecorded place" for none.
+    pub fn name(&self, id: Option<&str>, es: bool) -> String {
+        match id {
+            Some(id) => self.record(id).and_then(|r| r.str("name")).unwrap_or(id).to_string(),
+            None if es => "un lugar no registrado".to_string(),
+            None => "an unrecorded place".to_string(),
+        }
+    }
+
+    /// The country of a place.
+    pub fn place_country(&self, place: &str) -> Option<&str> {
+        self.record(place)?.str("country")
+    }
+
+    /// The place's zone name, for showing its times.
+    pub fn place_zone(&self, place: &str) -> Option<&str> {
+        self.record(place)?.str("tz")
+    }
+
+    /// The state an org is an organ of: the country of the first government, agency or court up
+    /// its `parent` chain.
+    pub fn org_state(&self, org: &str) -> Option<&str> {
+        let mut current = self.record(org)?;
+        for _ in 0..16 {
+            if matches!(current.str("kind"), Some("government" | "agency" | "court"))
+                && let Some(country) = current.str("country")
+            {
+                return Some(country);
+            }
+            current = self.record(current.str("parent")?)?;
+        }
+        None
+    }
+
+    /// Whether `org` is `ancestor` or lies under it along `parent` links.
+    pub fn org_within(&self, org: &str, ancestor: &str) -> bool {
+        let mut current = org.to_string();
+        for _ in 0..16 {
+            if current == ancestor {
+                return true;
+            }
+            match self.record(&current).and_then(|r| r.str("parent")) {
+                Some(parent) => current = parent.to_string(),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// The cohorts a subject belongs to, directly or through `part_of` and `members`, itself
+    /// included when it is a cohort.
+    pub fn cohorts_of(&self, subject: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut queue: Vec<String> = vec![subject.to_string()];
+        for cohort in self.of_type("cohort") {
+            if cohort.strings("members").iter().any(|m| m == subject) {
+                queue.push(cohort.id.clone());
+            }
+        }
+        while let Some(id) = queue.pop() {
+            let Some(record) = self.record(&id) else { continue };
+            if record.kind != "cohort" || !out.insert(id.clone()) {
+                continue;
+            }
+            queue.extend(record.strings("part_of"));
+        }
+        out
+    }
+
+    /// The nationalities recorded for a subject (a person's, or a cohort's).
+    pub fn nationality(&self, subject: &str) -> Vec<String> {
+        self.record(subject).map(|r| r.strings("nationality")).unwrap_or_default()
+    }
+
+    /// The lowest confidence among records, `high` > `medium` > `low` > `unverified`.
+    pub fn lowest_confidence<'a>(&self, ids: impl IntoIterator<Item = &'a String>) -> String {
+        let rank = |c: &str| match c {
+            "high" => 3,
+            "medium" => 2,
+            "low" => 1,
+            _ => 0,
+        };
+        ids.into_iter()
+            .filter_map(|id| self.record(id))
+            .map(Record::confidence)
+            .min_by_key(|c| rank(c))
+            .unwrap_or("medium")
+            .to_string()
+    }
+
+    /// The subject's stretch at an instant that lies within the interval, if one covers it.
+    pub fn stretches_during(&self, subject: &str, during: &Interval) -> Vec<&Stretch> {
+        self.timelines
+            .get(subject)
+            .into_iter()
+            .flatten()
+            .filter(|s| {
+                s.from.earliest <= during.latest && s.until.is_none_or(|u| u.latest > during.earliest)
+            })
+            .collect()
+    }
+}

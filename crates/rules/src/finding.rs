@@ -1,0 +1,161 @@
+//! Findings as rules.md writes them: outcome, subjects, the record judged, every reading
+//! evaluated, the records behind it, and the parameters used.
+
+use habeas_model::time::Interval;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::holds::Holds;
+
+/// How serious a finding is, the most serious first when sorted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Violation,
+    PossibleViolation,
+    Warning,
+    DataGap,
+    Info,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] =
+        [Outcome::Violation, Outcome::PossibleViolation, Outcome::Warning, Outcome::DataGap, Outcome::Info];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Violation => "violation",
+            Outcome::PossibleViolation => "possible_violation",
+            Outcome::Warning => "warning",
+            Outcome::DataGap => "data_gap",
+            Outcome::Info => "info",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.name() == text)
+    }
+}
+
+/// One combination of interpretations evaluated, and whether the finding holds under it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reading {
+    /// `(dimension, value)`: `("effective", "oral")`, `("act", "depart_territory")`,
+    /// `("membership", "unknown")`.
+    pub keys: Vec<(&'static str, String)>,
+    pub holds: Holds,
+}
+
+impl Reading {
+    /// `{"effective": "oral", "act": "...", "holds": true}`.
+    pub fn to_json(&self) -> Value {
+        let mut row: Map<String, Value> =
+            self.keys.iter().map(|(k, v)| (k.to_string(), Value::from(v.clone()))).collect();
+        row.insert("holds".into(), self.holds.to_json());
+        Value::Object(row)
+    }
+}
+
+/// A finding, or (with `cleared`) what a rule evaluated and found not to hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub outcome: Outcome,
+    pub subjects: Vec<String>,
+    pub count: Option<u64>,
+    pub about: Option<String>,
+    pub act: Option<String>,
+    /// For a flight leg judged, its number (1 is the first).
+    pub leg: Option<usize>,
+    pub at: Option<Interval>,
+    /// The zone to show `at` in: the place of the act.
+    pub zone: Option<String>,
+    pub readings: Vec<Reading>,
+    pub details: Map<String, Value>,
+    pub records: Vec<String>,
+    pub confidence: String,
+    pub parameters: Map<String, Value>,
+    /// English and Spanish.
+    pub message: [String; 2],
+}
+
+impl Finding {
+    /// A finding of `rule` with nothing filled in but its outcome.
+    pub fn new(rule: &'static str, outcome: Outcome) -> Finding {
+        Finding {
+            rule,
+            outcome,
+            subjects: Vec::new(),
+            count: None,
+            about: None,
+            act: None,
+            leg: None,
+            at: None,
+            zone: None,
+            readings: Vec::new(),
+            details: Map::new(),
+            records: Vec::new(),
+            confidence: "medium".into(),
+            parameters: Map::new(),
+            message: [String::new(), String::new()],
+        }
+    }
+
+    /// Stable across runs: a hash of rule, subjects, about, act and the reading keys (not whether
+    /// they hold), so a finding can be followed from one run to the next.
+    pub fn id(&self) -> String {
+        let mut hash = Sha256::new();
+        for part in [
+            self.rule,
+            &self.subjects.join(","),
+            self.about.as_deref().unwrap_or(""),
+            self.act.as_deref().unwrap_or(""),
+        ] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        hash.update(self.leg.map(|l| l.to_string()).unwrap_or_default());
+        for reading in &self.readings {
+            for (key, value) in &reading.keys {
+                hash.update(format!("{key}={value};"));
+            }
+            hash.update([0]);
+        }
+        format!("f-{}", &hex::encode(hash.finalize())[..20])
+    }
+
+    /// The JSON of rules.md, "Output".
+    pub fn to_json(&self, lang_es: bool) -> Value {
+        let mut out = json!({
+            "id": self.id(),
+            "rule": self.rule,
+            "outcome": self.outcome.name(),
+            "subjects": self.subjects,
+            "about": self.about,
+            "act": self.act,
+            "at": self.at.map(interval_json),
+            "readings": self.readings.iter().map(Reading::to_json).collect::<Vec<_>>(),
+            "details": self.details,
+            "records": self.records,
+            "confidence": self.confidence,
+            "parameters": self.parameters,
+            "message": self.message[usize::from(lang_es)],
+        });
+        if let Some(count) = self.count {
+            out["count"] = count.into();
+        }
+        if let Some(leg) = self.leg {
+            out["leg"] = leg.into();
+        }
+        out
+    }
+}
+
+/// An instant as a string, or an uncertain time as `{"earliest", "latest"}`, in UTC.
+pub fn interval_json(interval: Interval) -> Value {
+    let text = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    if interval.earliest == interval.latest {
+        text(interval.earliest).into()
+    } else {
+        json!({"earliest": text(interval.earliest), "latest": text(interval.latest)})
+    }
+}

@@ -1,0 +1,52 @@
+//! Times and acts in words, for messages: local time with its offset, in English and Spanish.
+
+use habeas_model::time::{Interval, parse_zone};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+fn zone(name: Option<&str>) -> TimeZone {
+    name.and_then(parse_zone).unwrap_or(TimeZone::UTC)
+}
+
+fn instant(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %:z").to_string()
+}
+
+/// `at 2025-03-15 17:26 -04:00`, or `between 2025-03-15 23:30 -04:00 and 2025-03-16 01:00
+/// -04:00` (Spanish `el ...`, `entre ... y ...`), in the zone of the place where it happened.
+pub fn time(at: &Interval, zone_name: Option<&str>, es: bool) -> String {
+    let tz = zone(zone_name);
+    if at.earliest == at.latest {
+        let t = instant(at.earliest, &tz);
+        return if es { format!("el {t}") } else { format!("at {t}") };
+    }
+    let (a, b) = (instant(at.earliest, &tz), instant(at.latest, &tz));
+    if es { format!("entre el {a} y el {b}") } else { format!("between {a} and {b}") }
+}
+
+/// A duration range in hours or days, `4 h 42 min`, `3 to 5 days`.
+pub fn days(range: (f64, f64), es: bool) -> String {
+    let (a, b) = (range.0.max(0.0).floor() as i64, range.1.max(0.0).floor() as i64);
+    let unit = if es { "días" } else { "days" };
+    if a == b {
+        format!("{a} {unit}")
+    } else if es {
+        format!("{a} a {b} {unit}")
+    } else {
+        format!("{a} to {b} {unit}")
+    }
+}
+
+/// An act's name in words.
+pub fn act(kind: &str, es: bool) -> &'static str {
+    match (kind, es) {
+        ("depart_territory", false) => "left the territory",
+        ("depart_territory", true) => "salió del territorio",
+        ("transfer_custody_foreign", false) => "handed to another state's custody",
+        ("transfer_custody_foreign", true) => "entregado a la custodia de otro Estado",
+        ("continue_in_flight", false) => "the flight flew on",
+        ("continue_in_flight", true) => "el vuelo siguió su ruta",
+        (_, false) => "custody act",
+        (_, true) => "acto de custodia",
+    }
+}

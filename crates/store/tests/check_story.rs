@@ -1,0 +1,351 @@
+//! `habeas check`'s rules on small ledgers, each with a case where the rule fires, one where it does
+//! not, and its edges: an order at 18:45 EDT against a departure at 17:50 CDT the same evening (the
+//! zones differ; the instant decides), an uncertain time straddling the order's start, spoken and
+//! written orders read side by side, a stay an hour before the act and one an hour after, a
+//! vacatur weeks later, a person-specific order against a cohort, and a class scope decided by each
+//! subject's basis.
+
+mod common;
+
+use common::{TestLedger, new_ledger};
+use habeas_rules::{Finding, Holds, Outcome, Policy};
+use habeas_store::Moment;
+
+/// The world the stories happen in: two states, their organs, a court in New York's zone, airports
+/// in three zones, a prison with no visits, and the two legal authorities.
+const WORLD: &str = r#"
+{"type":"source","id":"s","kind":"court_record","title":"Docket"}
+{"type":"org","id":"us","name":"United States","kind":"government","country":"US"}
+{"type":"org","id":"ice","name":"ICE","kind":"agency","parent":"us"}
+{"type":"org","id":"court","name":"District court","kind":"court","parent":"us","country":"US","tz":"America/New_York"}
+{"type":"org","id":"sv","name":"El Salvador","kind":"government","country":"SV"}
+{"type":"org","id":"prisons","name":"Centros Penales","kind":"agency","parent":"sv"}
+{"type":"place","id":"hrl","name":"Harlingen airport","kind":"airport","country":"US","tz":"America/Chicago"}
+{"type":"place","id":"hn","name":"Palmerola","kind":"airport","country":"HN","tz":"America/Tegucigalpa"}
+{"type":"place","id":"sal","name":"San Salvador airport","kind":"airport","country":"SV","tz":"America/El_Salvador"}
+{"type":"place","id":"cecot","name":"CECOT","kind":"facility","country":"SV","tz":"America/El_Salvador","visits":"denied"}
+{"type":"place","id":"dilley","name":"Dilley","kind":"facility","country":"US","tz":"America/Chicago"}
+{"type":"instrument","id":"aea","kind":"proclamation","title":"Alien Enemies proclamation","country":"US","sources":["s"]}
+{"type":"instrument","id":"t8","kind":"statute","title":"Title 8","country":"US","sources":["s"]}
+"#;
+
+/// A person held at Harlingen under `basis` (or none), then flown out on `flight`.
+fn flown(person: &str, basis: Option<&str>, flight: &str) -> String {
+    let basis = basis.map(|b| format!(r#","basis":["{b}"]"#)).unwrap_or_default();
+    format!(
+        r#"{{"type":"person","id":"{person}","name":"Persona {person}","sources":["s"]}}
+{{"type":"custody","id":"in-{person}","subject":"{person}","event":"booked_in","at":"2025-03-10T09:00:00-05:00","place":"hrl","custodian":"ice"{basis},"sources":["s"]}}
+{{"type":"custody","id":"out-{person}","subject":"{person}","event":"departed","flight":"{flight}","place":"hrl","to":"sal","custodian":"ice"{basis},"sources":["s"]}}
+"#
+    )
+}
+
+/// A two-leg flight from Harlingen through Honduras, leaving at `departed`.
+fn flight(id: &str, departed: &str) -> String {
+    format!(
+        r#"{{"type":"flight","id":"{id}","legs":[{{"from":"hrl","to":"hn","departed":{departed},"arrived":"2025-03-15T19:40:00-06:00"}},{{"from":"hn","to":"sal","departed":"2025-03-15T23:30:00-06:00","arrived":"2025-03-16T00:30:00-06:00"}}],"sources":["s"]}}
+"#
+    )
+}
+
+/// A class-wide order spoken at 18:45 EDT barring all three removal acts.
+const ORAL_CLASS_ORDER: &str = r#"{"type":"order","id":"tro","court":"court","kind":"tro","issued":"2025-03-15T18:45:00-04:00","oral":{"at":"2025-03-15T18:45:00-04:00","prohibits":["depart_territory","transfer_custody_foreign","continue_in_flight"]},"until":"2025-03-29","scope":{"class":{"basis":"aea","custodian":"us","in_country":"US"}},"prohibits":["remove"],"sources":["s"]}
+"#;
+
+fn ledger(parts: &[&str]) -> TestLedger {
+    let mut t = new_ledger();
+    t.import_at(&(WORLD.to_string() + &parts.concat()), "2025-12-01T00:00:00Z");
+    t
+}
+
+fn run(t: &mut TestLedger, rule: &str, as_of: &str) -> Vec<Finding> {
+    run_with(t, rule, as_of, &Policy::default())
+}
+
+fn run_with(t: &mut TestLedger, rule: &str, as_of: &str, policy: &Policy) -> Vec<Finding> {
+    let moment = Moment { as_of: Some(as_of.parse().unwrap()), known_at: None };
+    t.ledger.check(policy, &[rule.to_string()], moment).unwrap().findings
+}
+
+/// The finding on `subject` about the custody event `act` itself (not one of its flight's legs).
+fn about<'f>(findings: &'f [Finding], subject: &str, act: &str) -> Option<&'f Finding> {
+    findings.iter().find(|f| {
+        f.subjects.first().map(String::as_str) == Some(subject)
+            && f.act.as_deref() == Some(act)
+            && f.leg.is_none()
+    })
+}
+
+const AFTER: &str = "2025-12-31T00:00:00Z";
+
+#[test]
+fn the_instant_decides_across_zones() {
+    // 17:50 CDT is 18:50 EDT: five minutes after the order, though the clock on the ramp read
+    // earlier than the judge's. 17:40 CDT is 18:40 EDT: five minutes before.
+    let mut t = ledger(&[
+        ORAL_CLASS_ORDER,
+        &flight("late", r#""2025-03-15T17:50:00-05:00""#),
+        &flight("early", r#""2025-03-15T17:40:00-05:00""#),
+        &flown("p-late", Some("aea"), "late"),
+        &flown("p-early", Some("aea"), "early"),
+    ]);
+    let found = run(&mut t, "order-conflict", AFTER);
+    let late = about(&found, "p-late", "out-p-late").expect("departure after the order");
+    assert_eq!(late.outcome, Outcome::Violation, "{late:?}");
+    assert_eq!(late.about.as_deref(), Some("tro"));
+    assert!(
+        late.message[0].contains("2025-03-15 17:50 -05:00"),
+        "shown in the place's zone: {}",
+        late.message[0]
+    );
+    assert!(
+        late.readings
+            .iter()
+            .any(|r| r.holds == Holds::Yes && r.keys.contains(&("act", "depart_territory".into())))
+    );
+    assert!(late.records.contains(&"late".to_string()) && late.records.contains(&"tro".to_string()));
+
+    let early: Vec<_> =
+        found.iter().filter(|f| f.act.as_deref() == Some("out-p-early") && f.leg.is_none()).collect();
+    assert!(early.is_empty(), "the early departure preceded the order: {early:?}");
+    // Its second leg, from Honduras at 23:30, flew on while the order was in force.
+    let leg =
+        found.iter().find(|f| f.act.as_deref() == Some("out-p-early") && f.leg == Some(2)).expect("leg 2");
+    assert_eq!(leg.outcome, Outcome::Violation);
+
+    // --explain shows the early departure was checked and cleared, and why.
+    let moment = Moment { as_of: Some(AFTER.parse().unwrap()), known_at: None };
+    let report = t.ledger.check(&Policy::default(), &["order-conflict".into()], moment).unwrap();
+    let cleared = report.cleared.iter().find(|c| c.act.as_deref() == Some("out-p-early")).expect("cleared");
+    assert!(cleared.reason[0].contains("before the order took effect"), "{:?}", cleared.reason);
+    // And the mid-operation rule sees that the early flight could still have turned back.
+    let mid = run(&mut t, "mid-operation-order", AFTER);
+    assert!(about(&mid, "p-early", "out-p-early").is_some_and(|f| f.outcome == Outcome::Warning), "{mid:?}");
+    assert!(
+        about(&mid, "p-late", "out-p-late").is_none(),
+        "the late flight left after the order: not mid-operation"
+    );
+}
+
+#[test]
+fn an_uncertain_time_straddling_the_start_is_possible() {
+    let mut t = ledger(&[
+        ORAL_CLASS_ORDER,
+        &flight("f", r#"{"earliest":"2025-03-15T17:40:00-05:00","latest":"2025-03-15T17:50:00-05:00"}"#),
+        &flown("p", Some("aea"), "f"),
+    ]);
+    let found = run(&mut t, "order-conflict", AFTER);
+    let f = about(&found, "p", "out-p").expect("finding");
+    assert_eq!(f.outcome, Outcome::PossibleViolation);
+    assert!(f.readings.iter().any(|r| r.holds == Holds::Possibly), "{:?}", f.readings);
+}
+
+#[test]
+fn class_scope_is_decided_by_each_subjects_basis() {
+    let mut t = ledger(&[
+        ORAL_CLASS_ORDER,
+        &flight("f", r#""2025-03-15T19:36:00-05:00""#),
+        &flown("p-aea", Some("aea"), "f"),
+        &flown("p-t8", Some("t8"), "f"),
+        &flown("p-none", None, "f"),
+    ]);
+    let found = run(&mut t, "order-conflict", AFTER);
+    assert_eq!(about(&found, "p-aea", "out-p-aea").map(|f| f.outcome), Some(Outcome::Violation));
+    assert!(about(&found, "p-t8", "out-p-t8").is_none(), "held under Title 8: outside the class");
+    let unknown = about(&found, "p-none", "out-p-none").expect("no basis recorded: a possible member");
+    assert_eq!(unknown.outcome, Outcome::PossibleViolation);
+    assert!(unknown.readings.iter().all(|r| r.keys.contains(&("membership", "unknown".into()))));
+}
+
+#[test]
+fn spoken_and_written_orders_are_read_side_by_side() {
+    // Spoken at 18:45 EDT barring the three acts; written at 19:26 EDT barring "remove".
+    let order = r#"{"type":"order","id":"tro","court":"court","kind":"tro","issued":"2025-03-15T18:45:00-04:00","oral":{"at":"2025-03-15T18:45:00-04:00","prohibits":["depart_territory","transfer_custody_foreign","continue_in_flight"]},"written":{"at":"2025-03-15T19:26:00-04:00","prohibits":["remove"]},"scope":{"persons":["p"]},"sources":["s"]}
+"#;
+    let handover = r#"{"type":"custody","id":"hand-p","subject":"p","event":"handed_over","at":"2025-03-16T00:45:00-06:00","place":"sal","to":"cecot","custodian":"prisons","sources":["s"]}
+"#;
+    let mut t = ledger(&[
+        order,
+        &flight("f", r#""2025-03-15T18:00:00-05:00""#),
+        &flown("p", Some("aea"), "f"),
+        handover,
+    ]);
+    let found = run(&mut t, "order-conflict", AFTER);
+
+    // Left at 19:00 EDT: after the spoken order, before the written one.
+    let departure = about(&found, "p", "out-p").expect("departure");
+    assert_eq!(departure.outcome, Outcome::PossibleViolation);
+    let row = |f: &Finding, form: &str, act: &str| {
+        f.readings
+            .iter()
+            .find(|r| r.keys == vec![("effective", form.to_string()), ("act", act.to_string())])
+            .map(|r| r.holds)
+    };
+    assert_eq!(row(departure, "oral", "depart_territory"), Some(Holds::Yes));
+    assert_eq!(row(departure, "written", "depart_territory"), Some(Holds::No));
+
+    // Handed to Salvadoran custody after both: barred by the spoken order and by the broad
+    // reading of "remove", not the narrow one.
+    let hand = about(&found, "p", "hand-p").expect("hand-over");
+    assert_eq!(hand.outcome, Outcome::PossibleViolation);
+    assert_eq!(hand.readings.len(), 6, "two forms × three acts: {:?}", hand.readings);
+    assert_eq!(row(hand, "oral", "transfer_custody_foreign"), Some(Holds::Yes));
+    assert_eq!(row(hand, "written", "transfer_custody_foreign"), Some(Holds::Yes));
+    assert_eq!(row(hand, "written", "depart_territory"), Some(Holds::No));
+    // The same finding keeps its id from one run to the next.
+    let again = run(&mut t, "order-conflict", AFTER);
+    assert_eq!(about(&again, "p", "hand-p").unwrap().id(), hand.id());
+}
+
+/// An order naming one person, issued on the 1st, barring removal.
+const PERSON_ORDER: &str = r#"{"type":"order","id":"stay-p","court":"court","kind":"tro","issued":"2025-03-01T10:00:00-05:00","scope":{"persons":["p"]},"prohibits":["remove"],"sources":["s"]}
+"#;
+
+fn ruling(effect: &str, at: &str) -> String {
+    format!(
+        r#"{{"type":"ruling","id":"r-{effect}","order":"stay-p","at":"{at}","effect":"{effect}","court":"court","sources":["s"]}}
+"#
+    )
+}
+
+#[test]
+fn a_stay_an_hour_before_the_act_clears_it_and_one_an_hour_after_does_not() {
+    // The flight leaves at 18:00 CDT = 19:00 EDT.
+    let base =
+        [PERSON_ORDER.to_string(), flight("f", r#""2025-03-15T18:00:00-05:00""#), flown("p", None, "f")];
+    let departure = |found: &[Finding]| {
+        found.iter().find(|f| f.act.as_deref() == Some("out-p") && f.leg.is_none()).cloned()
+    };
+
+    let mut before = ledger(&[&base.concat(), &ruling("stayed", "2025-03-15T18:00:00-04:00")]);
+    assert!(departure(&run(&mut before, "order-conflict", AFTER)).is_none(), "stayed an hour before");
+
+    let mut after = ledger(&[&base.concat(), &ruling("stayed", "2025-03-15T20:00:00-04:00")]);
+    let found = departure(&run(&mut after, "order-conflict", AFTER)).expect("stayed an hour after");
+    // Named in the order: no class reading; "remove" read narrowly and broadly both bar departing.
+    assert_eq!(found.outcome, Outcome::Violation, "{found:?}");
+
+    // Vacated weeks later: the violation stands.
+    let mut vacated = ledger(&[&base.concat(), &ruling("vacated", "2025-04-07T12:00:00-04:00")]);
+    assert_eq!(
+        departure(&run(&mut vacated, "order-conflict", AFTER)).map(|f| f.outcome),
+        Some(Outcome::Violation)
+    );
+}
+
+#[test]
+fn a_person_specific_order_reaches_the_cohort_he_was_moved_with() {
+    let cohort = r#"{"type":"cohort","id":"c","description":"the men on the flight","count":90,"members":["p"],"sources":["s"]}
+{"type":"person","id":"p","name":"Persona p","sources":["s"]}
+{"type":"custody","id":"out-c","subject":"c","event":"departed","flight":"f","place":"hrl","to":"sal","custodian":"ice","sources":["s"]}
+"#;
+    let mut t = ledger(&[PERSON_ORDER, &flight("f", r#""2025-03-15T18:00:00-05:00""#), cohort]);
+    let found = run(&mut t, "order-conflict", AFTER);
+    let f = about(&found, "c", "out-c").expect("the act on the cohort moved him");
+    assert_eq!(f.outcome, Outcome::Violation);
+    assert_eq!(f.subjects, vec!["c", "p"], "the cohort, then its known members");
+    assert_eq!(f.count, Some(90));
+}
+
+#[test]
+fn removal_to_a_protected_country() {
+    let withholding = r#"{"type":"order","id":"wh","court":"court","kind":"withholding_of_removal","issued":"2019-10","scope":{"persons":["p","q"]},"countries":["SV"],"sources":["s"]}
+{"type":"person","id":"p","name":"Persona p","sources":["s"]}
+{"type":"person","id":"q","name":"Persona q","sources":["s"]}
+{"type":"custody","id":"out-p","subject":"p","event":"departed","at":"2025-03-15","place":"hrl","to":"sal","custodian":"ice","sources":["s"]}
+{"type":"custody","id":"out-q","subject":"q","event":"departed","at":"2025-03-15","place":"hrl","to":"hn","custodian":"ice","sources":["s"]}
+"#;
+    let mut t = ledger(&[withholding]);
+    let found = run(&mut t, "protected-country", AFTER);
+    assert_eq!(about(&found, "p", "out-p").map(|f| f.outcome), Some(Outcome::Violation));
+    assert!(about(&found, "q", "out-q").is_none(), "Honduras is not the country he is protected from");
+}
+
+#[test]
+fn remedies_due_are_done_stayed_or_missed() {
+    let orders = r#"{"type":"person","id":"p","name":"Persona p","sources":["s"]}
+{"type":"order","id":"ret-1","court":"court","kind":"return","issued":"2025-04-04","scope":{"persons":["p"]},"requires":[{"act":"facilitate_return","by":"2025-04-07T23:59:00-04:00"}],"sources":["s"]}
+{"type":"order","id":"ret-2","court":"court","kind":"return","issued":"2025-04-04","scope":{"persons":["p"]},"requires":[{"act":"report","by":"2025-04-07T23:59:00-04:00"}],"sources":["s"]}
+{"type":"order","id":"ret-3","court":"court","kind":"return","issued":"2025-04-04","scope":{"persons":["p"]},"requires":[{"act":"report","by":"2025-04-07T23:59:00-04:00"}],"sources":["s"]}
+{"type":"ruling","id":"stay-1","order":"ret-1","at":"2025-04-07T16:00:00-04:00","effect":"stayed","court":"court","sources":["s"]}
+{"type":"compliance","id":"done-3","order":"ret-3","act":"report","at":"2025-04-07T12:00:00-04:00","sources":["s"]}
+"#;
+    let mut t = ledger(&[orders]);
+    let found = run(&mut t, "remedy-deadline", AFTER);
+    let of = |order: &str| found.iter().find(|f| f.about.as_deref() == Some(order)).map(|f| f.outcome);
+    assert_eq!(of("ret-1"), Some(Outcome::Info), "stayed before the deadline: not due");
+    assert_eq!(of("ret-2"), Some(Outcome::Violation), "nothing done by the deadline");
+    assert_eq!(of("ret-3"), None, "complied in time");
+    assert!(run(&mut t, "remedy-deadline", "2025-04-07T12:00:00Z").is_empty(), "not yet due on the day");
+}
+
+#[test]
+fn held_cut_off_out_of_sight_or_without_authority() {
+    let story = r#"{"type":"person","id":"p","name":"Persona p","sources":["s"]}
+{"type":"custody","id":"p-in","subject":"p","event":"booked_in","at":"2025-03-01T09:00:00-06:00","place":"dilley","custodian":"ice","basis":["t8"],"sources":["s"]}
+{"type":"person","id":"q","name":"Persona q","sources":["s"]}
+{"type":"custody","id":"q-in","subject":"q","event":"booked_in","at":"2025-03-01T09:00:00-06:00","place":"dilley","custodian":"ice","sources":["s"]}
+{"type":"contact","id":"q-lawyer","subject":"q","kind":"counsel","at":"2025-03-02T10:00:00-06:00","outcome":"granted","sources":["s"]}
+{"type":"person","id":"r","name":"Persona r","sources":["s"]}
+{"type":"custody","id":"r-in","subject":"r","event":"booked_in","at":"2025-03-01T09:00:00-06:00","place":"dilley","custodian":"ice","basis":["t8"],"sources":["s"]}
+{"type":"custody","id":"r-moved","subject":"r","event":"transferred","at":"2025-03-05T09:00:00-06:00","place":"dilley","to":"hrl","custodian":"ice","basis":["t8"],"sources":["s"]}
+{"type":"person","id":"v","name":"Persona v","sources":["s"]}
+{"type":"custody","id":"v-in","subject":"v","event":"booked_in","at":"2025-03-10T09:00:00-06:00","place":"cecot","custodian":"prisons","sources":["s"]}
+{"type":"court_finding","id":"cf","subject":"v","court":"court","at":"2025-04-06","fact":"no_legal_basis","sources":["s"]}
+{"type":"agreement","id":"agr","kind":"detention","parties":["us","sv"],"paid_by":"us","places":["cecot"],"sources":["s"]}
+"#;
+    let mut t = ledger(&[story]);
+    let as_of = "2025-03-11T16:00:00Z";
+
+    let cut_off = run(&mut t, "incommunicado", as_of);
+    let p = cut_off.iter().find(|f| f.subjects == ["p"]).expect("ten days without a lawyer or family");
+    assert_eq!((p.details["days"].as_f64(), p.details["escalated"].as_bool()), (Some(10.0), Some(false)));
+    assert!(cut_off.iter().all(|f| f.subjects != ["q"]), "q saw a lawyer");
+    let v = cut_off.iter().find(|f| f.subjects == ["v"]).expect("one day, but at a place with no visits");
+    assert!(v.records.contains(&"cecot".to_string()));
+    let later = run(&mut t, "incommunicado", "2025-05-01T00:00:00Z");
+    assert_eq!(later.iter().find(|f| f.subjects == ["p"]).unwrap().details["escalated"], true);
+    let patient = Policy::from_toml("[incommunicado]\ndays = 15\n").unwrap();
+    let with_policy = run_with(&mut t, "incommunicado", as_of, &patient);
+    assert!(with_policy.iter().all(|f| f.subjects != ["p"]), "under a 15-day policy, not yet");
+    assert_eq!(with_policy.iter().find(|f| f.subjects == ["v"]).unwrap().parameters["days"], 15.0);
+
+    let unseen = run(&mut t, "whereabouts-unknown", as_of);
+    assert_eq!(unseen.iter().map(|f| f.subjects.clone()).collect::<Vec<_>>(), vec![vec!["r".to_string()]]);
+    assert!(
+        run(&mut t, "whereabouts-unknown", "2025-03-07T12:00:00Z").is_empty(),
+        "two days: within the policy's three"
+    );
+
+    let basis = run(&mut t, "no-legal-basis", as_of);
+    let gap = |s: &str| basis.iter().find(|f| f.subjects == [s] && f.outcome == Outcome::DataGap);
+    assert!(gap("q").is_some() && gap("v").is_some() && gap("p").is_none(), "{basis:?}");
+    assert!(
+        basis.iter().any(|f| f.subjects == ["v"]
+            && f.outcome == Outcome::Violation
+            && f.about.as_deref() == Some("cf"))
+    );
+
+    let shared = run(&mut t, "shared-responsibility", as_of);
+    let v =
+        shared.iter().find(|f| f.subjects == ["v"]).expect("held by El Salvador under a US-paid agreement");
+    assert_eq!(v.details["states"], serde_json::json!(["SV", "US"]));
+    assert!(shared.iter().all(|f| f.subjects != ["p"]), "held by its own state alone");
+}
+
+#[test]
+fn what_the_ledger_knew_then_is_what_is_checked() {
+    let mut t = new_ledger();
+    t.import_at(
+        &(WORLD.to_string() + &flight("f", r#""2025-03-15T19:36:00-05:00""#) + &flown("p", Some("aea"), "f")),
+        "2025-03-16T00:00:00Z",
+    );
+    t.import_at(ORAL_CLASS_ORDER, "2025-03-20T00:00:00Z");
+    let check = |t: &mut TestLedger, known_at: &str| {
+        let moment =
+            Moment { as_of: Some(AFTER.parse().unwrap()), known_at: Some(known_at.parse().unwrap()) };
+        t.ledger.check(&Policy::default(), &["order-conflict".into()], moment).unwrap().findings.len()
+    };
+    assert_eq!(check(&mut t, "2025-03-17T00:00:00Z"), 0, "the order was not yet recorded");
+    assert!(check(&mut t, "2025-03-21T00:00:00Z") > 0);
+}
