@@ -78,12 +78,28 @@ pub struct Stretch {
     pub records: Vec<String>,
 }
 
+/// How many a place held on one of its days, by one kind of evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DayTally {
+    /// The place's local day.
+    pub day: jiff::civil::Date,
+    pub count: u64,
+    /// `timelines`, or a `population` record's kind (`midnight`, `daily`, `peak`, `unspecified`).
+    pub kind: String,
+    /// The capacity in force that day.
+    pub capacity: Option<u64>,
+    /// The population records behind the count.
+    pub records: Vec<String>,
+}
+
 /// Everything the rules read.
 #[derive(Clone, Debug, Default)]
 pub struct Case {
     pub records: BTreeMap<String, Record>,
     /// Each subject's timeline (persons and cohorts with custody events).
     pub timelines: BTreeMap<String, Vec<Stretch>>,
+    /// Day-by-day counts of the places that have a capacity.
+    pub tallies: BTreeMap<String, Vec<DayTally>>,
 }
 
 impl Case {

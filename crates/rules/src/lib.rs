@@ -27,7 +27,7 @@ pub mod policy;
 mod rules;
 pub mod show;
 
-pub use case::{Case, Record, Stretch};
+pub use case::{Case, DayTally, Record, Stretch};
 pub use finding::{Finding, Outcome, Reading};
 pub use holds::Holds;
 pub use policy::{Policy, PolicyError};

@@ -8,6 +8,13 @@
 //! [incommunicado]
 //! days = 3
 //! escalate_days = 30
+//!
+//! [enforced-disappearance]
+//! days = 7
+//!
+//! [notice]
+//! floor_hours = 24
+//! minimum_hours = 168
 //! ```
 //!
 //! Every finding lists the values its rule used, so a reader knows which policy produced it.
@@ -22,6 +29,9 @@ pub struct Policy {
     #[serde(rename = "whereabouts-unknown")]
     pub whereabouts_unknown: WhereaboutsUnknown,
     pub incommunicado: Incommunicado,
+    #[serde(rename = "enforced-disappearance")]
+    pub enforced_disappearance: EnforcedDisappearance,
+    pub notice: Notice,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -38,6 +48,34 @@ pub struct Incommunicado {
     pub days: f64,
     /// Days after which the warning is marked escalated.
     pub escalate_days: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnforcedDisappearance {
+    /// Days of non-acknowledgment or concealment before that element counts.
+    pub days: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Notice {
+    /// Notice served this many hours or fewer before departure is a violation.
+    pub floor_hours: f64,
+    /// Notice under this many hours is a warning.
+    pub minimum_hours: f64,
+}
+
+impl Default for EnforcedDisappearance {
+    fn default() -> Self {
+        EnforcedDisappearance { days: 7.0 }
+    }
+}
+
+impl Default for Notice {
+    fn default() -> Self {
+        Notice { floor_hours: 24.0, minimum_hours: 168.0 }
+    }
 }
 
 impl Default for WhereaboutsUnknown {
@@ -72,6 +110,9 @@ impl Policy {
             ("whereabouts-unknown.days", policy.whereabouts_unknown.days),
             ("incommunicado.days", policy.incommunicado.days),
             ("incommunicado.escalate_days", policy.incommunicado.escalate_days),
+            ("enforced-disappearance.days", policy.enforced_disappearance.days),
+            ("notice.floor_hours", policy.notice.floor_hours),
+            ("notice.minimum_hours", policy.notice.minimum_hours),
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(PolicyError(format!("{name}: expected a number of 0 or more, found {value}")));
@@ -86,6 +127,10 @@ impl Policy {
             "whereabouts-unknown" => json!({"days": self.whereabouts_unknown.days}),
             "incommunicado" => {
                 json!({"days": self.incommunicado.days, "escalate_days": self.incommunicado.escalate_days})
+            }
+            "enforced-disappearance" => json!({"days": self.enforced_disappearance.days}),
+            "notice" => {
+                json!({"floor_hours": self.notice.floor_hours, "minimum_hours": self.notice.minimum_hours})
             }
             _ => json!({}),
         };

@@ -16,6 +16,16 @@ fn instant(t: Timestamp, tz: &TimeZone) -> String {
 /// -04:00` (Spanish `el ...`, `entre ... y ...`), in the zone of the place where it happened.
 pub fn time(at: &Interval, zone_name: Option<&str>, es: bool) -> String {
     let tz = zone(zone_name);
+    // A whole local day, as a date given alone resolves: `on 2025-03-15 (-04:00)`.
+    let first = at.earliest.to_zoned_datetime(tz.clone());
+    if first.time() == jiff::civil::Time::midnight()
+        && let Ok(next) = first.date().tomorrow()
+        && let Ok(end) = next.to_zoned_datetime(tz.clone())
+        && end.timestamp().checked_sub(jiff::Span::new().nanoseconds(1)).ok() == Some(at.latest)
+    {
+        let (day, offset) = (first.date(), first.strftime("%:z"));
+        return if es { format!("el {day} ({offset})") } else { format!("on {day} ({offset})") };
+    }
     if at.earliest == at.latest {
         let t = instant(at.earliest, &tz);
         return if es { format!("el {t}") } else { format!("at {t}") };

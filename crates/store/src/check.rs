@@ -7,11 +7,13 @@
 
 use std::collections::BTreeSet;
 
-use habeas_rules::{Case, Policy, Record, Report, Stretch};
+use habeas_model::personal::decode_kept;
+use habeas_rules::{Case, DayTally, Policy, Record, Report, Stretch};
 use jiff::Timestamp;
 
 use crate::error::Result;
 use crate::ledger::Ledger;
+use crate::occupancy::{Bound, Days};
 use crate::timeline::{Known, Moment, timeline, times_of};
 use crate::views::KnownAt;
 
@@ -30,14 +32,22 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
     let mut case = Case::default();
     let mut subjects = BTreeSet::new();
     for id in rows {
-        let Some((idx, body)) = known.lookup(&id)? else { continue };
-        let times = times_of(idx, &body, &world)?;
+        let Some((idx, leaf)) = known.lookup(&id)? else { continue };
+        let times = times_of(idx, &leaf, &world)?;
+        // Personal values (a birth date for an age, names for the register) in clear, where they
+        // are still kept; rules cite ids, never these values.
+        let mut body = (*leaf).clone();
+        if let Some(kept) = known.tx.kept(idx)?.and_then(|data| decode_kept(&data).ok()) {
+            for value in kept {
+                body.insert(value.field, value.value);
+            }
+        }
         let record = Record {
             id: id.clone(),
             kind: body.get("type").and_then(|t| t.as_str()).unwrap_or("").to_string(),
             times: times.iter().map(|t| (t.path.clone(), t.interval)).collect(),
             unzoned: times.iter().filter(|t| t.flagged).map(|t| t.path.clone()).collect(),
-            body: (*body).clone(),
+            body,
         };
         if record.kind == "custody" {
             subjects.extend(record.subjects());
@@ -76,7 +86,29 @@ impl Ledger {
             Some(at) => KnownAt::at(&*tx, at.as_second())?,
             None => KnownAt::now(&*tx)?,
         };
-        case_of(&known, moment.as_of)
+        let mut case = case_of(&known, moment.as_of)?;
+        drop(known);
+        drop(tx);
+        // Places with a capacity, counted day by day up to the valid time asked.
+        let places: Vec<String> =
+            case.of_type("place").filter(|p| p.body.contains_key("capacity")).map(|p| p.id.clone()).collect();
+        let to = moment.as_of.map(Bound::At);
+        for place in places {
+            let Some(found) = self.occupancy(&place, Days { from: None, to }, moment)? else { continue };
+            let tallies = found
+                .series
+                .into_iter()
+                .map(|d| DayTally {
+                    day: d.day,
+                    count: d.count,
+                    kind: d.kind,
+                    capacity: d.capacity,
+                    records: d.records,
+                })
+                .collect();
+            case.tallies.insert(place, tallies);
+        }
+        Ok(case)
     }
 
     /// Runs the rules (all, or those in `only`) as of `moment.as_of` (default: now).

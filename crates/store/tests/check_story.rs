@@ -349,3 +349,185 @@ fn what_the_ledger_knew_then_is_what_is_checked() {
     assert_eq!(check(&mut t, "2025-03-17T00:00:00Z"), 0, "the order was not yet recorded");
     assert!(check(&mut t, "2025-03-21T00:00:00Z") > 0);
 }
+
+/// A person held at Dilley, then flown from Harlingen to San Salvador on 15 March at 18:00 CDT.
+const REMOVED: &str = r#"{"type":"person","id":"p","name":"Persona p","born":"2012-06-01","nationality":["VE"],"languages":["es"],"sources":["s"]}
+{"type":"custody","id":"p-in","subject":"p","event":"booked_in","at":"2025-03-01T09:00:00-06:00","place":"dilley","custodian":"ice","basis":["aea"],"sources":["s"]}
+{"type":"custody","id":"p-out","subject":"p","event":"departed","at":"2025-03-15T18:00:00-05:00","place":"hrl","to":"sal","custodian":"ice","basis":["aea"],"sources":["s"]}
+"#;
+
+fn notice(served: &str, language: &str, content: &str) -> String {
+    format!(
+        r#"{{"type":"notice","id":"n","subject":"p","served":"{served}","language":"{language}","content":[{content}],"sources":["s"]}}
+"#
+    )
+}
+
+#[test]
+fn notice_in_time_in_their_language_saying_how_to_contest() {
+    let full = r#""right_to_contest","how_to_contest","deadline""#;
+    let outcome = |extra: &str| {
+        let mut t = ledger(&[REMOVED, extra]);
+        run(&mut t, "notice", AFTER)
+            .iter()
+            .find(|f| f.subjects == ["p"])
+            .map(|f| (f.outcome, f.message[0].clone()))
+    };
+    assert_eq!(outcome("").map(|o| o.0), Some(Outcome::DataGap), "no notice recorded");
+    // Twelve hours before, in English, without saying how to contest: three ways wrong.
+    let (o, message) = outcome(&notice("2025-03-15T06:00:00-05:00", "en", r#""right_to_contest""#)).unwrap();
+    assert_eq!(o, Outcome::Violation);
+    assert!(
+        message.contains("24 h or less") && message.contains("how to contest") && message.contains("in en"),
+        "{message}"
+    );
+    // Three days ahead, in Spanish, complete: under the week the policy asks for, a warning.
+    assert_eq!(
+        outcome(&notice("2025-03-12T18:00:00-05:00", "es", full)).map(|o| o.0),
+        Some(Outcome::Warning)
+    );
+    // Ten days ahead: nothing to say.
+    assert_eq!(outcome(&notice("2025-03-05T18:00:00-05:00", "es", full)), None);
+    let court = r#"{"type":"court_finding","id":"cf","subject":"p","court":"court","at":"2025-12-22","fact":"no_notice","sources":["s"]}
+"#;
+    assert_eq!(outcome(court).map(|o| o.0), Some(Outcome::Violation), "a court found there was none");
+}
+
+#[test]
+fn an_authority_applied_outside_its_own_terms() {
+    // The proclamation reaches Venezuelans of 14 or more who are not permanent residents.
+    let terms = r#"{"type":"instrument","id":"aea-terms","kind":"proclamation","title":"Alien Enemies proclamation","country":"US","applies_to":{"nationality":["VE"],"min_age":14,"excludes":["citizen","permanent_resident"]},"sources":["s"]}
+"#;
+    let child = REMOVED.replace(r#"["aea"]"#, r#"["aea-terms"]"#);
+    let mut t = ledger(&[terms, &child]);
+    let found = run(&mut t, "ineligible-basis", AFTER);
+    let f = found.iter().find(|f| f.subjects == ["p"]).expect("twelve years old in March 2025");
+    assert_eq!(f.outcome, Outcome::Violation);
+    assert!(f.details["unmet"][0].as_str().unwrap().contains("age 12"), "{:?}", f.details);
+    let adult = child.replace("2012-06-01", "1990-06-01");
+    let mut t = ledger(&[terms, &adult]);
+    assert!(run(&mut t, "ineligible-basis", AFTER).is_empty(), "an adult Venezuelan meets its terms");
+}
+
+#[test]
+fn moved_while_a_court_was_deciding_about_them() {
+    let petition = r#"{"type":"petition","id":"pet","kind":"habeas","court":"court","filed":"2025-03-14T10:00:00-04:00","beneficiaries":{"persons":["p"]},"sources":["s"]}
+"#;
+    let mut t = ledger(&[REMOVED, petition]);
+    let found = run(&mut t, "transfer-pending-matter", AFTER);
+    assert!(found.iter().any(|f| f.subjects == ["p"] && f.act.as_deref() == Some("p-out")), "{found:?}");
+    let decided = r#"{"type":"decision","id":"d","petition":"pet","at":"2025-03-15T09:00:00-04:00","outcome":"denied","sources":["s"]}
+"#;
+    let mut t = ledger(&[REMOVED, petition, decided]);
+    assert!(run(&mut t, "transfer-pending-matter", AFTER).is_empty(), "decided before the move");
+}
+
+#[test]
+fn a_facility_over_its_capacity_and_one_with_no_count() {
+    let places = r#"{"type":"place","id":"small","name":"Small jail","kind":"facility","country":"US","tz":"America/Chicago","capacity":100}
+{"type":"place","id":"unknown","name":"Unknown jail","kind":"facility","country":"US","tz":"America/Chicago","capacity":50}
+{"type":"population","id":"pop-1","place":"small","at":"2025-03-01","count":90,"kind":"midnight","sources":["s"]}
+{"type":"population","id":"pop-2","place":"small","at":"2025-03-02","count":130,"kind":"midnight","sources":["s"]}
+{"type":"population","id":"pop-3","place":"small","at":"2025-03-03","count":150,"kind":"midnight","sources":["s"]}
+{"type":"population","id":"pop-4","place":"small","at":"2025-03-04","count":80,"kind":"midnight","sources":["s"]}
+"#;
+    let mut t = ledger(&[places]);
+    let found = run(&mut t, "over-capacity", "2025-03-05T12:00:00Z");
+    let small = found.iter().find(|f| f.about.as_deref() == Some("small")).expect("over on the 2nd and 3rd");
+    assert_eq!(small.outcome, Outcome::Warning);
+    assert_eq!(
+        (small.details["peak"].as_u64(), small.details["from"].as_str(), small.details["until"].as_str()),
+        (Some(150), Some("2025-03-02"), Some("2025-03-03"))
+    );
+    assert!(small.records.contains(&"pop-3".to_string()));
+    let unknown = found.iter().find(|f| f.about.as_deref() == Some("unknown")).expect("a capacity, no count");
+    assert_eq!(unknown.outcome, Outcome::DataGap);
+}
+
+#[test]
+fn allegations_resting_on_appearance_alone() {
+    let allegation = |kinds: &[&str]| {
+        let evidence: Vec<String> = kinds.iter().map(|k| format!(r#"{{"kind":"{k}"}}"#)).collect();
+        format!(
+            r#"{{"type":"allegation","id":"al","subject":"p","claim":"membership","by":"us","at":"2025-03-10","tz":"America/Chicago","evidence":[{}],"sources":["s"]}}
+"#,
+            evidence.join(",")
+        )
+    };
+    let mut t = ledger(&[REMOVED, &allegation(&["tattoo", "clothing"])]);
+    assert_eq!(run(&mut t, "appearance-only-evidence", AFTER).len(), 1);
+    let mut t = ledger(&[REMOVED, &allegation(&["tattoo", "police_report"])]);
+    assert!(
+        run(&mut t, "appearance-only-evidence", AFTER).is_empty(),
+        "a police report is more than appearance"
+    );
+}
+
+#[test]
+fn sent_where_grave_risks_were_documented_without_an_assessment() {
+    let risky = r#"{"type":"source","id":"report","kind":"ngo","title":"Deaths in custody","published":"2024-07-01"}
+{"type":"place","id":"prison","name":"Prison","kind":"facility","country":"SV","tz":"America/El_Salvador","risks":[{"kind":"torture","sources":["report"]}]}
+{"type":"custody","id":"p-hand","subject":"p","event":"handed_over","at":"2025-03-15T23:00:00-06:00","place":"sal","to":"prison","custodian":"prisons","sources":["s"]}
+"#;
+    let mut t = ledger(&[REMOVED, risky]);
+    let found = run(&mut t, "refoulement-risk", AFTER);
+    assert!(
+        found.iter().any(|f| f.act.as_deref() == Some("p-hand") && f.details["risks"][0] == "torture"),
+        "{found:?}"
+    );
+    let assessed = r#"{"type":"assessment","id":"a","subject":"p","kind":"risk","at":"2025-03-10T10:00:00-05:00","outcome":"no_risk_found","sources":["s"]}
+"#;
+    let mut t = ledger(&[REMOVED, risky, assessed]);
+    assert!(run(&mut t, "refoulement-risk", AFTER).iter().all(|f| f.act.as_deref() != Some("p-hand")));
+}
+
+#[test]
+fn the_elements_of_an_enforced_disappearance_side_by_side() {
+    let held = r#"{"type":"custody","id":"p-cecot","subject":"p","event":"booked_in","at":"2025-03-16T08:00:00-06:00","place":"cecot","custodian":"prisons","sources":["s"]}
+{"type":"agreement","id":"agr","kind":"detention","parties":["us","sv"],"paid_by":"us","places":["cecot"],"sources":["s"]}
+{"type":"acknowledgment","id":"ack","subject":"p","by":"sv","at":"2025-04-01","tz":"America/El_Salvador","status":"no_information","sources":["s"]}
+{"type":"contact","id":"no-lawyer","subject":"p","kind":"counsel","at":"2025-04-02","tz":"America/El_Salvador","outcome":"denied","place":"cecot","sources":["s"]}
+"#;
+    let mut t = ledger(&[REMOVED, held]);
+    let found = run(&mut t, "enforced-disappearance", "2025-06-01T00:00:00Z");
+    let f = found.iter().find(|f| f.subjects == ["p"]).expect("all four elements");
+    assert_eq!(f.outcome, Outcome::PossibleViolation);
+    let elements = f.details["elements"].as_object().unwrap();
+    assert_eq!(elements.len(), 4, "{elements:?}");
+    assert!(elements["state_involvement"]["records"].as_array().unwrap().contains(&"agr".into()));
+    // A list published: no concealment, so not all elements appear.
+    let published = r#"{"type":"acknowledgment","id":"list","subject":"p","by":"sv","at":"2025-04-10","tz":"America/El_Salvador","status":"list_published","sources":["s"]}
+"#;
+    let mut t = ledger(&[REMOVED, held, published]);
+    assert!(run(&mut t, "enforced-disappearance", "2025-06-01T00:00:00Z").is_empty());
+}
+
+#[test]
+fn the_register_and_the_times_themselves_are_checked() {
+    let mut t = ledger(&[REMOVED]);
+    assert!(
+        run(&mut t, "register-gap", AFTER).iter().all(|f| f.subjects != ["p"]),
+        "booked in at a time and place, under a basis, moved with destination and custodian: complete"
+    );
+    let loose = r#"{"type":"person","id":"z","name":"Persona z","sources":["s"]}
+{"type":"custody","id":"z-in","subject":"z","event":"booked_in","at":"2025-03-01","custodian":"ice","basis":["t8"],"sources":["s"]}
+{"type":"custody","id":"z-out","subject":"z","event":"released","at":{"earliest":"2025-03-05T10:00:00-06:00","latest":"2025-03-05T12:00:00-06:00"},"place":"dilley","sources":["s"]}
+"#;
+    let mut t = ledger(&[loose]);
+    let register = run(&mut t, "register-gap", AFTER);
+    let gap = register.iter().find(|f| f.subjects == ["z"]).expect("booked in on a day, nowhere");
+    let missing: Vec<&str> =
+        gap.details["missing"].as_array().unwrap().iter().filter_map(|m| m.as_str()).collect();
+    assert_eq!(missing, ["date_time_and_place_of_deprivation", "place_of_detention_with_admission_time"]);
+    let mut t = ledger(&[loose]);
+    let times = run(&mut t, "time-integrity", AFTER);
+    assert!(
+        times.iter().any(|f| f.outcome == Outcome::DataGap && f.about.as_deref() == Some("z-in")),
+        "a date with no zone: {times:?}"
+    );
+    let window = times
+        .iter()
+        .find(|f| f.outcome == Outcome::Info && f.about.as_deref() == Some("z-out"))
+        .expect("window");
+    assert_eq!(window.details["window"]["earliest"], "2025-03-05T16:00:00Z");
+}

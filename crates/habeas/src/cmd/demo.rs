@@ -175,11 +175,49 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         ),
         trusted.display()
     );
-    drop(ledger);
 
     step(
         ctx,
         5,
+        "Check custody against the court orders, read minute by minute",
+        "Revisar la custodia frente a las órdenes judiciales, minuto a minuto",
+    );
+    let checked =
+        ledger.check(&habeas_rules::Policy::default(), &[], habeas_store::Moment::default()).map_err(fail)?;
+    let count = |o: habeas_rules::Outcome| checked.findings.iter().filter(|f| f.outcome == o).count();
+    say!(
+        ctx,
+        "   {} {}, {} {}, {} {}.",
+        count(habeas_rules::Outcome::Violation),
+        ctx.t("violations", "violaciones"),
+        count(habeas_rules::Outcome::PossibleViolation),
+        ctx.t(
+            "possible violations (true under some readings only)",
+            "posibles violaciones (ciertas solo en algunas lecturas)"
+        ),
+        count(habeas_rules::Outcome::Warning),
+        ctx.t("warnings", "advertencias")
+    );
+    let es = usize::from(ctx.lang == habeas_model::Lang::Es);
+    for finding in checked.findings.iter().filter(|f| {
+        f.rule == "protected-country"
+            || f.act.as_deref() == Some("cus-aea137-handover") && f.rule == "order-conflict"
+    }) {
+        say!(ctx, "   [{}] {}", finding.rule, finding.message[es]);
+    }
+    say!(
+        ctx,
+        "   {}",
+        ctx.t(
+            "(by hand: habeas --db cecot.db check --explain)",
+            "(a mano: habeas --db cecot.db check --explain)"
+        )
+    );
+    drop(ledger);
+
+    step(
+        ctx,
+        6,
         "Play the attacker: change one digit in a copy of the file",
         "Hacer de atacante: cambiar un dígito en una copia del archivo",
     );

@@ -2,6 +2,7 @@
 
 mod custody;
 mod orders;
+mod standards;
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -31,16 +32,25 @@ pub struct Report {
     pub cleared: Vec<Cleared>,
 }
 
-/// The rules this version implements, in the order of rules.md.
-pub const RULES: [&str; 8] = [
+/// The rules, in the order of rules.md.
+pub const RULES: [&str; 17] = [
     "order-conflict",
     "mid-operation-order",
     "protected-country",
+    "notice",
     "no-legal-basis",
+    "ineligible-basis",
     "whereabouts-unknown",
+    "enforced-disappearance",
     "incommunicado",
-    "remedy-deadline",
+    "register-gap",
+    "transfer-pending-matter",
+    "over-capacity",
+    "appearance-only-evidence",
     "shared-responsibility",
+    "remedy-deadline",
+    "refoulement-risk",
+    "time-integrity",
 ];
 
 /// Runs the rules (all, or those named) over a case as of `as_of`.
@@ -70,6 +80,33 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
     }
     if wanted("shared-responsibility") {
         custody::shared_responsibility(case, &mut report);
+    }
+    if wanted("notice") {
+        standards::notice(case, policy, &mut report);
+    }
+    if wanted("ineligible-basis") {
+        standards::ineligible_basis(case, &mut report);
+    }
+    if wanted("enforced-disappearance") {
+        standards::enforced_disappearance(case, policy, &mut report);
+    }
+    if wanted("register-gap") {
+        standards::register_gap(case, &mut report);
+    }
+    if wanted("transfer-pending-matter") {
+        standards::transfer_pending_matter(case, &mut report);
+    }
+    if wanted("over-capacity") {
+        standards::over_capacity(case, &mut report);
+    }
+    if wanted("appearance-only-evidence") {
+        standards::appearance_only_evidence(case, &mut report);
+    }
+    if wanted("refoulement-risk") {
+        standards::refoulement_risk(case, &mut report);
+    }
+    if wanted("time-integrity") {
+        standards::time_integrity(case, &mut report);
     }
     report.findings.sort_by(|a, b| {
         a.outcome

@@ -35,7 +35,8 @@ fn act_finding(
     finding.act = Some(act.event.id.clone());
     finding.leg = act.leg;
     finding.at = Some(act.at);
-    finding.zone = act.place.as_deref().and_then(|p| case.place_zone(p)).map(str::to_string);
+    finding.zone =
+        act.place.as_deref().and_then(|p| case.place_zone(p)).or(act.event.str("tz")).map(str::to_string);
     finding.records = vec![order.id.clone()];
     finding.records.extend(act.event.str("flight").map(str::to_string));
     finding.records.push(act.event.id.clone());
@@ -105,7 +106,8 @@ fn judge(case: &Case, order: &Record, forms: &[Form], act: &Act<'_>, subject: &s
     if !in_scope {
         return;
     }
-    let when = |es| show::time(&act.at, act.place.as_deref().and_then(|p| case.place_zone(p)), es);
+    let zone = act.place.as_deref().and_then(|p| case.place_zone(p)).or(act.event.str("tz"));
+    let when = |es| show::time(&act.at, zone, es);
     let Some(outcome) = outcome_of(&interpretations) else {
         let reason = if preceded {
             [
@@ -280,17 +282,14 @@ pub fn protected_country(case: &Case, report: &mut Report) {
                 };
                 let mut finding = act_finding(case, "protected-country", outcome, order, act, subject);
                 let when = |es| show::time(&act.at, finding.zone.as_deref(), es);
+                let (en, es) = if act.kind == "depart_territory" {
+                    ("removed to", "expulsado a")
+                } else {
+                    ("handed to the custody of", "entregado a la custodia de")
+                };
                 finding.message = [
-                    format!(
-                        "removed to {to} {} while {} ({kind}) protected them from {to}",
-                        when(false),
-                        order.id
-                    ),
-                    format!(
-                        "expulsado a {to} {} mientras {} ({kind}) lo protegía de {to}",
-                        when(true),
-                        order.id
-                    ),
+                    format!("{en} {to} {} while {} ({kind}) protected them from {to}", when(false), order.id),
+                    format!("{es} {to} {} mientras {} ({kind}) lo protegía de {to}", when(true), order.id),
                 ];
                 finding.readings = vec![Reading {
                     keys: vec![("effective", form.name.to_string()), ("act", act.kind.to_string())],
