@@ -5,7 +5,7 @@
 //! rules only read it. Records stay JSON objects, read through small helpers, because rules.md
 //! speaks in the record format's own field names and every rule reads a different handful of them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use habeas_model::time::Interval;
 use serde_json::{Map, Value};
@@ -93,23 +93,84 @@ pub struct DayTally {
 }
 
 /// Everything the rules read.
+///
+/// Records are added with [`Case::insert`], which also files them by type, by the subjects they
+/// concern and by the cohorts that list each member, so that a rule asking "the contacts of this
+/// cohort" or "the cohorts this person belongs to" reads a handful of records, not the ledger.
 #[derive(Clone, Debug, Default)]
 pub struct Case {
-    pub records: BTreeMap<String, Record>,
+    records: BTreeMap<String, Record>,
+    by_type: BTreeMap<String, Vec<String>>,
+    by_subject: HashMap<String, Vec<String>>,
+    cohorts_listing: HashMap<String, Vec<String>>,
     /// Each subject's timeline (persons and cohorts with custody events).
     pub timelines: BTreeMap<String, Vec<Stretch>>,
-    /// Day-by-day counts of the places that have a capacity.
-    pub tallies: BTreeMap<String, Vec<DayTally>>,
 }
 
 impl Case {
+    /// Adds a record (ids are unique: a record given twice replaces the first, as a new version).
+    pub fn insert(&mut self, record: Record) {
+        if self.records.contains_key(&record.id) {
+            self.remove_indexes(&record.id);
+        }
+        self.by_type.entry(record.kind.clone()).or_default().push(record.id.clone());
+        for subject in record.subjects() {
+            self.by_subject.entry(subject).or_default().push(record.id.clone());
+        }
+        if record.kind == "cohort" {
+            for member in record.strings("members") {
+                self.cohorts_listing.entry(member).or_default().push(record.id.clone());
+            }
+        }
+        self.records.insert(record.id.clone(), record);
+    }
+
+    fn remove_indexes(&mut self, id: &str) {
+        for ids in self
+            .by_type
+            .values_mut()
+            .chain(self.by_subject.values_mut())
+            .chain(self.cohorts_listing.values_mut())
+        {
+            ids.retain(|x| x != id);
+        }
+    }
+
     pub fn record(&self, id: &str) -> Option<&Record> {
         self.records.get(id)
     }
 
-    /// Records of one type, in id order.
-    pub fn of_type<'c>(&'c self, kind: &'c str) -> impl Iterator<Item = &'c Record> + 'c {
-        self.records.values().filter(move |r| r.kind == kind)
+    /// Every record, in id order.
+    pub fn all(&self) -> impl Iterator<Item = &Record> {
+        self.records.values()
+    }
+
+    /// Records of one type, in the order they were added.
+    pub fn of_type<'c>(&'c self, kind: &str) -> impl Iterator<Item = &'c Record> + 'c {
+        self.by_type.get(kind).into_iter().flatten().filter_map(|id| self.records.get(id))
+    }
+
+    /// Records of one type whose `subject`/`subjects` name `subject` itself.
+    pub fn naming<'c>(&'c self, subject: &str, kind: &'c str) -> impl Iterator<Item = &'c Record> + 'c {
+        self.by_subject
+            .get(subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.records.get(id))
+            .filter(move |r| r.kind == kind)
+    }
+
+    /// Records of one type about `subject` or a cohort it belongs to.
+    pub fn about<'c>(&'c self, subject: &str, kind: &'c str) -> Vec<&'c Record> {
+        let mut out: Vec<&Record> = Vec::new();
+        for id in std::iter::once(subject.to_string()).chain(self.cohorts_of(subject)) {
+            for record in self.naming(&id, kind) {
+                if !out.iter().any(|r| r.id == record.id) {
+                    out.push(record);
+                }
+            }
+        }
+        out
     }
 
     /// What to call a record in a message: its `name`, else its id; "an unrecorded place" for none.
@@ -166,11 +227,7 @@ impl Case {
     pub fn cohorts_of(&self, subject: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         let mut queue: Vec<String> = vec![subject.to_string()];
-        for cohort in self.of_type("cohort") {
-            if cohort.strings("members").iter().any(|m| m == subject) {
-                queue.push(cohort.id.clone());
-            }
-        }
+        queue.extend(self.cohorts_listing.get(subject).into_iter().flatten().cloned());
         while let Some(id) = queue.pop() {
             let Some(record) = self.record(&id) else { continue };
             if record.kind != "cohort" || !out.insert(id.clone()) {

@@ -26,6 +26,7 @@ pub mod order;
 pub mod policy;
 mod rules;
 pub mod show;
+pub mod tally;
 
 pub use case::{Case, DayTally, Record, Stretch};
 pub use finding::{Finding, Outcome, Reading};

@@ -8,12 +8,11 @@
 use std::collections::BTreeSet;
 
 use habeas_model::personal::decode_kept;
-use habeas_rules::{Case, DayTally, Policy, Record, Report, Stretch};
+use habeas_rules::{Case, Policy, Record, Report, Stretch};
 use jiff::Timestamp;
 
 use crate::error::Result;
 use crate::ledger::Ledger;
-use crate::occupancy::{Bound, Days};
 use crate::timeline::{Known, Moment, timeline, times_of};
 use crate::views::KnownAt;
 
@@ -52,7 +51,7 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
         if record.kind == "custody" {
             subjects.extend(record.subjects());
         }
-        case.records.insert(id, record);
+        case.insert(record);
     }
     for subject in subjects {
         let Some(found) = timeline(known, &subject, as_of, false)? else { continue };
@@ -86,29 +85,7 @@ impl Ledger {
             Some(at) => KnownAt::at(&*tx, at.as_second())?,
             None => KnownAt::now(&*tx)?,
         };
-        let mut case = case_of(&known, moment.as_of)?;
-        drop(known);
-        drop(tx);
-        // Places with a capacity, counted day by day up to the valid time asked.
-        let places: Vec<String> =
-            case.of_type("place").filter(|p| p.body.contains_key("capacity")).map(|p| p.id.clone()).collect();
-        let to = moment.as_of.map(Bound::At);
-        for place in places {
-            let Some(found) = self.occupancy(&place, Days { from: None, to }, moment)? else { continue };
-            let tallies = found
-                .series
-                .into_iter()
-                .map(|d| DayTally {
-                    day: d.day,
-                    count: d.count,
-                    kind: d.kind,
-                    capacity: d.capacity,
-                    records: d.records,
-                })
-                .collect();
-            case.tallies.insert(place, tallies);
-        }
-        Ok(case)
+        case_of(&known, moment.as_of)
     }
 
     /// Runs the rules (all, or those in `only`) as of `moment.as_of` (default: now).

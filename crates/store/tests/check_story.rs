@@ -326,6 +326,18 @@ fn held_cut_off_out_of_sight_or_without_authority() {
             && f.about.as_deref() == Some("cf"))
     );
 
+    // Held on a detention order vacated on the 5th, and still held on the 11th.
+    let mut held_on_order = ledger(&[r#"{"type":"person","id":"w","name":"Persona w","sources":["s"]}
+{"type":"order","id":"det","court":"court","kind":"other","issued":"2025-03-01","scope":{"persons":["w"]},"sources":["s"]}
+{"type":"ruling","id":"vac","order":"det","at":"2025-03-05T10:00:00-05:00","effect":"vacated","court":"court","sources":["s"]}
+{"type":"custody","id":"w-in","subject":"w","event":"booked_in","at":"2025-03-02T09:00:00-06:00","place":"dilley","custodian":"ice","basis":["det"],"sources":["s"]}
+"#]);
+    let ended = run(&mut held_on_order, "no-legal-basis", as_of);
+    let w = ended.iter().find(|f| f.subjects == ["w"]).expect("its basis was vacated");
+    assert_eq!((w.outcome, w.about.as_deref()), (Outcome::Violation, Some("det")));
+    assert!(w.records.contains(&"vac".to_string()));
+    assert!(run(&mut held_on_order, "no-legal-basis", "2025-03-04T00:00:00Z").is_empty(), "not yet vacated");
+
     let shared = run(&mut t, "shared-responsibility", as_of);
     let v =
         shared.iter().find(|f| f.subjects == ["v"]).expect("held by El Salvador under a US-paid agreement");

@@ -69,6 +69,33 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
             finding.details.insert("missing".into(), json!("basis"));
             report.findings.push(finding);
         }
+        // Held on an order that had ended: vacated, or lapsed at its `until`, while still held.
+        for stretch in stretches.iter().filter(|s| s.state == "in_custody") {
+            let end = stretch.until.unwrap_or(habeas_model::time::Interval::at(report.as_of));
+            for order in stretch.basis.iter().filter_map(|b| case.record(b)).filter(|b| b.kind == "order") {
+                let vacated = crate::order::rulings(case, &order.id)
+                    .into_iter()
+                    .find(|(r, at)| r.str("effect") == Some("vacated") && at.latest < end.earliest)
+                    .map(|(r, at)| (r.id.clone(), at));
+                let lapsed = order.time("until").filter(|u| u.latest < end.earliest);
+                let Some((why, ended)) = vacated.or(lapsed.map(|u| (order.id.clone(), u))) else { continue };
+                let mut finding =
+                    subject_finding(case, "no-legal-basis", Outcome::Violation, subject, stretch);
+                finding.about = Some(order.id.clone());
+                finding.records.push(why);
+                finding.records.dedup();
+                let when = |es| show::time(&ended, finding.zone.as_deref(), es);
+                finding.message = [
+                    format!("held on {}, which ended {}, and still held after", order.id, when(false)),
+                    format!(
+                        "detenido en virtud de {}, que terminó {}, y seguía detenido después",
+                        order.id,
+                        when(true)
+                    ),
+                ];
+                report.findings.push(finding);
+            }
+        }
     }
 }
 
@@ -81,9 +108,8 @@ pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
         if last.until.is_some() || !matches!(last.state.as_str(), "in_transit" | "unknown") {
             continue;
         }
-        let seen_since = case.of_type("contact").any(|c| {
+        let seen_since = case.naming(subject, "contact").any(|c| {
             c.str("outcome") == Some("granted")
-                && c.subjects().iter().any(|s| s == subject)
                 && c.time("at").is_some_and(|at| at.earliest >= last.from.latest)
         });
         if seen_since {
@@ -121,13 +147,12 @@ pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
 pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
     let (limit, escalate) = (policy.incommunicado.days, policy.incommunicado.escalate_days);
     for (subject, stretches) in &case.timelines {
-        let reach = case.cohorts_of(subject);
         for stretch in stretches.iter().filter(|s| s.state == "in_custody") {
             let end = end_of(stretch, report.as_of);
-            let granted = case.of_type("contact").any(|c| {
+            let contacts = case.about(subject, "contact");
+            let granted = contacts.iter().any(|c| {
                 matches!(c.str("kind"), Some("counsel" | "family"))
                     && c.str("outcome") == Some("granted")
-                    && c.subjects().iter().any(|s| s == subject || reach.contains(s))
                     && c.time("at")
                         .is_some_and(|at| at.latest >= stretch.from.earliest && at.earliest <= end.latest)
             });
@@ -141,12 +166,9 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
                 continue;
             }
             let mut finding = subject_finding(case, "incommunicado", Outcome::Warning, subject, stretch);
-            let denials: Vec<String> = case
-                .of_type("contact")
-                .filter(|c| {
-                    c.str("outcome") == Some("denied")
-                        && c.subjects().iter().any(|s| s == subject || reach.contains(s))
-                })
+            let denials: Vec<String> = contacts
+                .iter()
+                .filter(|c| c.str("outcome") == Some("denied"))
                 .map(|c| c.id.clone())
                 .collect();
             finding.records.extend(denials);

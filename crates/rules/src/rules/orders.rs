@@ -4,6 +4,8 @@
 use habeas_model::time::Interval;
 use serde_json::json;
 
+use std::collections::{HashMap, HashSet};
+
 use crate::acts::{Act, members, removal_acts};
 use crate::case::{Case, Record, strings};
 use crate::finding::{Finding, Outcome, Reading};
@@ -56,23 +58,94 @@ fn outcome_of(interpretations: &[Holds]) -> Option<Outcome> {
     }
 }
 
+/// The subjects an order could reach: `None` for a class scope (anyone may meet it); else the
+/// persons and cohorts it names, the cohorts they belong to (an act on one moves them), and the
+/// members and cohorts within a named cohort.
+fn reachable(case: &Case, order: &Record) -> Option<HashSet<String>> {
+    let scope = order.body.get("scope")?;
+    if scope.get("class").is_some() {
+        return None;
+    }
+    let named: Vec<String> =
+        strings(scope.get("persons")).into_iter().chain(strings(scope.get("cohorts"))).collect();
+    let mut out: HashSet<String> = HashSet::new();
+    for id in &named {
+        out.insert(id.clone());
+        out.extend(case.cohorts_of(id));
+        if let Some(cohort) = case.record(id).filter(|r| r.kind == "cohort") {
+            out.extend(cohort.strings("members"));
+        }
+    }
+    for cohort in case.of_type("cohort") {
+        if named.iter().any(|n| case.cohorts_of(&cohort.id).contains(n)) {
+            out.insert(cohort.id.clone());
+            out.extend(cohort.strings("members"));
+        }
+    }
+    Some(out)
+}
+
+/// Removal acts grouped by the subjects they concern, so each order reads only its own.
+struct ActsBySubject<'c> {
+    acts: Vec<(Act<'c>, Vec<String>)>,
+    by_subject: HashMap<String, Vec<usize>>,
+}
+
+impl<'c> ActsBySubject<'c> {
+    fn new(case: &'c Case) -> ActsBySubject<'c> {
+        let acts = removal_acts(case);
+        let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (_, subjects)) in acts.iter().enumerate() {
+            for subject in subjects {
+                by_subject.entry(subject.clone()).or_default().push(i);
+            }
+        }
+        ActsBySubject { acts, by_subject }
+    }
+
+    /// `(act, subject)` pairs an order could reach.
+    fn for_order(&self, reach: &Option<HashSet<String>>) -> Vec<(&Act<'c>, &String)> {
+        let mut out = Vec::new();
+        match reach {
+            None => {
+                for (act, subjects) in &self.acts {
+                    out.extend(subjects.iter().map(|s| (act, s)));
+                }
+            }
+            Some(reach) => {
+                let mut seen = HashSet::new();
+                for subject in reach {
+                    for &i in self.by_subject.get(subject).into_iter().flatten() {
+                        let (act, subjects) = &self.acts[i];
+                        for s in subjects.iter().filter(|s| reach.contains(*s)) {
+                            if seen.insert((i, s.clone())) {
+                                out.push((act, s));
+                            }
+                        }
+                    }
+                }
+                out.sort_by_key(|(act, s)| (act.event.id.clone(), act.leg, (*s).clone()));
+            }
+        }
+        out
+    }
+}
+
 /// `order-conflict`: a removal act inside an order's effective interval, for a subject in its
 /// scope, of a kind the order prohibits; every form × prohibition reading × membership evaluated.
 pub fn order_conflict(case: &Case, report: &mut Report) {
-    let acts = removal_acts(case);
+    let acts = ActsBySubject::new(case);
     for order in case.of_type("order") {
         let forms = forms(order);
         if forms.iter().all(|f| f.prohibits.is_empty()) {
             continue;
         }
         let court_state = order.str("court").and_then(|c| case.org_state(c));
-        for (act, subjects) in &acts {
+        for (act, subject) in acts.for_order(&reachable(case, order)) {
             if act.kind == "transfer_custody_foreign" && act.to_country.as_deref() == court_state {
                 continue;
             }
-            for subject in subjects {
-                judge(case, order, &forms, act, subject, report);
-            }
+            judge(case, order, &forms, act, subject, report);
         }
     }
 }
@@ -195,7 +268,21 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
         }) {
             continue;
         }
-        for event in case.of_type("custody").filter(|e| e.str("event") == Some("departed")) {
+        let reach = reachable(case, order);
+        let departures: Vec<&Record> = match &reach {
+            None => case.of_type("custody").filter(|e| e.str("event") == Some("departed")).collect(),
+            Some(reach) => {
+                let mut found: Vec<&Record> = reach
+                    .iter()
+                    .flat_map(|s| case.naming(s, "custody"))
+                    .filter(|e| e.str("event") == Some("departed"))
+                    .collect();
+                found.sort_by(|a, b| a.id.cmp(&b.id));
+                found.dedup_by(|a, b| a.id == b.id);
+                found
+            }
+        };
+        for event in departures {
             let Some(flight) = event.str("flight").and_then(|f| case.record(f)) else { continue };
             let legs = flight.body.get("legs").and_then(|l| l.as_array()).map_or(0, Vec::len);
             let Some(first) = flight.time("legs[0].departed") else { continue };
@@ -256,7 +343,7 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
 
 /// `protected-country`: a removal to a country an order in force protects the subject from.
 pub fn protected_country(case: &Case, report: &mut Report) {
-    let acts = removal_acts(case);
+    let acts = ActsBySubject::new(case);
     for order in case.of_type("order") {
         let kind = order.str("kind").unwrap_or("");
         if !matches!(kind, "withholding_of_removal" | "cat_protection" | "stay_of_removal") {
@@ -264,7 +351,7 @@ pub fn protected_country(case: &Case, report: &mut Report) {
         }
         let countries = order.strings("countries");
         let Some(form) = forms(order).into_iter().next() else { continue };
-        for (act, subjects) in &acts {
+        for (act, subject) in acts.for_order(&reachable(case, order)) {
             if act.kind == "continue_in_flight" {
                 continue;
             }
@@ -272,7 +359,7 @@ pub fn protected_country(case: &Case, report: &mut Report) {
             if !countries.is_empty() && !countries.iter().any(|c| c == to) {
                 continue;
             }
-            for subject in subjects {
+            {
                 let coverage = covered(case, order, subject, &form.start, &act.at);
                 let holds = coverage.holds.and(in_force(case, order, &form, act.kind, &act.at));
                 let outcome = match holds {
@@ -323,10 +410,8 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
             });
             let custody_done = matches!(act, "return" | "release").then(|| {
                 let event = if act == "return" { "returned" } else { "released" };
-                case.of_type("custody").find(|e| {
-                    e.str("event") == Some(event)
-                        && e.subjects().iter().any(|s| subjects.contains(s))
-                        && e.time("at").is_some_and(|at| at.earliest <= by.latest)
+                subjects.iter().flat_map(|s| case.naming(s, "custody")).find(|e| {
+                    e.str("event") == Some(event) && e.time("at").is_some_and(|at| at.earliest <= by.latest)
                 })
             });
             let mut records = vec![order.id.clone()];

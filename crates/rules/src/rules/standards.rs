@@ -80,8 +80,8 @@ pub fn notice(case: &Case, policy: &Policy, report: &mut Report) {
                 continue;
             }
             let notices: Vec<&Record> = case
-                .of_type("notice")
-                .filter(|n| concerns(case, &n.subjects(), subject))
+                .about(subject, "notice")
+                .into_iter()
                 .filter(|n| n.time("served").is_some_and(|s| s.earliest <= act.at.latest))
                 .collect();
             let required = bases(case, subject, act.event)
@@ -286,19 +286,18 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
                     .map(|a| a.id.clone()),
             );
             element("state_involvement", Some(stretch.from), state_records);
-            let denials: Vec<&Record> = case
-                .of_type("acknowledgment")
-                .filter(about)
+            let acknowledgments = case.about(subject, "acknowledgment");
+            let contacts = case.about(subject, "contact");
+            let denials: Vec<&Record> = acknowledgments
+                .iter()
+                .copied()
                 .filter(during)
                 .filter(|a| matches!(a.str("status"), Some("denied" | "no_information")))
                 .collect();
-            let published = case
-                .of_type("acknowledgment")
-                .filter(about)
-                .any(|a| a.str("status") == Some("list_published"));
-            let cut_off: Vec<&Record> = case
-                .of_type("contact")
-                .filter(about)
+            let published = acknowledgments.iter().any(|a| a.str("status") == Some("list_published"));
+            let cut_off: Vec<&Record> = contacts
+                .iter()
+                .copied()
                 .filter(during)
                 .filter(|c| {
                     matches!(c.str("kind"), Some("counsel" | "family")) && c.str("outcome") == Some("denied")
@@ -311,9 +310,9 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
             if long_enough {
                 element("non_acknowledgment", since, concealment.iter().map(|r| r.id.clone()).collect());
             }
-            let counsel_granted = case
-                .of_type("contact")
-                .filter(about)
+            let counsel_granted = contacts
+                .iter()
+                .copied()
                 .filter(during)
                 .any(|c| c.str("kind") == Some("counsel") && c.str("outcome") == Some("granted"));
             let mut outside: Vec<String> = Vec::new();
@@ -492,8 +491,9 @@ pub fn transfer_pending_matter(case: &Case, report: &mut Report) {
 /// `over-capacity`: a place holding more than its capacity, one finding per run of days over and
 /// kind of count, with the peak; a capacity without any count is a `data_gap`.
 pub fn over_capacity(case: &Case, report: &mut Report) {
-    for place in case.of_type("place").filter(|p| p.body.contains_key("capacity")) {
-        let tallies = case.tallies.get(&place.id).map(Vec::as_slice).unwrap_or_default();
+    let held = crate::tally::held_at(case);
+    for place in case.of_type("place").filter(|p| crate::tally::has_capacity(p)) {
+        let tallies = crate::tally::tallies(case, place, report.as_of, &held);
         let mut finding_base = Finding::new("over-capacity", Outcome::Warning);
         finding_base.about = Some(place.id.clone());
         finding_base.zone = place.str("tz").map(str::to_string);
@@ -574,10 +574,10 @@ pub fn appearance_only_evidence(case: &Case, report: &mut Report) {
             continue;
         }
         for subject in allegation.subjects() {
-            let charged = case.of_type("custody").any(|e| {
-                concerns(case, &e.subjects(), &subject)
-                    && e.body.get("charges").and_then(Value::as_array).is_some_and(|c| !c.is_empty())
-            });
+            let charged = case
+                .about(&subject, "custody")
+                .iter()
+                .any(|e| e.body.get("charges").and_then(Value::as_array).is_some_and(|c| !c.is_empty()));
             if charged {
                 continue;
             }
@@ -633,10 +633,8 @@ pub fn refoulement_risk(case: &Case, report: &mut Report) {
             continue;
         }
         for subject in &subjects {
-            let assessed = case.of_type("assessment").any(|a| {
-                a.str("kind") == Some("risk")
-                    && concerns(case, &a.subjects(), subject)
-                    && a.time("at").is_some_and(|t| t.latest <= act.at.earliest)
+            let assessed = case.about(subject, "assessment").iter().any(|a| {
+                a.str("kind") == Some("risk") && a.time("at").is_some_and(|t| t.latest <= act.at.earliest)
             });
             if assessed {
                 continue;
@@ -688,7 +686,7 @@ fn value_at<'v>(body: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
 /// `time-integrity`: dates read in UTC for want of any zone (`data_gap`), and times carried as a
 /// window because sources disagree or only a window is known (`info`, naming the window).
 pub fn time_integrity(case: &Case, report: &mut Report) {
-    for record in case.records.values() {
+    for record in case.all() {
         if matches!(record.kind.as_str(), "source" | "person" | "place" | "org" | "instrument") {
             continue;
         }
