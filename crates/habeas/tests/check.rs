@@ -134,3 +134,46 @@ habeas_test!(flags_refuse_what_they_cannot_use, |env| {
     // Only the place with no visits is left under a 365-day policy.
     assert!(patient["findings"].as_array().unwrap().iter().all(|f| f["about"] == "pl-cecot"), "{patient}");
 });
+
+habeas_test!(the_expected_findings_file_is_met_exactly, |env| {
+    let env = env.with_example();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/cecot-2025.expected.json");
+    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let as_of = expected["as_of"].as_str().unwrap();
+    let out = env.run(&["check", "--as-of", as_of, "--explain", "--json"]).json();
+    let findings = out["findings"].as_array().unwrap();
+    let same = |e: &serde_json::Value, f: &serde_json::Value| {
+        f["rule"] == e["rule"]
+            && (e["subject"].is_null() || f["subjects"][0] == e["subject"])
+            && f["about"] == e["about"]
+            && f["act"] == e["act"]
+            && f.get("leg") == e.get("leg")
+            && (e["details"].get("field").is_none() || f["details"]["field"] == e["details"]["field"])
+    };
+    for e in expected["findings"].as_array().unwrap() {
+        let f = findings.iter().find(|f| same(e, f)).unwrap_or_else(|| panic!("expected {e}"));
+        assert_eq!(f["outcome"], e["outcome"], "{} {}", e["ref"], e["why"]);
+        if let Some(readings) = e.get("readings") {
+            assert_eq!(&f["readings"], readings, "{} {}", e["ref"], e["why"]);
+        }
+        for (key, value) in e.get("details").and_then(|d| d.as_object()).into_iter().flatten() {
+            assert_eq!(&f["details"][key], value, "{} {}: details.{key}", e["ref"], e["why"]);
+        }
+    }
+    let cleared = out["cleared"].as_array().unwrap();
+    for e in expected["cleared"].as_array().unwrap() {
+        assert!(
+            cleared
+                .iter()
+                .any(|c| c["rule"] == e["rule"] && c["subjects"][0] == e["subject"] && c["act"] == e["act"]),
+            "expected cleared: {e}"
+        );
+    }
+    // No violation that the file does not list.
+    for f in findings.iter().filter(|f| f["outcome"] == "violation") {
+        assert!(
+            expected["findings"].as_array().unwrap().iter().any(|e| same(e, f)),
+            "a violation the expected file does not call for: {f}"
+        );
+    }
+});

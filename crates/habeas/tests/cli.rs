@@ -52,14 +52,14 @@ habeas_test!(import_prints_counts_and_json_and_twice_appends_nothing, |env| {
     let first = env.run(&["import", EXAMPLE, "--json"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let out = first.json();
-    assert_eq!(out["appended"], 127);
-    assert_eq!(out["size"], 128);
+    assert_eq!(out["appended"], 129);
+    assert_eq!(out["size"], 130);
     assert_eq!(out["rejected"], Value::Array(vec![]));
     let second = env.run(&["import", EXAMPLE, "--json"]).json();
-    assert_eq!((second["appended"].as_u64(), second["unchanged"].as_u64()), (Some(0), Some(127)));
-    assert_eq!(second["size"], 128);
+    assert_eq!((second["appended"].as_u64(), second["unchanged"].as_u64()), (Some(0), Some(129)));
+    assert_eq!(second["size"], 130);
     let text = env.run(&["import", EXAMPLE]);
-    assert!(text.stdout.contains("0 appended, 127 unchanged, 0 rejected."), "{}", text.stdout);
+    assert!(text.stdout.contains("0 appended, 129 unchanged, 0 rejected."), "{}", text.stdout);
 });
 
 habeas_test!(rejected_records_exit_1_name_file_line_and_field_and_go_to_the_rejects_file, |env| {
@@ -134,16 +134,16 @@ habeas_test!(verify_checkpoint_and_proof_agree, |env| {
     assert_eq!(verify.code, 0);
     let verified = verify.json();
     assert_eq!(verified["ok"], true);
-    assert_eq!(verified["size"], 128);
+    assert_eq!(verified["size"], 130);
     let checkpoint = env.run(&["checkpoint", "--json"]).json();
     assert_eq!(checkpoint["root"], verified["root"]);
-    assert_eq!(checkpoint["size"], 128);
+    assert_eq!(checkpoint["size"], 130);
     let text = env.run(&["checkpoint"]).stdout;
-    assert!(text.starts_with("habeas.local/habeas.db\n128\n"), "{text}");
+    assert!(text.starts_with("habeas.local/habeas.db\n130\n"), "{text}");
 
     let proof = env.run(&["proof", "ord-jgg-tro2", "--json"]).json();
     assert_eq!(proof["id"], "ord-jgg-tro2");
-    assert_eq!(proof["size"], 128);
+    assert_eq!(proof["size"], 130);
     assert_eq!(proof["checkpoint"], checkpoint["note"]);
     // Check it as a stranger would: hash the leaf bytes, walk the path, compare with the signed root.
     let leaf = habeas_ledger::leaf_hash(proof["leaf_bytes"].as_str().unwrap().as_bytes());
@@ -156,7 +156,7 @@ habeas_test!(verify_checkpoint_and_proof_agree, |env| {
         .collect();
     let inclusion = habeas_ledger::InclusionProof {
         leaf_index: proof["index"].as_u64().unwrap(),
-        tree_size: 128,
+        tree_size: 130,
         hashes,
     };
     let verifier =
@@ -166,7 +166,7 @@ habeas_test!(verify_checkpoint_and_proof_agree, |env| {
     habeas_ledger::verify_inclusion(&inclusion, &leaf, &signed.root).unwrap();
 
     let consistency = env.run(&["proof", "--consistency", "40", "--json"]).json();
-    assert_eq!((consistency["old_size"].as_u64(), consistency["size"].as_u64()), (Some(40), Some(128)));
+    assert_eq!((consistency["old_size"].as_u64(), consistency["size"].as_u64()), (Some(40), Some(130)));
     assert_eq!(env.run(&["proof", "no-such-record"]).code, 2);
     assert_eq!(env.run(&["proof", "--consistency", "500"]).code, 2);
 });
@@ -197,15 +197,15 @@ habeas_test!(export_round_trips_and_exports_csv, |env| {
     let export = env.run(&["export", "--out", "all.jsonl"]);
     assert_eq!(export.code, 0, "{}", export.stderr);
     let text = std::fs::read_to_string(env.path("all.jsonl")).unwrap();
-    assert_eq!(text.lines().count(), 127);
+    assert_eq!(text.lines().count(), 129);
     assert!(!text.contains("\"type\":\"import\""));
     let same = env.run(&["import", "all.jsonl", "--json"]).json();
-    assert_eq!((same["appended"].as_u64(), same["unchanged"].as_u64()), (Some(0), Some(127)));
+    assert_eq!((same["appended"].as_u64(), same["unchanged"].as_u64()), (Some(0), Some(129)));
 
     let fresh = Env::new();
     fresh.run(&["init"]);
     std::fs::copy(env.path("all.jsonl"), fresh.path("all.jsonl")).unwrap();
-    assert_eq!(fresh.run(&["import", "all.jsonl", "--json"]).json()["appended"], 127);
+    assert_eq!(fresh.run(&["import", "all.jsonl", "--json"]).json()["appended"], 129);
     fresh.run(&["export", "--out", "again.jsonl"]);
     assert_eq!(std::fs::read_to_string(fresh.path("again.jsonl")).unwrap(), text, "the same current state");
 
@@ -221,7 +221,7 @@ habeas_test!(export_round_trips_and_exports_csv, |env| {
 habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
     let run = env.run(&["demo", "--dir", "demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("127 records appended"), "{}", run.stdout);
+    assert!(run.stdout.contains("129 records appended"), "{}", run.stdout);
     assert!(run.stdout.contains("Caught"), "{}", run.stdout);
     let es = env.run(&["--lang", "es", "demo", "--dir", "demo-es"]);
     assert!(es.stdout.contains("Detectado"), "{}", es.stdout);
@@ -230,7 +230,7 @@ habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
     let out = json.json();
     assert_eq!(
         (out["appended"].as_u64(), out["verified"].as_bool(), out["tampering_caught"].as_bool()),
-        (Some(127), Some(true), Some(true))
+        (Some(129), Some(true), Some(true))
     );
     assert!(json.stderr.contains("Caught"), "the narration goes to stderr under --json");
     assert_eq!(env.run(&["demo", "--dir", "demo"]).code, 2, "an existing demo folder is not overwritten");

@@ -208,8 +208,8 @@ habeas_test!(a_rollback_is_caught_only_with_a_trusted_checkpoint, |base| {
     let saved = env.run(&["checkpoint"]).stdout;
     env.write("trusted.txt", &saved);
     env.sql(
-        "DELETE FROM leaves WHERE idx >= 128; DELETE FROM kept WHERE idx >= 128;
-         DELETE FROM checkpoints WHERE size > 128; DELETE FROM records WHERE current >= 128;",
+        "DELETE FROM leaves WHERE idx >= 130; DELETE FROM kept WHERE idx >= 130;
+         DELETE FROM checkpoints WHERE size > 130; DELETE FROM records WHERE current >= 130;",
     );
     assert_eq!(env.run(&["verify"]).code, 0);
     let run = env.run(&["verify", "--trusted", "trusted.txt"]);

@@ -54,7 +54,7 @@ habeas_test!(rebuild_reports_identical_views, |env| {
     let run = env.run(&["rebuild", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = run.json();
-    assert_eq!(out["size"], 128);
+    assert_eq!(out["size"], 130);
     assert_eq!(out["changed"], serde_json::json!([]));
     assert_eq!(out["views"].as_object().unwrap().len(), 3);
     // A view changed behind the log's back comes out different, and rebuild repairs it.

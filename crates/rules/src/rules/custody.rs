@@ -50,10 +50,10 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
         finding.at = court_finding.time("from").or(court_finding.time("at"));
         finding.records = vec![court_finding.id.clone()];
         finding.confidence = case.lowest_confidence(&finding.records);
-        let court = court_finding.str("court").unwrap_or("the court");
+        let court = |es| case.name(court_finding.str("court"), es);
         finding.message = [
-            format!("{court} found that there was no legal basis for the detention"),
-            format!("{court} determinó que la detención no tenía base legal"),
+            format!("{} found that there was no legal basis for the detention", court(false)),
+            format!("{} determinó que la detención no tenía base legal", court(true)),
         ];
         report.findings.push(finding);
     }

@@ -359,6 +359,14 @@ pub fn protected_country(case: &Case, report: &mut Report) {
             if !countries.is_empty() && !countries.iter().any(|c| c == to) {
                 continue;
             }
+            // A hand-over inside the country already reached is the end of a removal that began
+            // with the departure, judged on its own; one elsewhere (officials of that state taking
+            // custody abroad) is the removal itself.
+            if act.kind == "transfer_custody_foreign"
+                && act.place.as_deref().and_then(|p| case.place_country(p)) == Some(to)
+            {
+                continue;
+            }
             {
                 let coverage = covered(case, order, subject, &form.start, &act.at);
                 let holds = coverage.holds.and(in_force(case, order, &form, act.kind, &act.at));
