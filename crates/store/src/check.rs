@@ -81,10 +81,7 @@ impl Ledger {
     pub fn case(&mut self, moment: Moment) -> Result<Case> {
         self.catch_up_views()?;
         let tx = self.backend().read()?;
-        let known = match moment.known_at {
-            Some(at) => KnownAt::at(&*tx, at.as_second())?,
-            None => KnownAt::now(&*tx)?,
-        };
+        let known = KnownAt::then(&*tx, moment.known_at)?;
         case_of(&known, moment.as_of)
     }
 

@@ -120,10 +120,7 @@ impl Ledger {
     pub fn dedupe(&mut self, options: Options, moment: Moment) -> Result<Vec<Duplicate>> {
         self.catch_up_views()?;
         let tx = self.backend().read()?;
-        let known = match moment.known_at {
-            Some(at) => KnownAt::at(&*tx, at.as_second())?,
-            None => KnownAt::now(&*tx)?,
-        };
+        let known = KnownAt::then(&*tx, moment.known_at)?;
         let (persons, names): (Vec<_>, Vec<_>) = persons_known(&known)?.into_iter().unzip();
         let settled = Settled::read(&known)?;
         Ok(dedupe(&persons, options)

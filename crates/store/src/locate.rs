@@ -107,10 +107,7 @@ impl Ledger {
         self.catch_up_views()?;
         let (index, display) = {
             let tx = self.backend().read()?;
-            let known = match moment.known_at {
-                Some(at) => KnownAt::at(&*tx, at.as_second())?,
-                None => KnownAt::now(&*tx)?,
-            };
+            let known = KnownAt::then(&*tx, moment.known_at)?;
             let mut index = NameIndex::new();
             let mut display = Vec::new();
             for (person, name) in persons_known(&known)? {

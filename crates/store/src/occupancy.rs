@@ -253,10 +253,7 @@ impl Ledger {
     pub fn occupancy(&mut self, place: &str, days: Days, moment: Moment) -> Result<Option<Occupancy>> {
         self.catch_up_views()?;
         let tx = self.backend().read()?;
-        let known = match moment.known_at {
-            Some(at) => KnownAt::at(&*tx, at.as_second())?,
-            None => KnownAt::now(&*tx)?,
-        };
+        let known = KnownAt::then(&*tx, moment.known_at)?;
         let world = Known(&known);
         let Some((place_idx, record)) = known.record(place)? else { return Ok(None) };
         if str_field(&record, "type") != Some("place") {
@@ -411,10 +408,7 @@ impl Ledger {
     ) -> Result<Vec<(String, String, f64)>> {
         use habeas_names::places::{Place, PlaceIndex};
         let tx = self.backend().read()?;
-        let known = match moment.known_at {
-            Some(at) => KnownAt::at(&*tx, at.as_second())?,
-            None => KnownAt::now(&*tx)?,
-        };
+        let known = KnownAt::then(&*tx, moment.known_at)?;
         let mut ids = Vec::new();
         tx.scan_records(&mut |row| {
             if row.record_type == "place" {

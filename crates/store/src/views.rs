@@ -162,6 +162,14 @@ impl<'a> KnownAt<'a> {
         Ok(KnownAt::new(tx, tx.tree_size()?))
     }
 
+    /// The log as it stood at a system time (`--known-at`), or as it now stands.
+    pub fn then(tx: &'a dyn LogRead, at: Option<jiff::Timestamp>) -> Result<KnownAt<'a>> {
+        match at {
+            Some(at) => KnownAt::at(tx, at.as_second()),
+            None => KnownAt::now(tx),
+        }
+    }
+
     /// The log as it stood at `unix_seconds`: up to the last import at or before then.
     pub fn at(tx: &'a dyn LogRead, unix_seconds: i64) -> Result<KnownAt<'a>> {
         let boundary = match tx.first_import_after(unix_seconds)? {

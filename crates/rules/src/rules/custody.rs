@@ -4,12 +4,11 @@
 use habeas_model::time::Interval;
 use serde_json::json;
 
-use crate::acts::members;
 use crate::case::{Case, Stretch};
 use crate::finding::{Finding, Outcome};
 use crate::holds::days_between;
 use crate::policy::Policy;
-use crate::rules::Report;
+use crate::rules::{Report, on_subject};
 use crate::show;
 
 fn subject_finding(
@@ -19,13 +18,7 @@ fn subject_finding(
     subject: &str,
     stretch: &Stretch,
 ) -> Finding {
-    let mut finding = Finding::new(rule, outcome);
-    finding.subjects = std::iter::once(subject.to_string()).chain(members(case, subject)).collect();
-    finding.count = case
-        .record(subject)
-        .filter(|r| r.kind == "cohort")
-        .and_then(|r| r.body.get("count"))
-        .and_then(|c| c.as_u64());
+    let mut finding = on_subject(case, rule, outcome, subject);
     finding.about = stretch.place.clone();
     finding.act = stretch.records.first().cloned();
     finding.at = Some(stretch.from);

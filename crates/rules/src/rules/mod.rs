@@ -8,8 +8,21 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::case::Case;
-use crate::finding::{Finding, Reading, interval_json};
+use crate::finding::{Finding, Outcome, Reading, interval_json};
 use crate::policy::Policy;
+
+/// A finding on a subject: the subject, then a cohort's known members, and a cohort's count.
+pub(crate) fn on_subject(case: &Case, rule: &'static str, outcome: Outcome, subject: &str) -> Finding {
+    let mut finding = Finding::new(rule, outcome);
+    finding.subjects =
+        std::iter::once(subject.to_string()).chain(crate::acts::members(case, subject)).collect();
+    finding.count = case
+        .record(subject)
+        .filter(|r| r.kind == "cohort")
+        .and_then(|r| r.body.get("count"))
+        .and_then(serde_json::Value::as_u64);
+    finding
+}
 
 /// What a rule evaluated and found not to hold, for `--explain`.
 #[derive(Clone, Debug, PartialEq)]

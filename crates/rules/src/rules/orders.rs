@@ -6,14 +6,14 @@ use serde_json::json;
 
 use std::collections::{HashMap, HashSet};
 
-use crate::acts::{Act, members, removal_acts};
+use crate::acts::{Act, removal_acts};
 use crate::case::{Case, Record, strings};
 use crate::finding::{Finding, Outcome, Reading};
 use crate::holds::{Holds, at_or_after, before, hours_between};
 use crate::order::{
     Form, acts_covered, covered, forms, in_force, prohibition_readings, prohibits_at, rulings,
 };
-use crate::rules::{Cleared, Report};
+use crate::rules::{Cleared, Report, on_subject};
 use crate::show;
 
 /// A finding about an act of a subject, with what every rule of this module fills the same way.
@@ -25,14 +25,10 @@ fn act_finding(
     act: &Act<'_>,
     subject: &str,
 ) -> Finding {
-    let mut finding = Finding::new(rule, outcome);
-    finding.subjects = std::iter::once(subject.to_string()).chain(members(case, subject)).collect();
-    finding.count = act.event.body.get("count").and_then(|c| c.as_u64()).or_else(|| {
-        case.record(subject)
-            .filter(|r| r.kind == "cohort")
-            .and_then(|r| r.body.get("count"))
-            .and_then(|c| c.as_u64())
-    });
+    let mut finding = on_subject(case, rule, outcome, subject);
+    if let Some(count) = act.event.body.get("count").and_then(|c| c.as_u64()) {
+        finding.count = Some(count);
+    }
     finding.about = Some(order.id.clone());
     finding.act = Some(act.event.id.clone());
     finding.leg = act.leg;

@@ -7,30 +7,18 @@ use std::collections::BTreeSet;
 use habeas_model::time::Interval;
 use serde_json::{Map, Value, json};
 
-use crate::acts::{members, removal_acts};
+use crate::acts::removal_acts;
 use crate::case::{Case, Record, Stretch};
 use crate::finding::{Finding, Outcome, interval_json};
 use crate::holds::{days_between, hours_between};
 use crate::policy::Policy;
-use crate::rules::Report;
+use crate::rules::{Report, on_subject};
 use crate::show;
 
 /// Whether a record concerns `subject`: names it, or a cohort it belongs to.
 fn concerns(case: &Case, ids: &[String], subject: &str) -> bool {
     let reach = case.cohorts_of(subject);
     ids.iter().any(|id| id == subject || reach.contains(id))
-}
-
-/// A finding on a subject, its members listed and its count given.
-fn on_subject(case: &Case, rule: &'static str, outcome: Outcome, subject: &str) -> Finding {
-    let mut finding = Finding::new(rule, outcome);
-    finding.subjects = std::iter::once(subject.to_string()).chain(members(case, subject)).collect();
-    finding.count = case
-        .record(subject)
-        .filter(|r| r.kind == "cohort")
-        .and_then(|r| r.body.get("count"))
-        .and_then(Value::as_u64);
-    finding
 }
 
 fn finish(case: &Case, mut finding: Finding) -> Finding {
@@ -46,6 +34,13 @@ fn bases(case: &Case, subject: &str, event: &Record) -> Vec<String> {
         return own;
     }
     case.cohorts_of(subject).iter().filter_map(|c| case.record(c)).flat_map(|c| c.strings("basis")).collect()
+}
+
+/// The persons and cohorts a petition is for.
+fn beneficiaries(petition: &Record) -> Vec<String> {
+    let beneficiaries = petition.body.get("beneficiaries");
+    let named = |field: &str| crate::case::strings(beneficiaries.and_then(|b| b.get(field)));
+    named("persons").into_iter().chain(named("cohorts")).collect()
 }
 
 /// `notice`: was notice served in time, in a language the subject speaks, saying how to contest?
@@ -322,11 +317,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
                 );
             }
             for petition in case.of_type("petition") {
-                let beneficiaries = petition.body.get("beneficiaries").cloned().unwrap_or_default();
-                let named: Vec<String> = crate::case::strings(beneficiaries.get("persons"))
-                    .into_iter()
-                    .chain(crate::case::strings(beneficiaries.get("cohorts")))
-                    .collect();
+                let named = beneficiaries(petition);
                 let filed_during = within(petition.time("filed"), &stretch.from, &end);
                 let decided = case.of_type("decision").any(|d| {
                     d.str("petition") == Some(&petition.id)
@@ -443,11 +434,7 @@ pub fn transfer_pending_matter(case: &Case, report: &mut Report) {
         let Some(at) = at else { continue };
         for subject in event.subjects() {
             for petition in case.of_type("petition") {
-                let beneficiaries = petition.body.get("beneficiaries").cloned().unwrap_or_default();
-                let named: Vec<String> = crate::case::strings(beneficiaries.get("persons"))
-                    .into_iter()
-                    .chain(crate::case::strings(beneficiaries.get("cohorts")))
-                    .collect();
+                let named = beneficiaries(petition);
                 let covered = concerns(case, &named, &subject)
                     || case.of_type("cohort").any(|c| {
                         named.contains(&c.id)

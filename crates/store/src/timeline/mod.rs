@@ -159,10 +159,7 @@ impl Ledger {
     pub fn timeline(&mut self, subject: &str, moment: Moment) -> Result<Option<Timeline>> {
         self.catch_up_views()?;
         let tx = self.backend().read()?;
-        let known = match moment.known_at {
-            Some(at) => KnownAt::at(&*tx, at.as_second())?,
-            None => KnownAt::now(&*tx)?,
-        };
+        let known = KnownAt::then(&*tx, moment.known_at)?;
         timeline(&known, subject, moment.as_of, true)
     }
 }
