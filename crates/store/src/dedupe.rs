@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::locate::persons_known;
-use crate::timeline::Moment;
+use crate::timeline::{Moment, strings};
 use crate::views::KnownAt;
 
 /// Two person records that may be one person.
@@ -48,14 +48,7 @@ impl Settled {
         let mut links: Vec<(u64, bool, Vec<String>)> = Vec::new();
         for id in ids {
             let Some((idx, record)) = known.record(&id)? else { continue };
-            let joined: Vec<String> = record
-                .get("ids")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect();
+            let joined = strings(record.get("ids"));
             links.push((idx, record.get("type").and_then(Value::as_str) == Some("same_as"), joined));
         }
         links.sort_by_key(|(idx, _, _)| *idx);

@@ -29,7 +29,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Result, StoreError};
 use crate::ledger::Ledger;
-use crate::timeline::{Known, Moment, State, Timeline, timeline, times_of};
+use crate::timeline::{Known, Moment, State, Timeline, str_field, strings, timeline, times_of};
 use crate::views::KnownAt;
 
 /// A capacity in force over a period (open ends: always).
@@ -98,18 +98,6 @@ impl Bound {
 pub struct Days {
     pub from: Option<Bound>,
     pub to: Option<Bound>,
-}
-
-fn str_field<'m>(record: &'m Map<String, Value>, field: &str) -> Option<&'m str> {
-    record.get(field).and_then(Value::as_str)
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The capacity steps of a place record, their times resolved in the place's zone.

@@ -65,11 +65,13 @@ pub struct Moment {
     pub known_at: Option<Timestamp>,
 }
 
-fn str_field<'m>(record: &'m Map<String, Value>, field: &str) -> Option<&'m str> {
+/// A string field of a record.
+pub(crate) fn str_field<'m>(record: &'m Map<String, Value>, field: &str) -> Option<&'m str> {
     record.get(field).and_then(Value::as_str)
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+/// A field holding one id or a list of them, as a list.
+pub(crate) fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
