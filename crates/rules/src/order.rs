@@ -230,7 +230,23 @@ pub fn covered(case: &Case, order: &Record, subject: &str, start: &Interval, at:
                 holds: Holds::Yes,
                 membership_unknown: nationality.is_empty() && !want_nationality.is_empty(),
             },
-            Some(_) if basis.is_empty() => Coverage { holds: Holds::Possibly, membership_unknown: true },
+            // No basis recorded: a possible member, unless the class's authority cannot reach
+            // them at all (its own terms exclude their nationality).
+            Some(b) if basis.is_empty() => {
+                let reachable = case
+                    .record(b)
+                    .and_then(|i| i.body.get("applies_to"))
+                    .map(|terms| strings(terms.get("nationality")))
+                    .is_none_or(|only| {
+                        only.is_empty()
+                            || nationality.is_empty()
+                            || nationality.iter().any(|n| only.contains(n))
+                    });
+                if !reachable {
+                    continue;
+                }
+                Coverage { holds: Holds::Possibly, membership_unknown: true }
+            }
             Some(b) if basis.iter().any(|x| x == b) => Coverage {
                 holds: Holds::Yes,
                 membership_unknown: nationality.is_empty() && !want_nationality.is_empty(),

@@ -152,6 +152,26 @@ fn class_scope_is_decided_by_each_subjects_basis() {
     let found = run(&mut t, "order-conflict", AFTER);
     assert_eq!(about(&found, "p-aea", "out-p-aea").map(|f| f.outcome), Some(Outcome::Violation));
     assert!(about(&found, "p-t8", "out-p-t8").is_none(), "held under Title 8: outside the class");
+    // A Salvadoran with no basis recorded: the proclamation reaches only Venezuelans.
+    let mut t_sv = ledger(&[
+        ORAL_CLASS_ORDER,
+        r#"{"type":"instrument","id":"aea-ve","kind":"proclamation","title":"AEA","country":"US","applies_to":{"nationality":["VE"]},"sources":["s"]}
+"#,
+        &ORAL_CLASS_ORDER
+            .replace(r#""id":"tro""#, r#""id":"tro-ve""#)
+            .replace(r#""basis":"aea""#, r#""basis":"aea-ve""#),
+        &flight("f", r#""2025-03-15T19:36:00-05:00""#),
+        &flown("p-sv", None, "f")
+            .replace(r#""name":"Persona p-sv""#, r#""name":"Persona p-sv","nationality":["SV"]"#),
+        &flown("p-ve", None, "f")
+            .replace(r#""name":"Persona p-ve""#, r#""name":"Persona p-ve","nationality":["VE"]"#),
+    ]);
+    let by_ve_order = run(&mut t_sv, "order-conflict", AFTER);
+    let under = |subject: &str| {
+        by_ve_order.iter().any(|f| f.about.as_deref() == Some("tro-ve") && f.subjects[0] == subject)
+    };
+    assert!(!under("p-sv") && under("p-ve"), "{by_ve_order:?}");
+
     let unknown = about(&found, "p-none", "out-p-none").expect("no basis recorded: a possible member");
     assert_eq!(unknown.outcome, Outcome::PossibleViolation);
     assert!(unknown.readings.iter().all(|r| r.keys.contains(&("membership", "unknown".into()))));
