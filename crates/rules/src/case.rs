@@ -182,6 +182,11 @@ impl Case {
         }
     }
 
+    /// The zone a court gives its times in, for a record naming a `court`.
+    pub fn court_zone(&self, record: &Record) -> Option<&str> {
+        self.record(record.str("court")?)?.str("tz")
+    }
+
     /// The country of a place.
     pub fn place_country(&self, place: &str) -> Option<&str> {
         self.record(place)?.str("country")

@@ -41,6 +41,7 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
         finding.subjects = court_finding.subjects();
         finding.about = Some(court_finding.id.clone());
         finding.at = court_finding.time("from").or(court_finding.time("at"));
+        finding.zone = case.court_zone(court_finding).map(str::to_string);
         finding.records = vec![court_finding.id.clone()];
         finding.confidence = case.lowest_confidence(&finding.records);
         let court = |es| case.name(court_finding.str("court"), es);

@@ -446,8 +446,7 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
                     _ => {}
                 }
             }
-            let zone =
-                order.str("court").and_then(|c| case.record(c)).and_then(|c| c.str("tz")).map(str::to_string);
+            let zone = case.court_zone(order).map(str::to_string);
             let deadline = |es| show::time(&by, zone.as_deref(), es);
             let mut finding = Finding::new("remedy-deadline", Outcome::Violation);
             finding.message = [

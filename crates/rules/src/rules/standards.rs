@@ -53,6 +53,7 @@ pub fn notice(case: &Case, policy: &Policy, report: &mut Report) {
             let mut finding = on_subject(case, "notice", Outcome::Violation, &subject);
             finding.about = Some(court_finding.id.clone());
             finding.at = court_finding.time("at");
+            finding.zone = case.court_zone(court_finding).map(str::to_string);
             finding.records = vec![court_finding.id.clone()];
             let court = case.name(court_finding.str("court"), false);
             finding.message = [
