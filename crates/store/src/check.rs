@@ -5,7 +5,7 @@
 //! directly, as of the valid time asked; [`Ledger::check`] hands that to `habeas_rules::check`.
 //! Members of a cohort are not judged one by one: an act on a cohort is one finding on it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use habeas_model::personal::decode_kept;
 use habeas_rules::{Case, Policy, Record, Report, Stretch};
@@ -13,7 +13,8 @@ use jiff::Timestamp;
 
 use crate::error::Result;
 use crate::ledger::Ledger;
-use crate::timeline::{Known, Moment, timeline, times_of};
+use crate::timeline::derive::derive;
+use crate::timeline::{Event, Known, Leg, Moment, Segment, World, timeline, times_of};
 use crate::views::KnownAt;
 
 /// Record types the rules never read.
@@ -30,6 +31,7 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
     })?;
     let mut case = Case::default();
     let mut subjects = BTreeSet::new();
+    let mut index_of: HashMap<String, u64> = HashMap::new();
     for id in rows {
         let Some((idx, leaf)) = known.lookup(&id)? else { continue };
         let times = times_of(idx, &leaf, &world)?;
@@ -50,13 +52,26 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
         };
         if record.kind == "custody" {
             subjects.extend(record.subjects());
+            index_of.insert(id, idx);
         }
         case.insert(record);
     }
+    // Persons joined or separated by `same_as`/`distinct`: their timelines take the long way.
+    let linked: HashSet<String> =
+        case.of_type("same_as").chain(case.of_type("distinct")).flat_map(|r| r.strings("ids")).collect();
     for subject in subjects {
-        let Some(found) = timeline(known, &subject, as_of, false)? else { continue };
-        let stretches = found
-            .segments
+        let plain = case.record(&subject).is_some_and(|r| r.kind == "person")
+            && !linked.contains(&subject)
+            && case.cohorts_of(&subject).is_empty();
+        let segments = if plain {
+            own_timeline(&case, &subject, &index_of, as_of)
+        } else {
+            match timeline(known, &subject, as_of, false)? {
+                Some(found) => found.segments,
+                None => continue,
+            }
+        };
+        let stretches = segments
             .into_iter()
             .map(|s| Stretch {
                 from: s.from,
@@ -74,6 +89,78 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
         case.timelines.insert(subject, stretches);
     }
     Ok(case)
+}
+
+/// Places' countries and orgs' states, read from the records already in memory.
+struct CaseWorld<'c>(&'c Case);
+
+impl World for CaseWorld<'_> {
+    fn place_country(&self, place: &str) -> Option<String> {
+        self.0.place_country(place).map(str::to_string)
+    }
+
+    fn org_state(&self, org: &str) -> Option<String> {
+        self.0.org_state(org).map(str::to_string)
+    }
+}
+
+/// The timeline of a person whose events are all their own (no cohort lists them, no `same_as`
+/// joins them): derived from the records in memory, as [`timeline`] would from the store, without
+/// a query per person.
+fn own_timeline(
+    case: &Case,
+    subject: &str,
+    index_of: &HashMap<String, u64>,
+    as_of: Option<Timestamp>,
+) -> Vec<Segment> {
+    let mut events: Vec<Event> = case
+        .naming(subject, "custody")
+        .map(|r| {
+            let flight = r.str("flight").map(|id| {
+                let legs = case
+                    .record(id)
+                    .map(|f| {
+                        let legs = f.body.get("legs").and_then(|l| l.as_array()).cloned().unwrap_or_default();
+                        legs.iter()
+                            .enumerate()
+                            .map(|(i, leg)| Leg {
+                                from: leg.get("from").and_then(|v| v.as_str()).unwrap_or("").to_string(),
+                                to: leg.get("to").and_then(|v| v.as_str()).unwrap_or("").to_string(),
+                                departed: f.time(&format!("legs[{i}].departed")),
+                                arrived: f.time(&format!("legs[{i}].arrived")),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (id.to_string(), legs)
+            });
+            Event {
+                id: r.id.clone(),
+                idx: index_of.get(&r.id).copied().unwrap_or(0),
+                event: r.str("event").unwrap_or("").to_string(),
+                at: r.time("at"),
+                place: r.str("place").map(str::to_string),
+                to: r.str("to").map(str::to_string),
+                custodian: r.str("custodian").map(str::to_string),
+                basis: r.strings("basis"),
+                flight,
+                count: r.body.get("count").and_then(|c| c.as_u64()),
+                via: None,
+                sources: r.strings("sources"),
+            }
+        })
+        .collect();
+    if let Some(as_of) = as_of {
+        events.retain(|e| e.time().is_none_or(|t| t.earliest <= as_of));
+    }
+    let (mut segments, _) = derive(&events, &CaseWorld(case));
+    if let Some(as_of) = as_of
+        && let Some(last) = segments.last_mut()
+        && last.until.is_some_and(|u| u.earliest > as_of)
+    {
+        last.until = None;
+    }
+    segments
 }
 
 impl Ledger {

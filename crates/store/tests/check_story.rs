@@ -563,3 +563,53 @@ fn the_register_and_the_times_themselves_are_checked() {
         .expect("window");
     assert_eq!(window.details["window"]["earliest"], "2025-03-05T16:00:00Z");
 }
+
+#[test]
+fn timelines_read_for_checks_are_the_stored_ones() {
+    // Plain persons take a quicker path than cohorts and their members: both must agree with
+    // `habeas timeline`, at any valid time.
+    let cohort = r#"{"type":"cohort","id":"c","description":"on the flight","count":3,"members":["m"],"sources":["s"]}
+{"type":"person","id":"m","name":"Persona m","sources":["s"]}
+{"type":"custody","id":"c-out","subject":"c","event":"departed","flight":"f","place":"hrl","to":"sal","custodian":"ice","sources":["s"]}
+{"type":"custody","id":"c-hand","subject":"c","event":"handed_over","at":"2025-03-16T00:45:00-06:00","place":"sal","to":"cecot","custodian":"prisons","sources":["s"]}
+{"type":"custody","id":"p-moved","subject":"p","event":"transferred","at":"2025-03-10T09:00:00-05:00","place":"dilley","to":"hrl","custodian":"ice","sources":["s"]}
+"#;
+    let mut t = ledger(&[ORAL_CLASS_ORDER, &flight("f", r#""2025-03-15T19:36:00-05:00""#), REMOVED, cohort]);
+    for as_of in ["2025-03-12T00:00:00Z", "2025-03-16T01:00:00Z", AFTER] {
+        let moment = Moment { as_of: Some(as_of.parse().unwrap()), known_at: None };
+        let case = t.ledger.case(moment).unwrap();
+        assert!(case.timelines.contains_key("p") && case.timelines.contains_key("c"));
+        for (subject, stretches) in &case.timelines {
+            let stored = t.ledger.timeline(subject, moment).unwrap().unwrap().segments;
+            let seen: Vec<_> = stretches
+                .iter()
+                .map(|s| {
+                    (
+                        s.from,
+                        s.until,
+                        s.state.clone(),
+                        s.place.clone(),
+                        s.custodian.clone(),
+                        s.basis.clone(),
+                        s.records.clone(),
+                    )
+                })
+                .collect();
+            let want: Vec<_> = stored
+                .iter()
+                .map(|s| {
+                    (
+                        s.from,
+                        s.until,
+                        s.state.name().to_string(),
+                        s.place.clone(),
+                        s.custodian.clone(),
+                        s.basis.clone(),
+                        s.records.clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(seen, want, "{subject} as of {as_of}");
+        }
+    }
+}

@@ -66,61 +66,57 @@ pub const RULES: [&str; 17] = [
     "time-integrity",
 ];
 
-/// Runs the rules (all, or those named) over a case as of `as_of`.
+/// A rule as the run calls it.
+type Rule<'c> = Box<dyn Fn(&mut Report) + Send + Sync + 'c>;
+
+/// Runs the rules (all, or those named) over a case as of `as_of`, on two threads: the rules only
+/// read the case, and each writes its own findings.
 pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) -> Report {
-    let mut report = Report { as_of, findings: Vec::new(), cleared: Vec::new() };
-    let wanted = |rule: &str| only.is_empty() || only.iter().any(|r| r == rule);
-    if wanted("order-conflict") {
-        orders::order_conflict(case, &mut report);
+    let rules: Vec<(&str, Rule<'_>)> = vec![
+        ("order-conflict", Box::new(|r: &mut Report| orders::order_conflict(case, r))),
+        ("mid-operation-order", Box::new(|r: &mut Report| orders::mid_operation_order(case, r))),
+        ("protected-country", Box::new(|r: &mut Report| orders::protected_country(case, r))),
+        ("notice", Box::new(|r: &mut Report| standards::notice(case, policy, r))),
+        ("no-legal-basis", Box::new(|r: &mut Report| custody::no_legal_basis(case, r))),
+        ("ineligible-basis", Box::new(|r: &mut Report| standards::ineligible_basis(case, r))),
+        ("whereabouts-unknown", Box::new(|r: &mut Report| custody::whereabouts_unknown(case, policy, r))),
+        (
+            "enforced-disappearance",
+            Box::new(|r: &mut Report| standards::enforced_disappearance(case, policy, r)),
+        ),
+        ("incommunicado", Box::new(|r: &mut Report| custody::incommunicado(case, policy, r))),
+        ("register-gap", Box::new(|r: &mut Report| standards::register_gap(case, r))),
+        ("transfer-pending-matter", Box::new(|r: &mut Report| standards::transfer_pending_matter(case, r))),
+        ("over-capacity", Box::new(|r: &mut Report| standards::over_capacity(case, r))),
+        ("appearance-only-evidence", Box::new(|r: &mut Report| standards::appearance_only_evidence(case, r))),
+        ("shared-responsibility", Box::new(|r: &mut Report| custody::shared_responsibility(case, r))),
+        ("remedy-deadline", Box::new(|r: &mut Report| orders::remedy_deadline(case, r))),
+        ("refoulement-risk", Box::new(|r: &mut Report| standards::refoulement_risk(case, r))),
+        ("time-integrity", Box::new(|r: &mut Report| standards::time_integrity(case, r))),
+    ];
+    let wanted: Vec<&Rule<'_>> = rules
+        .iter()
+        .filter(|(name, _)| only.is_empty() || only.iter().any(|r| r == name))
+        .map(|(_, rule)| rule)
+        .collect();
+    let run = |part: Vec<&Rule<'_>>| {
+        let mut report = Report { as_of, findings: Vec::new(), cleared: Vec::new() };
+        for rule in part {
+            rule(&mut report);
+        }
+        report
+    };
+    let (mut even, mut odd) = (Vec::new(), Vec::new());
+    for (i, rule) in wanted.into_iter().enumerate() {
+        if i % 2 == 0 { even.push(rule) } else { odd.push(rule) }
     }
-    if wanted("mid-operation-order") {
-        orders::mid_operation_order(case, &mut report);
-    }
-    if wanted("protected-country") {
-        orders::protected_country(case, &mut report);
-    }
-    if wanted("no-legal-basis") {
-        custody::no_legal_basis(case, &mut report);
-    }
-    if wanted("whereabouts-unknown") {
-        custody::whereabouts_unknown(case, policy, &mut report);
-    }
-    if wanted("incommunicado") {
-        custody::incommunicado(case, policy, &mut report);
-    }
-    if wanted("remedy-deadline") {
-        orders::remedy_deadline(case, &mut report);
-    }
-    if wanted("shared-responsibility") {
-        custody::shared_responsibility(case, &mut report);
-    }
-    if wanted("notice") {
-        standards::notice(case, policy, &mut report);
-    }
-    if wanted("ineligible-basis") {
-        standards::ineligible_basis(case, &mut report);
-    }
-    if wanted("enforced-disappearance") {
-        standards::enforced_disappearance(case, policy, &mut report);
-    }
-    if wanted("register-gap") {
-        standards::register_gap(case, &mut report);
-    }
-    if wanted("transfer-pending-matter") {
-        standards::transfer_pending_matter(case, &mut report);
-    }
-    if wanted("over-capacity") {
-        standards::over_capacity(case, &mut report);
-    }
-    if wanted("appearance-only-evidence") {
-        standards::appearance_only_evidence(case, &mut report);
-    }
-    if wanted("refoulement-risk") {
-        standards::refoulement_risk(case, &mut report);
-    }
-    if wanted("time-integrity") {
-        standards::time_integrity(case, &mut report);
-    }
+    let (mut report, other) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| run(odd));
+        let mine = run(even);
+        (mine, other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    report.findings.extend(other.findings);
+    report.cleared.extend(other.cleared);
     report.findings.sort_by(|a, b| {
         a.outcome
             .cmp(&b.outcome)
