@@ -29,9 +29,9 @@ pub struct Act<'c> {
     pub to_country: Option<String>,
 }
 
-fn legs_of<'c>(case: &'c Case, event: &Record) -> Option<(&'c Record, Vec<serde_json::Value>)> {
+fn legs_of<'c>(case: &'c Case, event: &Record) -> Option<(&'c Record, &'c Vec<serde_json::Value>)> {
     let flight = case.record(event.str("flight")?)?;
-    let legs = flight.body.get("legs")?.as_array()?.clone();
+    let legs = flight.body.get("legs")?.as_array()?;
     Some((flight, legs))
 }
 

@@ -5,7 +5,9 @@
 //! rules only read it. Records stay JSON objects, read through small helpers, because rules.md
 //! speaks in the record format's own field names and every rule reads a different handful of them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use habeas_model::time::Interval;
 use serde_json::{Map, Value};
@@ -99,10 +101,10 @@ pub struct DayTally {
 /// cohort" or "the cohorts this person belongs to" reads a handful of records, not the ledger.
 #[derive(Clone, Debug, Default)]
 pub struct Case {
-    records: BTreeMap<String, Record>,
+    records: FxHashMap<String, Record>,
     by_type: BTreeMap<String, Vec<String>>,
-    by_subject: HashMap<String, Vec<String>>,
-    cohorts_listing: HashMap<String, Vec<String>>,
+    by_subject: FxHashMap<String, Vec<String>>,
+    cohorts_listing: FxHashMap<String, Vec<String>>,
     /// Each subject's timeline (persons and cohorts with custody events).
     pub timelines: BTreeMap<String, Vec<Stretch>>,
 }
@@ -140,9 +142,9 @@ impl Case {
         self.records.get(id)
     }
 
-    /// Every record, in id order.
+    /// Every record, type by type, each type in the order added.
     pub fn all(&self) -> impl Iterator<Item = &Record> {
-        self.records.values()
+        self.by_type.values().flatten().filter_map(|id| self.records.get(id))
     }
 
     /// Records of one type, in the order they were added.
@@ -231,6 +233,11 @@ impl Case {
     /// included when it is a cohort.
     pub fn cohorts_of(&self, subject: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
+        // Most subjects are persons no cohort lists: nothing to walk.
+        let is_cohort = self.record(subject).is_some_and(|r| r.kind == "cohort");
+        if !is_cohort && !self.cohorts_listing.contains_key(subject) {
+            return out;
+        }
         let mut queue: Vec<String> = vec![subject.to_string()];
         queue.extend(self.cohorts_listing.get(subject).into_iter().flatten().cloned());
         while let Some(id) = queue.pop() {

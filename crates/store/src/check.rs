@@ -11,11 +11,12 @@ use habeas_model::personal::decode_kept;
 use habeas_rules::{Case, Policy, Record, Report, Stretch};
 use jiff::Timestamp;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::ledger::Ledger;
 use crate::timeline::derive::derive;
-use crate::timeline::{Event, Known, Leg, Moment, Segment, World, timeline, times_of};
+use crate::timeline::{Event, Known, Leg, Moment, Segment, World, timeline};
 use crate::views::KnownAt;
+use habeas_model::zone::resolve_times;
 
 /// Record types the rules never read.
 const NOT_READ: [&str; 3] = ["import", "erasure", "retraction"];
@@ -31,14 +32,21 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
     })?;
     let mut case = Case::default();
     let mut subjects = BTreeSet::new();
+
     let mut index_of: HashMap<String, u64> = HashMap::new();
     for id in rows {
         let Some((idx, leaf)) = known.lookup(&id)? else { continue };
-        let times = times_of(idx, &leaf, &world)?;
+        let parsed = habeas_model::from_log((*leaf).clone())
+            .ok_or_else(|| StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`")))?;
+        let times = resolve_times(&parsed, &world);
+        let mut body = parsed.into_body();
         // Personal values (a birth date for an age, names for the register) in clear, where they
-        // are still kept; rules cite ids, never these values.
-        let mut body = (*leaf).clone();
-        if let Some(kept) = known.tx.kept(idx)?.and_then(|data| decode_kept(&data).ok()) {
+        // are still kept; rules cite ids, never these values. Only records that can hold them
+        // have any.
+        let kind = body.get("type").and_then(|t| t.as_str()).unwrap_or("");
+        if (matches!(kind, "person" | "relation") || body.contains_key("personal"))
+            && let Some(kept) = known.tx.kept(idx)?.and_then(|data| decode_kept(&data).ok())
+        {
             for value in kept {
                 body.insert(value.field, value.value);
             }
@@ -56,6 +64,7 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
         }
         case.insert(record);
     }
+
     // Persons joined or separated by `same_as`/`distinct`: their timelines take the long way.
     let linked: HashSet<String> =
         case.of_type("same_as").chain(case.of_type("distinct")).flat_map(|r| r.strings("ids")).collect();

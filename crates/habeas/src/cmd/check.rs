@@ -12,7 +12,7 @@ use habeas_model::Lang;
 use habeas_rules::{Case, Finding, Outcome as FindingOutcome, Policy, RULES, Report};
 use habeas_store::Moment;
 
-use crate::context::{CmdResult, Context, Failure, Outcome, print_json};
+use crate::context::{CmdResult, Context, Failure, Outcome};
 
 pub struct CheckArgs {
     pub rules: Vec<String>,
@@ -62,7 +62,9 @@ pub fn run(ctx: &Context, args: CheckArgs) -> CmdResult {
     let report = habeas_rules::check(&case, &policy, &args.rules, as_of);
     let es = ctx.lang == Lang::Es;
     if ctx.json {
-        print_json(&report.to_json(args.explain, es));
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        report.write_json(&mut out, args.explain, es).map_err(|e| Failure(format!("stdout: {e}")))?;
     } else {
         print_text(ctx, &case, &report, args.explain);
     }

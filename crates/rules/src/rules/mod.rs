@@ -72,11 +72,14 @@ type Rule<'c> = Box<dyn Fn(&mut Report) + Send + Sync + 'c>;
 /// Runs the rules (all, or those named) over a case as of `as_of`, on two threads: the rules only
 /// read the case, and each writes its own findings.
 pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) -> Report {
+    // Read by four rules: built once.
+    let acts = crate::acts::removal_acts(case);
+    let acts = &acts;
     let rules: Vec<(&str, Rule<'_>)> = vec![
-        ("order-conflict", Box::new(|r: &mut Report| orders::order_conflict(case, r))),
+        ("order-conflict", Box::new(move |r: &mut Report| orders::order_conflict(case, acts, r))),
         ("mid-operation-order", Box::new(|r: &mut Report| orders::mid_operation_order(case, r))),
-        ("protected-country", Box::new(|r: &mut Report| orders::protected_country(case, r))),
-        ("notice", Box::new(|r: &mut Report| standards::notice(case, policy, r))),
+        ("protected-country", Box::new(move |r: &mut Report| orders::protected_country(case, acts, r))),
+        ("notice", Box::new(move |r: &mut Report| standards::notice(case, acts, policy, r))),
         ("no-legal-basis", Box::new(|r: &mut Report| custody::no_legal_basis(case, r))),
         ("ineligible-basis", Box::new(|r: &mut Report| standards::ineligible_basis(case, r))),
         ("whereabouts-unknown", Box::new(|r: &mut Report| custody::whereabouts_unknown(case, policy, r))),
@@ -91,7 +94,7 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
         ("appearance-only-evidence", Box::new(|r: &mut Report| standards::appearance_only_evidence(case, r))),
         ("shared-responsibility", Box::new(|r: &mut Report| custody::shared_responsibility(case, r))),
         ("remedy-deadline", Box::new(|r: &mut Report| orders::remedy_deadline(case, r))),
-        ("refoulement-risk", Box::new(|r: &mut Report| standards::refoulement_risk(case, r))),
+        ("refoulement-risk", Box::new(move |r: &mut Report| standards::refoulement_risk(case, acts, r))),
         ("time-integrity", Box::new(|r: &mut Report| standards::time_integrity(case, r))),
     ];
     let wanted: Vec<&Rule<'_>> = rules
@@ -135,22 +138,46 @@ impl Report {
             "findings": self.findings.iter().map(|f| f.to_json(es)).collect::<Vec<_>>(),
         });
         if explain {
-            out["cleared"] = self
-                .cleared
-                .iter()
-                .map(|c| {
-                    let readings: Vec<Value> = c.readings.iter().map(Reading::to_json).collect();
-                    let mut item = json!({
-                        "rule": c.rule, "subjects": c.subjects, "about": c.about, "act": c.act,
-                        "readings": readings, "reason": c.reason[usize::from(es)],
-                    });
-                    if let Some(leg) = c.leg {
-                        item["leg"] = leg.into();
-                    }
-                    item
-                })
-                .collect();
+            out["cleared"] = self.cleared.iter().map(|c| c.to_json(es)).collect();
         }
         out
+    }
+
+    /// The same document as [`Report::to_json`], written as it goes: one finding per line, so
+    /// that a run with hundreds of thousands of findings neither waits for nor holds the whole
+    /// text.
+    pub fn write_json(&self, out: &mut dyn std::io::Write, explain: bool, es: bool) -> std::io::Result<()> {
+        let as_of = interval_json(habeas_model::time::Interval::at(self.as_of));
+        write!(out, "{{\"as_of\": {as_of},\n\"findings\": [")?;
+        for (i, finding) in self.findings.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(&mut *out, &finding.to_json(es))?;
+        }
+        out.write_all(b"\n]")?;
+        if explain {
+            out.write_all(b",\n\"cleared\": [")?;
+            for (i, cleared) in self.cleared.iter().enumerate() {
+                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut *out, &cleared.to_json(es))?;
+            }
+            out.write_all(b"\n]")?;
+        }
+        out.write_all(b"}\n")?;
+        out.flush()
+    }
+}
+
+impl Cleared {
+    /// `{"rule", "subjects", "about", "act", "readings", "reason"}` (and `leg` for a flight leg).
+    pub fn to_json(&self, es: bool) -> Value {
+        let readings: Vec<Value> = self.readings.iter().map(Reading::to_json).collect();
+        let mut item = json!({
+            "rule": self.rule, "subjects": self.subjects, "about": self.about, "act": self.act,
+            "readings": readings, "reason": self.reason[usize::from(es)],
+        });
+        if let Some(leg) = self.leg {
+            item["leg"] = leg.into();
+        }
+        item
     }
 }

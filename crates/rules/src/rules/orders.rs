@@ -6,7 +6,7 @@ use serde_json::json;
 
 use std::collections::{HashMap, HashSet};
 
-use crate::acts::{Act, removal_acts};
+use crate::acts::Act;
 use crate::case::{Case, Record, strings};
 use crate::finding::{Finding, Outcome, Reading};
 use crate::holds::{Holds, at_or_after, before, hours_between};
@@ -82,14 +82,13 @@ fn reachable(case: &Case, order: &Record) -> Option<HashSet<String>> {
 }
 
 /// Removal acts grouped by the subjects they concern, so each order reads only its own.
-struct ActsBySubject<'c> {
-    acts: Vec<(Act<'c>, Vec<String>)>,
+struct ActsBySubject<'a, 'c> {
+    acts: &'a [(Act<'c>, Vec<String>)],
     by_subject: HashMap<String, Vec<usize>>,
 }
 
-impl<'c> ActsBySubject<'c> {
-    fn new(case: &'c Case) -> ActsBySubject<'c> {
-        let acts = removal_acts(case);
+impl<'a, 'c> ActsBySubject<'a, 'c> {
+    fn new(acts: &'a [(Act<'c>, Vec<String>)]) -> ActsBySubject<'a, 'c> {
         let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, (_, subjects)) in acts.iter().enumerate() {
             for subject in subjects {
@@ -100,11 +99,11 @@ impl<'c> ActsBySubject<'c> {
     }
 
     /// `(act, subject)` pairs an order could reach.
-    fn for_order(&self, reach: &Option<HashSet<String>>) -> Vec<(&Act<'c>, &String)> {
+    fn for_order(&self, reach: &Option<HashSet<String>>) -> Vec<(&'a Act<'c>, &'a String)> {
         let mut out = Vec::new();
         match reach {
             None => {
-                for (act, subjects) in &self.acts {
+                for (act, subjects) in self.acts {
                     out.extend(subjects.iter().map(|s| (act, s)));
                 }
             }
@@ -129,8 +128,8 @@ impl<'c> ActsBySubject<'c> {
 
 /// `order-conflict`: a removal act inside an order's effective interval, for a subject in its
 /// scope, of a kind the order prohibits; every form × prohibition reading × membership evaluated.
-pub fn order_conflict(case: &Case, report: &mut Report) {
-    let acts = ActsBySubject::new(case);
+pub fn order_conflict(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &mut Report) {
+    let acts = ActsBySubject::new(acts);
     for order in case.of_type("order") {
         let forms = forms(order);
         if forms.iter().all(|f| f.prohibits.is_empty()) {
@@ -338,8 +337,8 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
 }
 
 /// `protected-country`: a removal to a country an order in force protects the subject from.
-pub fn protected_country(case: &Case, report: &mut Report) {
-    let acts = ActsBySubject::new(case);
+pub fn protected_country(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &mut Report) {
+    let acts = ActsBySubject::new(acts);
     for order in case.of_type("order") {
         let kind = order.str("kind").unwrap_or("");
         if !matches!(kind, "withholding_of_removal" | "cat_protection" | "stay_of_removal") {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use habeas_model::time::Interval;
 use serde_json::{Map, Value, json};
 
-use crate::acts::removal_acts;
+use crate::acts::Act;
 use crate::case::{Case, Record, Stretch};
 use crate::finding::{Finding, Outcome, interval_json};
 use crate::holds::{days_between, hours_between};
@@ -44,7 +44,7 @@ fn beneficiaries(petition: &Record) -> Vec<String> {
 }
 
 /// `notice`: was notice served in time, in a language the subject speaks, saying how to contest?
-pub fn notice(case: &Case, policy: &Policy, report: &mut Report) {
+pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, report: &mut Report) {
     let (floor, minimum) = (policy.notice.floor_hours, policy.notice.minimum_hours);
     let mut found_no_notice = BTreeSet::new();
     for court_finding in case.of_type("court_finding").filter(|f| f.str("fact") == Some("no_notice")) {
@@ -67,11 +67,11 @@ pub fn notice(case: &Case, policy: &Policy, report: &mut Report) {
             report.findings.push(finish(case, finding));
         }
     }
-    for (act, subjects) in removal_acts(case) {
+    for (act, subjects) in acts {
         if act.kind != "depart_territory" {
             continue;
         }
-        for subject in &subjects {
+        for subject in subjects {
             if found_no_notice.contains(subject) {
                 continue;
             }
@@ -104,7 +104,7 @@ pub fn notice(case: &Case, policy: &Policy, report: &mut Report) {
             let served = last.time("served").unwrap_or(act.at);
             let hours = hours_between(&served, &act.at);
             let content = last.strings("content");
-            let languages: Vec<String> = std::iter::once(subject.clone())
+            let languages: Vec<String> = std::iter::once(subject.to_string())
                 .chain(case.cohorts_of(subject))
                 .filter_map(|s| case.record(&s))
                 .flat_map(|r| r.strings("languages"))
@@ -585,8 +585,8 @@ pub fn appearance_only_evidence(case: &Case, report: &mut Report) {
 
 /// `refoulement-risk`: removed to a place with documented grave risks, published before the act,
 /// without an individual risk assessment before departure.
-pub fn refoulement_risk(case: &Case, report: &mut Report) {
-    for (act, subjects) in removal_acts(case) {
+pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &mut Report) {
+    for (act, subjects) in acts {
         if act.kind == "continue_in_flight" {
             continue;
         }
@@ -620,7 +620,7 @@ pub fn refoulement_risk(case: &Case, report: &mut Report) {
         if risks.is_empty() {
             continue;
         }
-        for subject in &subjects {
+        for subject in subjects {
             let assessed = case.about(subject, "assessment").iter().any(|a| {
                 a.str("kind") == Some("risk") && a.time("at").is_some_and(|t| t.latest <= act.at.earliest)
             });
