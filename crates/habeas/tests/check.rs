@@ -177,3 +177,12 @@ habeas_test!(the_expected_findings_file_is_met_exactly, |env| {
         );
     }
 });
+
+habeas_test!(every_finding_has_its_own_id, |env| {
+    let env = env.with_example();
+    let out = env.run(&["check", "--as-of", "2025-12-31T00:00:00Z", "--json"]).json();
+    let ids: Vec<&str> =
+        out["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "two findings share an id");
+});

@@ -66,6 +66,9 @@ pub struct Finding {
     pub act: Option<String>,
     /// For a flight leg judged, its number (1 is the first).
     pub leg: Option<usize>,
+    /// What tells apart two findings of one rule on the same records (the field of a time, the
+    /// first day of a run over capacity); part of the id, not of the output.
+    pub key: Option<String>,
     pub at: Option<Interval>,
     /// The zone to show `at` in: the place of the act.
     pub zone: Option<String>,
@@ -89,6 +92,7 @@ impl Finding {
             about: None,
             act: None,
             leg: None,
+            key: None,
             at: None,
             zone: None,
             readings: Vec::new(),
@@ -114,6 +118,8 @@ impl Finding {
             hash.update([0]);
         }
         hash.update(self.leg.map(|l| l.to_string()).unwrap_or_default());
+        hash.update([0]);
+        hash.update(self.key.as_deref().unwrap_or(""));
         for reading in &self.readings {
             for (key, value) in &reading.keys {
                 hash.update(format!("{key}={value};"));

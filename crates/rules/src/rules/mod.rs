@@ -131,21 +131,9 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
 }
 
 impl Report {
-    /// `{"as_of", "findings"}`, with `cleared` when asked (`--explain`).
-    pub fn to_json(&self, explain: bool, es: bool) -> Value {
-        let mut out = json!({
-            "as_of": interval_json(habeas_model::time::Interval::at(self.as_of)),
-            "findings": self.findings.iter().map(|f| f.to_json(es)).collect::<Vec<_>>(),
-        });
-        if explain {
-            out["cleared"] = self.cleared.iter().map(|c| c.to_json(es)).collect();
-        }
-        out
-    }
-
-    /// The same document as [`Report::to_json`], written as it goes: one finding per line, so
-    /// that a run with hundreds of thousands of findings neither waits for nor holds the whole
-    /// text.
+    /// `{"as_of", "findings"}` (with `cleared` under `--explain`), written as it goes: one finding
+    /// per line, so that a run with hundreds of thousands of findings neither waits for nor holds
+    /// the whole text.
     pub fn write_json(&self, out: &mut dyn std::io::Write, explain: bool, es: bool) -> std::io::Result<()> {
         let as_of = interval_json(habeas_model::time::Interval::at(self.as_of));
         write!(out, "{{\"as_of\": {as_of},\n\"findings\": [")?;

@@ -527,6 +527,7 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
                     finding.details.insert("from".into(), json!(first.day.to_string()));
                     finding.details.insert("until".into(), json!(last.day.to_string()));
                     finding.details.insert("kind".into(), json!(kind));
+                    finding.key = Some(format!("{kind}:{}", first.day));
                     let name = case.name(Some(&place.id), false);
                     let capacity = peak.capacity.unwrap_or_default();
                     finding.message = [
@@ -684,6 +685,7 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
             finding.at = record.time(path);
             finding.records = vec![record.id.clone()];
             finding.details.insert("field".into(), json!(path));
+            finding.key = Some(path.clone());
             finding.message = [
                 format!("{}.{path}: a date with no zone (no place, court or tz); read in UTC", record.id),
                 format!(
@@ -704,6 +706,7 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
             finding.at = Some(*window);
             finding.records = vec![record.id.clone()];
             finding.details.insert("field".into(), json!(path));
+            finding.key = Some(path.clone());
             finding.details.insert("window".into(), interval_json(*window));
             finding.message = [
                 format!(
