@@ -8,15 +8,15 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use habeas_model::personal::decode_kept;
+use habeas_model::zone::resolve_times;
 use habeas_rules::{Case, Policy, Record, Report, Stretch};
 use jiff::Timestamp;
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::timeline::derive::derive;
-use crate::timeline::{Event, Known, Leg, Moment, Segment, World, timeline};
+use crate::timeline::{Event, Known, Leg, Moment, Segment, World, record_of, timeline};
 use crate::views::KnownAt;
-use habeas_model::zone::resolve_times;
 
 /// Record types the rules never read.
 const NOT_READ: [&str; 3] = ["import", "erasure", "retraction"];
@@ -32,12 +32,10 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
     })?;
     let mut case = Case::default();
     let mut subjects = BTreeSet::new();
-
     let mut index_of: HashMap<String, u64> = HashMap::new();
     for id in rows {
         let Some((idx, leaf)) = known.lookup(&id)? else { continue };
-        let parsed = habeas_model::from_log((*leaf).clone())
-            .ok_or_else(|| StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`")))?;
+        let parsed = record_of(idx, (*leaf).clone())?;
         let times = resolve_times(&parsed, &world);
         let mut body = parsed.into_body();
         // Personal values (a birth date for an age, names for the register) in clear, where they

@@ -303,9 +303,13 @@ pub(crate) fn times_of(
     body: &Map<String, Value>,
     world: &Known<'_, '_>,
 ) -> Result<Vec<habeas_model::zone::ResolvedTime>> {
-    let record = habeas_model::from_log(body.clone())
-        .ok_or_else(|| StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`")))?;
-    Ok(resolve_times(&record, world))
+    Ok(resolve_times(&record_of(idx, body.clone())?, world))
+}
+
+/// A leaf's JSON object as a record of the format (validated when it was imported).
+pub(crate) fn record_of(idx: u64, body: Map<String, Value>) -> Result<habeas_model::Record> {
+    habeas_model::from_log(body)
+        .ok_or_else(|| StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`")))
 }
 
 /// A custody record as a derivation [`Event`], its times resolved in their zones.
