@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::ledger::Ledger;
-use crate::timeline::{Moment, State};
+use crate::timeline::{Moment, State, strings};
 use crate::views::KnownAt;
 
 /// A person found, with their current status.
@@ -52,14 +52,7 @@ fn person_of(
             display = full.to_string();
         }
         let given = name.get("given").and_then(Value::as_str);
-        let family: Vec<String> = name
-            .get("family")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect();
+        let family = strings(name.get("family"));
         names.push(match given {
             Some(given) if !family.is_empty() => NameTokens::from_parts(given, &family),
             _ => NameTokens::parse(full),
@@ -72,14 +65,7 @@ fn person_of(
         .filter_map(|i| i.get("value").and_then(Value::as_str).map(str::to_string))
         .collect();
     let born = value("born").and_then(|b| b.as_str().map(str::to_string));
-    let nationality = leaf
-        .get("nationality")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect();
+    let nationality = strings(leaf.get("nationality"));
     Some((Person { id: id.to_string(), names, born, nationality, identifiers }, display))
 }
 
