@@ -177,13 +177,9 @@ impl Context {
             (z.strftime("%Y-%m-%d %H:%M").to_string(), z.strftime("%:z").to_string())
         };
         // A whole local day (a date given alone) reads as that date.
-        let first = interval.earliest.to_zoned_datetime(zone.clone());
-        if first.time() == jiff::civil::Time::midnight()
-            && let Ok(next) = first.date().tomorrow()
-            && let Ok(end) = next.to_zoned_datetime(zone.clone())
-            && end.timestamp().checked_sub(jiff::Span::new().nanoseconds(1)).ok() == Some(interval.latest)
-        {
-            return format!("{} ({})", first.date(), first.strftime("%:z"));
+        if let Some(day) = habeas_model::time::whole_day(interval, &zone) {
+            let offset = interval.earliest.to_zoned_datetime(zone.clone()).strftime("%:z").to_string();
+            return format!("{day} ({offset})");
         }
         let (a, offset_a) = show(interval.earliest);
         if interval.is_exact() {

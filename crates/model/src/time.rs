@@ -255,8 +255,29 @@ impl TimeSpec {
 }
 
 /// The first instant of a day in a zone (midnight, or the first instant after a gap).
-fn day_start(day: Date, zone: &TimeZone) -> Timestamp {
+pub fn day_start(day: Date, zone: &TimeZone) -> Timestamp {
     day.to_zoned_datetime(zone.clone()).map(|z| z.timestamp()).unwrap_or(Timestamp::MIN)
+}
+
+/// The last instant of a day in a zone, where a date's interval ends: what is there then was there
+/// at the end of the day, and an event dated that day is over by then.
+pub fn day_end(day: Date, zone: &TimeZone) -> Timestamp {
+    match day.tomorrow() {
+        Ok(next) => day_start(next, zone).checked_sub(Span::new().nanoseconds(1)).unwrap_or(Timestamp::MAX),
+        Err(_) => Timestamp::MAX,
+    }
+}
+
+/// The local day an instant falls on in a zone.
+pub fn local_day(at: Timestamp, zone: &TimeZone) -> Date {
+    at.to_zoned_datetime(zone.clone()).date()
+}
+
+/// The day an interval covers exactly, first instant to last, as a date given alone resolves:
+/// such an interval is shown as the date.
+pub fn whole_day(interval: &Interval, zone: &TimeZone) -> Option<Date> {
+    let day = local_day(interval.earliest, zone);
+    (interval.earliest == day_start(day, zone) && interval.latest == day_end(day, zone)).then_some(day)
 }
 
 fn start_of(point: TimePoint, zone: &TimeZone) -> Timestamp {
@@ -269,12 +290,7 @@ fn start_of(point: TimePoint, zone: &TimeZone) -> Timestamp {
 fn end_of(point: TimePoint, zone: &TimeZone) -> Timestamp {
     match point {
         TimePoint::Instant(t) => t,
-        TimePoint::Date(d) => match d.last_day().tomorrow() {
-            Ok(next) => {
-                day_start(next, zone).checked_sub(Span::new().nanoseconds(1)).unwrap_or(Timestamp::MAX)
-            }
-            Err(_) => Timestamp::MAX,
-        },
+        TimePoint::Date(d) => day_end(d.last_day(), zone),
     }
 }
 
@@ -398,5 +414,21 @@ mod tests {
         assert!(parse_zone("America/El_Salvador").is_some());
         assert!(parse_zone("Mars/Olympus").is_none());
         assert!(parse_zone("").is_none());
+    }
+
+    #[test]
+    fn a_whole_local_day_is_recognised_even_when_it_starts_after_a_gap() {
+        let ny = parse_zone("America/New_York").unwrap();
+        let day = TimeSpec::from_json(&serde_json::json!("2025-03-15")).unwrap().resolve(&ny);
+        assert_eq!(whole_day(&day, &ny), Some(jiff::civil::date(2025, 3, 15)));
+        assert_eq!(whole_day(&Interval::at(day.earliest), &ny), None);
+        // Santiago skipped from midnight to 01:00 on 7 September 2025: the day starts at 01:00.
+        let santiago = parse_zone("America/Santiago").unwrap();
+        let gap = TimeSpec::from_json(&serde_json::json!("2025-09-07")).unwrap().resolve(&santiago);
+        assert_eq!(whole_day(&gap, &santiago), Some(jiff::civil::date(2025, 9, 7)));
+        assert_eq!(
+            local_day(day_end(jiff::civil::date(2025, 9, 6), &santiago), &santiago),
+            jiff::civil::date(2025, 9, 6)
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Times and acts in words, for messages: local time with its offset, in English and Spanish.
 
-use habeas_model::time::{Interval, parse_zone};
+use habeas_model::time::{Interval, parse_zone, whole_day};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -17,13 +17,8 @@ fn instant(t: Timestamp, tz: &TimeZone) -> String {
 pub fn time(at: &Interval, zone_name: Option<&str>, es: bool) -> String {
     let tz = zone(zone_name);
     // A whole local day, as a date given alone resolves: `on 2025-03-15 (-04:00)`.
-    let first = at.earliest.to_zoned_datetime(tz.clone());
-    if first.time() == jiff::civil::Time::midnight()
-        && let Ok(next) = first.date().tomorrow()
-        && let Ok(end) = next.to_zoned_datetime(tz.clone())
-        && end.timestamp().checked_sub(jiff::Span::new().nanoseconds(1)).ok() == Some(at.latest)
-    {
-        let (day, offset) = (first.date(), first.strftime("%:z"));
+    if let Some(day) = whole_day(at, &tz) {
+        let offset = at.earliest.to_zoned_datetime(tz.clone()).strftime("%:z").to_string();
         return if es { format!("el {day} ({offset})") } else { format!("on {day} ({offset})") };
     }
     if at.earliest == at.latest {

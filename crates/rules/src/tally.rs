@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use habeas_model::time::{Interval, parse_zone};
+use habeas_model::time::{Interval, day_end, local_day, parse_zone};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -52,16 +52,6 @@ fn capacity_at(steps: &[Step], at: Timestamp) -> Option<u64> {
         .map(|s| s.count)
 }
 
-/// The last instant of a local day.
-fn day_end(day: Date, zone: &TimeZone) -> Option<Timestamp> {
-    let next = day.tomorrow().ok()?.to_zoned_datetime(zone.clone()).ok()?;
-    next.timestamp().checked_sub(jiff::Span::new().nanoseconds(1)).ok()
-}
-
-fn day_of(at: Timestamp, zone: &TimeZone) -> Date {
-    at.to_zoned_datetime(zone.clone()).date()
-}
-
 /// At most this many days of a place are counted (a stretch with a date decades off is an error
 /// in the data, not a reason to count for ever).
 const MAX_DAYS: i64 = 20 * 366;
@@ -93,7 +83,7 @@ pub fn tallies(
 ) -> Vec<DayTally> {
     let zone = place.str("tz").and_then(parse_zone).unwrap_or(TimeZone::UTC);
     let steps = steps(place);
-    let capacity_on = |day: Date| day_end(day, &zone).and_then(|end| capacity_at(&steps, end));
+    let capacity_on = |day: Date| capacity_at(&steps, day_end(day, &zone));
     let mut out = Vec::new();
     for population in case.of_type("population").filter(|p| p.str("place") == Some(&place.id)) {
         let (Some(at), Some(count)) =
@@ -101,7 +91,7 @@ pub fn tallies(
         else {
             continue;
         };
-        let day = day_of(at.earliest, &zone);
+        let day = local_day(at.earliest, &zone);
         out.push(DayTally {
             day,
             count,
@@ -119,7 +109,7 @@ pub fn tallies(
         within.iter().any(|c| held_here.contains(c.as_str()))
     };
     let mut changes: BTreeMap<Date, i64> = BTreeMap::new();
-    let last_day = day_of(as_of, &zone);
+    let last_day = local_day(as_of, &zone);
     let counted: HashSet<&str> = held_here.iter().copied().filter(|s| !nested(s)).collect();
     for (subject, stretch) in here.iter().filter(|(s, _)| counted.contains(s)) {
         let record = case.record(subject);
@@ -134,13 +124,10 @@ pub fn tallies(
                 .or(own_count)
                 .unwrap_or(1) as i64;
             // Certainly there at a day's end: arrived by then, and not gone by then.
-            let mut first = day_of(stretch.from.latest, &zone);
-            if day_end(first, &zone).is_some_and(|end| end < stretch.from.latest) {
-                first = first.tomorrow().unwrap_or(first);
-            }
+            let first = local_day(stretch.from.latest, &zone);
             let until = stretch.until.map(|u| u.earliest);
-            let mut last = until.map_or(last_day, |u| day_of(u, &zone));
-            if until.is_some_and(|u| day_end(last, &zone).is_none_or(|end| end >= u)) {
+            let mut last = until.map_or(last_day, |u| local_day(u, &zone));
+            if until.is_some_and(|u| day_end(last, &zone) >= u) {
                 last = last.yesterday().unwrap_or(last);
             }
             if last > last_day {

@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use habeas_model::Interval;
-use habeas_model::time::parse_zone;
+use habeas_model::time::{day_end, local_day, parse_zone};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -87,7 +87,7 @@ impl Bound {
     fn day(self, zone: &TimeZone) -> Date {
         match self {
             Bound::Day(day) => day,
-            Bound::At(at) => day_of(at, zone),
+            Bound::At(at) => local_day(at, zone),
         }
     }
 }
@@ -126,20 +126,6 @@ fn capacity_of(place: &Map<String, Value>, world: &Known<'_, '_>, idx: u64) -> R
         }
         _ => Ok(Vec::new()),
     }
-}
-
-/// The local day an instant falls on.
-fn day_of(at: Timestamp, zone: &TimeZone) -> Date {
-    at.to_zoned_datetime(zone.clone()).date()
-}
-
-/// The last instant of a local day, as a date's interval ends: what is there then was there at
-/// the end of the day, and an event dated that day is over by then.
-fn end_of(day: Date, zone: &TimeZone) -> Result<Timestamp> {
-    day.tomorrow()
-        .and_then(|next| next.to_zoned_datetime(zone.clone()))
-        .map(|z| z.timestamp() - jiff::SignedDuration::from_nanos(1))
-        .map_err(|e| StoreError::Backend(e.to_string()))
 }
 
 /// A subject's stays at the place, and what it is counted as.
@@ -275,7 +261,7 @@ impl Ledger {
                         continue;
                     }
                     counts.push(DayCount {
-                        day: day_of(at.earliest, &zone),
+                        day: local_day(at.earliest, &zone),
                         count,
                         kind: str_field(&r, "kind").unwrap_or("unspecified").to_string(),
                         possible: None,
@@ -335,18 +321,22 @@ impl Ledger {
         let first_evidence = all_stays.iter().flat_map(|s| &s.stays).map(|(from, _, _)| from.earliest).min();
         let first = match days.from {
             Some(bound) => Some(bound.day(&zone)),
-            None => {
-                first_evidence.map(|t| day_of(t, &zone)).into_iter().chain(counts.iter().map(|c| c.day)).min()
-            }
+            None => first_evidence
+                .map(|t| local_day(t, &zone))
+                .into_iter()
+                .chain(counts.iter().map(|c| c.day))
+                .min(),
         };
         let mut last = match days.to {
             Some(bound) => Some(bound.day(&zone)),
-            None => {
-                last_evidence.map(|t| day_of(t, &zone)).into_iter().chain(counts.iter().map(|c| c.day)).max()
-            }
+            None => last_evidence
+                .map(|t| local_day(t, &zone))
+                .into_iter()
+                .chain(counts.iter().map(|c| c.day))
+                .max(),
         };
         if let Some(as_of) = moment.as_of {
-            last = last.map(|l| l.min(day_of(as_of, &zone)));
+            last = last.map(|l| l.min(local_day(as_of, &zone)));
         }
         counts.retain(|c| first.is_some_and(|f| c.day >= f) && last.is_some_and(|l| c.day <= l));
 
@@ -355,7 +345,7 @@ impl Ledger {
         if let (Some(first), Some(last), false) = (first, last, all_stays.is_empty()) {
             let mut day = first;
             while day <= last {
-                let (count, upper) = counter.at(end_of(day, &zone)?);
+                let (count, upper) = counter.at(day_end(day, &zone));
                 series.push(DayCount {
                     day,
                     count,
@@ -377,7 +367,7 @@ impl Ledger {
             ))
         });
         for entry in &mut series {
-            let at = end_of(entry.day, &zone)?;
+            let at = day_end(entry.day, &zone);
             entry.capacity = capacity.iter().find(|c| c.in_force(at)).map(|c| c.count);
         }
         let name = str_field(&record, "name").unwrap_or(place).to_string();
