@@ -4,22 +4,20 @@
 //! ignored. A [`JsonlSource`] reads any number of files (`-` for standard input) as one import.
 //! A reader thread reads lines and hashes each file's bytes (the import leaf names every file with
 //! its SHA-256); it deals batches of lines in turn to parsing workers, one per core, and the
-//! importer takes their results back in the same turn, so records arrive in input order. Parsing
-//! (JSON, validation, canonical form, salted commitments) thus runs beside the database writes,
-//! and bounded channels keep at most a few batches in memory whatever the size of the input. Standard input is first copied to a
-//! temporary file so that it can be read again (a `--keep-going` replay).
+//! importer takes their results back in the same turn, so records arrive in input order
+//! ([`crate::pipeline`]). Standard input is first copied to a temporary file so that it can be
+//! read again (a `--keep-going` replay).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
-use std::thread;
 
-use habeas_model::{FieldError, Problem, parse_line};
-use habeas_store::{InputItem, InputSource, Prepared, StoreError};
+use habeas_store::{InputItem, InputSource, StoreError};
 use sha2::{Digest, Sha256};
+
+use crate::pipeline::{self, Dealer, Raw, trim_line};
 
 /// Called with the number of bytes read so far, for a progress bar.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -38,8 +36,6 @@ pub struct JsonlSource {
     progress: Option<Progress>,
     total_bytes: u64,
 }
-
-const BATCH: usize = 512;
 
 impl JsonlSource {
     /// Opens the files (`-` is standard input). Fails with the path if one cannot be read.
@@ -119,63 +115,16 @@ fn display_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Drops the line ending, and a byte-order mark on the first line.
-fn trim_line(buf: &[u8], line_no: u64) -> &[u8] {
-    let mut line = buf;
-    while let [rest @ .., b'\n' | b'\r'] = line {
-        line = rest;
-    }
-    if line_no == 1 {
-        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    }
-    line
-}
-
-fn parse(bytes: &[u8]) -> Option<Result<Prepared, FieldError>> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            return Some(Err(FieldError::new(
-                "",
-                Problem::NotJson(format!("not UTF-8 text (byte {})", e.valid_up_to())),
-            )));
-        }
-    };
-    let trimmed = text.trim();
-    if trimmed.is_empty() || trimmed.starts_with("//") {
-        return None;
-    }
-    Some(parse_line(trimmed).map(Prepared::new))
-}
-
-type Batch = Vec<Result<InputItem, StoreError>>;
-
-/// Lines as read, before parsing: (file, line number, bytes without the line ending).
-type RawBatch = Vec<(u32, u64, Vec<u8>)>;
-
-/// How many threads parse. Reading and hashing are cheap; parsing (JSON, validation, canonical
-/// form, commitments) is not, so it is spread over workers that take batches in turn.
-fn parse_workers() -> usize {
-    thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
-}
-
-/// Reads every input in turn, hashing each file, and deals raw batches to the workers in turn.
-/// A failure to read ends the stream with an error batch.
+/// Reads every input in turn, hashing each file, and hands its lines to the dealer. A failure to
+/// read ends the stream with an error.
 fn read_all(
     readers: Vec<Box<dyn Read + Send>>,
     names: Vec<String>,
     digests: Arc<Mutex<Vec<Option<String>>>>,
     progress: Option<Progress>,
-    workers: Vec<SyncSender<Result<RawBatch, StoreError>>>,
+    dealer: &mut Dealer,
 ) {
     let mut read_total = 0u64;
-    let mut batch: RawBatch = Vec::with_capacity(BATCH);
-    let mut turn = 0usize;
-    let deal = |batch: Result<RawBatch, StoreError>, turn: &mut usize| -> bool {
-        let sent = workers[*turn % workers.len()].send(batch).is_ok();
-        *turn += 1;
-        sent
-    };
     for (file, reader) in readers.into_iter().enumerate() {
         let mut reader = BufReader::with_capacity(1 << 20, reader);
         let mut hasher = Sha256::new();
@@ -188,20 +137,18 @@ fn read_all(
                     hasher.update(&buf);
                     line += 1;
                     read_total += n as u64;
-                    batch.push((file as u32, line, buf));
+                    if !dealer.push(file as u32, line, Raw::Line(buf)) {
+                        return; // the importer stopped listening
+                    }
+                    if line.is_multiple_of(512)
+                        && let Some(p) = &progress
+                    {
+                        p(read_total);
+                    }
                 }
                 Err(e) => {
-                    deal(Ok(std::mem::take(&mut batch)), &mut turn);
-                    deal(Err(StoreError::Input(format!("{}: {e}", names[file]))), &mut turn);
+                    dealer.fail(StoreError::Input(format!("{}: {e}", names[file])));
                     return;
-                }
-            }
-            if batch.len() >= BATCH {
-                if let Some(p) = &progress {
-                    p(read_total);
-                }
-                if !deal(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))), &mut turn) {
-                    return; // the importer stopped listening
                 }
             }
         }
@@ -212,79 +159,13 @@ fn read_all(
     if let Some(p) = &progress {
         p(read_total);
     }
-    deal(Ok(batch), &mut turn);
-}
-
-/// Parses raw batches into items, in the order received.
-fn parse_batches(input: Receiver<Result<RawBatch, StoreError>>, output: SyncSender<Batch>) {
-    for raw in input {
-        let batch: Batch = match raw {
-            Ok(raw) => raw
-                .into_iter()
-                .filter_map(|(file, line, bytes)| {
-                    parse(trim_line(&bytes, line)).map(|parsed| Ok(InputItem { file, line, parsed }))
-                })
-                .collect(),
-            Err(e) => vec![Err(e)],
-        };
-        if output.send(batch).is_err() {
-            return;
-        }
-    }
-}
-
-/// Items received from the workers, taking their batches in the order they were dealt.
-struct Received {
-    workers: Vec<Receiver<Batch>>,
-    turn: usize,
-    current: std::vec::IntoIter<Result<InputItem, StoreError>>,
-    _threads: Vec<thread::JoinHandle<()>>,
-}
-
-impl Iterator for Received {
-    type Item = Result<InputItem, StoreError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(item) = self.current.next() {
-                return Some(item);
-            }
-            let worker = &self.workers[self.turn % self.workers.len()];
-            self.turn += 1;
-            self.current = worker.recv().ok()?.into_iter();
-        }
-    }
 }
 
 impl InputSource for JsonlSource {
     fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<InputItem, StoreError>> + '_>, StoreError> {
         let readers = self.readers()?;
-        let mut threads = Vec::new();
-        let mut to_workers = Vec::new();
-        let mut from_workers = Vec::new();
-        for n in 0..parse_workers() {
-            let (raw_send, raw_receive) = sync_channel(4);
-            let (send, receive) = sync_channel(4);
-            threads.push(
-                thread::Builder::new()
-                    .name(format!("habeas-parse-{n}"))
-                    .spawn(move || parse_batches(raw_receive, send))?,
-            );
-            to_workers.push(raw_send);
-            from_workers.push(receive);
-        }
         let (names, digests, progress) = (self.names.clone(), self.digests.clone(), self.progress.clone());
-        threads.push(
-            thread::Builder::new()
-                .name("habeas-read".into())
-                .spawn(move || read_all(readers, names, digests, progress, to_workers))?,
-        );
-        Ok(Box::new(Received {
-            workers: from_workers,
-            turn: 0,
-            current: Vec::new().into_iter(),
-            _threads: threads,
-        }))
+        Ok(Box::new(pipeline::start(move |dealer| read_all(readers, names, digests, progress, dealer))?))
     }
 
     fn file_names(&self) -> Vec<String> {

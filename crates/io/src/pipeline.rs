@@ -1,0 +1,181 @@
+//! The threads behind every input source: one reads, several parse, the importer takes results
+//! back in input order.
+//!
+//! A source's reading function runs on its own thread and hands raw items to a [`Dealer`]: a
+//! line of JSON text, a record already built as a JSON value (mapped spreadsheet rows), or an
+//! error found while reading. The dealer deals batches of them in turn to parsing workers, one
+//! per core, and [`Received`] takes the workers' results back in the same turn, so records reach
+//! the importer in input order. Parsing (JSON, validation, canonical form, salted commitments)
+//! thus runs beside the database writes, and bounded channels keep at most a few batches in
+//! memory whatever the size of the input.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread;
+
+use habeas_model::{FieldError, Problem, parse_line, parse_value};
+use habeas_store::{InputItem, Prepared, StoreError};
+use serde_json::Value;
+
+/// One item of input before parsing.
+pub(crate) enum Raw {
+    /// A line of a JSON Lines file, without its line ending.
+    Line(Vec<u8>),
+    /// A record built by a mapping.
+    Value(Value),
+    /// What was wrong with the input at this place.
+    Failed(FieldError),
+}
+
+/// Raw items as read: (file, line or row, item).
+type RawBatch = Vec<(u32, u64, Raw)>;
+
+type Batch = Vec<Result<InputItem, StoreError>>;
+
+const BATCH: usize = 512;
+
+/// How many threads parse. Reading is cheap; parsing is not, so it is spread over workers that
+/// take batches in turn.
+fn parse_workers() -> usize {
+    thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
+}
+
+/// Hands raw items to the workers, a batch at a time, in turn.
+pub(crate) struct Dealer {
+    workers: Vec<SyncSender<Result<RawBatch, StoreError>>>,
+    turn: usize,
+    batch: RawBatch,
+}
+
+impl Dealer {
+    /// Queues one item; false once the importer has stopped listening (the reader should stop).
+    pub(crate) fn push(&mut self, file: u32, line: u64, raw: Raw) -> bool {
+        self.batch.push((file, line, raw));
+        if self.batch.len() >= BATCH {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            return self.deal(Ok(batch));
+        }
+        true
+    }
+
+    /// Ends the input with an error (after the items queued so far).
+    pub(crate) fn fail(&mut self, error: StoreError) {
+        let batch = std::mem::take(&mut self.batch);
+        self.deal(Ok(batch));
+        self.deal(Err(error));
+    }
+
+    fn deal(&mut self, batch: Result<RawBatch, StoreError>) -> bool {
+        let sent = self.workers[self.turn % self.workers.len()].send(batch).is_ok();
+        self.turn += 1;
+        sent
+    }
+}
+
+impl Drop for Dealer {
+    fn drop(&mut self) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::take(&mut self.batch);
+            self.deal(Ok(batch));
+        }
+    }
+}
+
+/// Starts the workers and the reading thread; `read` fills the dealer and returns at the end of
+/// the input.
+pub(crate) fn start(read: impl FnOnce(&mut Dealer) + Send + 'static) -> std::io::Result<Received> {
+    let mut threads = Vec::new();
+    let mut to_workers = Vec::new();
+    let mut from_workers = Vec::new();
+    for n in 0..parse_workers() {
+        let (raw_send, raw_receive) = sync_channel(4);
+        let (send, receive) = sync_channel(4);
+        threads.push(
+            thread::Builder::new()
+                .name(format!("habeas-parse-{n}"))
+                .spawn(move || parse_batches(raw_receive, send))?,
+        );
+        to_workers.push(raw_send);
+        from_workers.push(receive);
+    }
+    threads.push(thread::Builder::new().name("habeas-read".into()).spawn(move || {
+        let mut dealer = Dealer { workers: to_workers, turn: 0, batch: Vec::with_capacity(BATCH) };
+        read(&mut dealer);
+    })?);
+    Ok(Received { workers: from_workers, turn: 0, current: Vec::new().into_iter(), _threads: threads })
+}
+
+/// Drops the line ending, and a byte-order mark on the first line.
+pub(crate) fn trim_line(buf: &[u8], line_no: u64) -> &[u8] {
+    let mut line = buf;
+    while let [rest @ .., b'\n' | b'\r'] = line {
+        line = rest;
+    }
+    if line_no == 1 {
+        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    }
+    line
+}
+
+/// A JSON Lines line to a record; `None` for blank lines and `//` comments.
+fn parse_json_line(bytes: &[u8]) -> Option<Result<Prepared, FieldError>> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return Some(Err(FieldError::new(
+                "",
+                Problem::NotJson(format!("not UTF-8 text (byte {})", e.valid_up_to())),
+            )));
+        }
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.starts_with("//") {
+        return None;
+    }
+    Some(parse_line(trimmed).map(Prepared::new))
+}
+
+/// Parses raw batches into items, in the order received.
+fn parse_batches(input: Receiver<Result<RawBatch, StoreError>>, output: SyncSender<Batch>) {
+    for raw in input {
+        let batch: Batch = match raw {
+            Ok(raw) => raw
+                .into_iter()
+                .filter_map(|(file, line, raw)| {
+                    let parsed = match raw {
+                        Raw::Line(bytes) => parse_json_line(trim_line(&bytes, line))?,
+                        Raw::Value(value) => parse_value(value).map(Prepared::new),
+                        Raw::Failed(error) => Err(error),
+                    };
+                    Some(Ok(InputItem { file, line, parsed }))
+                })
+                .collect(),
+            Err(e) => vec![Err(e)],
+        };
+        if output.send(batch).is_err() {
+            return;
+        }
+    }
+}
+
+/// Items received from the workers, taking their batches in the order they were dealt.
+pub(crate) struct Received {
+    workers: Vec<Receiver<Batch>>,
+    turn: usize,
+    current: std::vec::IntoIter<Result<InputItem, StoreError>>,
+    _threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Iterator for Received {
+    type Item = Result<InputItem, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.current.next() {
+                return Some(item);
+            }
+            let worker = &self.workers[self.turn % self.workers.len()];
+            self.turn += 1;
+            self.current = worker.recv().ok()?.into_iter();
+        }
+    }
+}
