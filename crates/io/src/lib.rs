@@ -12,5 +12,13 @@ bytes into records and records into bytes; deciding what lands in the ledger is
 
 pub mod export;
 pub mod jsonl;
+pub mod mapped;
+pub mod mapping;
+mod pipeline;
+pub mod table;
+pub mod tables;
 
 pub use jsonl::{JsonlSource, Progress};
+pub use mapped::{MappedProgress, MappedSource};
+pub use mapping::{Mapping, MappingError};
+pub use table::Format;

@@ -118,6 +118,9 @@ pub enum Problem {
     Format(String),
     /// `personal` names a field that cannot be committed.
     NotCommittable(String),
+    /// A cell or row of a mapped input (CSV, spreadsheet, Parquet) that could not be read, said
+    /// in both languages by the reader that found it.
+    Input { en: String, es: String },
 }
 
 /// A [`Problem`] at a field (`""` for the record as a whole).
@@ -236,6 +239,7 @@ impl Localized for Problem {
                     "no puede ser personal: id, type, personal y format quedan en claro"
                 )
             ),
+            Problem::Input { en, es } => lang.pick(en, es).to_string(),
         }
     }
 }
