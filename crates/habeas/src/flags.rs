@@ -54,7 +54,8 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Append the records of JSON Lines files (- for stdin), in one transaction
+    /// Append the records of JSON Lines files (- for stdin), or of CSV, XLSX and Parquet files
+    /// through a mapping, in one transaction
     Import {
         /// Files to import
         #[arg(required = true)]
@@ -65,10 +66,10 @@ pub enum Command {
         /// Write each rejected record, with its file, line, field and error, as JSON Lines
         #[arg(long, value_name = "FILE")]
         rejects: Option<PathBuf>,
-        /// Input format
-        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv", "xlsx", "parquet"])]
-        format: String,
-        /// Mapping file for csv, xlsx and parquet
+        /// Input format [default: jsonl; with --mapping, the mapping's format or the files' extension]
+        #[arg(long, value_parser = ["jsonl", "csv", "xlsx", "parquet"])]
+        format: Option<String>,
+        /// Mapping file for csv, xlsx and parquet (docs/importing.md; examples/mappings/)
         #[arg(long, value_name = "MAP.toml")]
         mapping: Option<PathBuf>,
         /// Who is importing [default: $HABEAS_USER, else $USER]

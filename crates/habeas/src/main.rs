@@ -39,12 +39,10 @@ fn run(ctx: &Context, command: Command) -> context::CmdResult {
     match command {
         Command::Init { origin } => cmd::init::run(ctx, origin),
         Command::Demo { dir } => cmd::demo::run(ctx, dir),
-        Command::Import { files, keep_going, rejects, format, mapping: _, by, no_progress } => {
-            cmd::import::run(
-                ctx,
-                cmd::import::ImportArgs { files, keep_going, rejects, format, by, no_progress },
-            )
-        }
+        Command::Import { files, keep_going, rejects, format, mapping, by, no_progress } => cmd::import::run(
+            ctx,
+            cmd::import::ImportArgs { files, keep_going, rejects, format, mapping, by, no_progress },
+        ),
         Command::Verify { trusted } => cmd::verify::run(ctx, trusted),
         Command::Checkpoint => cmd::checkpoint::run(ctx),
         Command::Proof { id, index, consistency } => cmd::proof::run(ctx, id, index, consistency),

@@ -5,6 +5,7 @@
 //! of the new tree with the key it is given, inside the same transaction: a ledger never holds
 //! a leaf that no signed checkpoint covers.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use habeas_ledger::{Checkpoint, Hash, Signer, Verifier};
@@ -87,6 +88,23 @@ impl Ledger {
         let origin = self.origin()?;
         let tx = self.backend.write()?;
         ingest::import(tx, source, options, &origin, signer)
+    }
+
+    /// The ids of every record of these types the ledger holds, retracted ones included: what a
+    /// mapped import checks before it creates a place (or an org) "if missing".
+    pub fn ids_of_types(&mut self, types: &[habeas_model::RecordType]) -> Result<HashSet<String>> {
+        let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+        let mut ids = HashSet::new();
+        if names.is_empty() {
+            return Ok(ids);
+        }
+        self.backend.read()?.scan_records(&mut |row| {
+            if names.contains(&row.record_type.as_str()) {
+                ids.insert(row.id);
+            }
+            Ok(())
+        })?;
+        Ok(ids)
     }
 
     /// The most recent signed checkpoint, as stored (verify it with [`Checkpoint::open`]).

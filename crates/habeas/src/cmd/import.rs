@@ -1,4 +1,5 @@
-//! `habeas import`: JSON Lines files into the ledger, in one transaction.
+//! `habeas import`: JSON Lines files, or CSV, XLSX and Parquet files through a mapping, into the
+//! ledger, in one transaction.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -6,9 +7,9 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use habeas_io::JsonlSource;
+use habeas_io::{Format, JsonlSource, MappedSource, Mapping};
 use habeas_model::Localized;
-use habeas_store::{ImportOptions, ImportReport};
+use habeas_store::{ImportOptions, ImportReport, InputSource, Rejection, StoreError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -18,46 +19,184 @@ pub struct ImportArgs {
     pub files: Vec<String>,
     pub keep_going: bool,
     pub rejects: Option<PathBuf>,
-    pub format: String,
+    pub format: Option<String>,
+    pub mapping: Option<PathBuf>,
     pub by: Option<String>,
     pub no_progress: bool,
 }
 
-fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
+fn progress_bar(total: u64, quiet: bool, unit: &str) -> Option<ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{spinner} {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec}, {eta} left",
-    )
-    .map(|s| s.progress_chars("=> "))
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let template = if unit == "bytes" {
+        "{spinner} {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec}, {eta} left"
+    } else {
+        "{spinner} {human_pos}/{human_len} rows [{bar:30}] {per_sec}, {eta} left"
+    };
+    let style = ProgressStyle::with_template(template)
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
 }
 
-pub fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
-    if args.format != "jsonl" {
+/// The input of an import: JSON Lines, or tables through a mapping.
+enum Source {
+    Jsonl(JsonlSource),
+    Mapped(MappedSource),
+}
+
+impl Source {
+    fn input(&mut self) -> &mut dyn InputSource {
+        match self {
+            Source::Jsonl(s) => s,
+            Source::Mapped(s) => s,
+        }
+    }
+
+    /// The text of the given lines (rows) of a file, for `--rejects`.
+    fn texts(
+        &self,
+        file: usize,
+        wanted: &BTreeSet<u64>,
+    ) -> Result<std::collections::HashMap<u64, String>, StoreError> {
+        match self {
+            Source::Jsonl(s) => s.lines(file, wanted),
+            Source::Mapped(s) => s.rows(file, wanted),
+        }
+    }
+
+    /// Where a rejected record is: `{"line": N}`, or `{"sheet", "row"}` in a workbook, or
+    /// `{"row": N}` in a Parquet file (which has neither lines nor sheets).
+    fn location(&self, line: u64) -> Vec<(&'static str, Value)> {
+        match self {
+            Source::Mapped(s) if s.format() == Format::Xlsx => {
+                vec![("sheet", json!(s.sheet())), ("row", json!(line))]
+            }
+            Source::Mapped(s) if s.format() == Format::Parquet => vec![("row", json!(line))],
+            _ => vec![("line", json!(line))],
+        }
+    }
+
+    fn message(&self, ctx: &Context, r: &Rejection) -> String {
+        let field = if r.field.is_empty() { String::new() } else { format!(" {}", r.field) };
+        let at = match self {
+            Source::Mapped(s) if s.format() == Format::Xlsx => format!(
+                "{}, {} {}, {} {}",
+                r.file,
+                ctx.t("sheet", "hoja"),
+                s.sheet().unwrap_or_default(),
+                ctx.t("row", "fila"),
+                r.line
+            ),
+            Source::Mapped(s) if s.format() == Format::Parquet => {
+                format!("{}, {} {}", r.file, ctx.t("row", "fila"), r.line)
+            }
+            _ => format!("{}:{}", r.file, r.line),
+        };
+        format!("{at}:{field}: {}", r.reason.message(ctx.lang))
+    }
+}
+
+/// The format of the files: as given, else the mapping's, else the first file's extension.
+fn format_of(args: &ImportArgs, mapping: Option<&Mapping>) -> Option<Format> {
+    if let Some(f) = &args.format {
+        return Format::parse(f);
+    }
+    if let Some(f) = mapping.and_then(|m| m.format) {
+        return Some(f);
+    }
+    let first = args.files.first()?.to_ascii_lowercase();
+    let first = first.strip_suffix(".gz").unwrap_or(&first);
+    ["csv", "xlsx", "parquet"]
+        .into_iter()
+        .find(|ext| first.ends_with(&format!(".{ext}")))
+        .and_then(Format::parse)
+}
+
+fn open_source(
+    ctx: &Context,
+    args: &ImportArgs,
+    ledger: &mut habeas_store::Ledger,
+) -> Result<Source, Failure> {
+    let Some(mapping_path) = &args.mapping else {
+        return match args.format.as_deref() {
+            None | Some("jsonl") => {
+                Ok(Source::Jsonl(JsonlSource::open(&args.files).map_err(|e| ctx.store_failure(e))?))
+            }
+            Some(other) => Err(Failure(format!(
+                "--format {other}: {}",
+                ctx.t(
+                    "needs --mapping MAP.toml, saying which records each row becomes (see docs/importing.md and examples/mappings/)",
+                    "necesita --mapping MAPA.toml, que diga qué registros produce cada fila (vea docs/importing.md y examples/mappings/)"
+                )
+            ))),
+        };
+    };
+    if args.format.as_deref() == Some("jsonl") {
         return Err(Failure(format!(
-            "--format {}: {}",
-            args.format,
-            ctx.t("spreadsheet and Parquet imports with mapping files are not in this version yet; convert to JSON Lines", "las importaciones de hojas de cálculo y Parquet con archivos de mapeo aún no están en esta versión; convierta a JSON Lines")
+            "--mapping: {}",
+            ctx.t(
+                "JSON Lines files are records already and take no mapping",
+                "los archivos JSON Lines ya son registros y no llevan mapeo"
+            )
         )));
     }
+    let mapping = Mapping::load(mapping_path).map_err(|e| Failure(e.to_string()))?;
+    let Some(format) = format_of(args, Some(&mapping)) else {
+        return Err(Failure(format!(
+            "{}: {}",
+            mapping_path.display(),
+            ctx.t(
+                "cannot tell the files' format: give --format csv, xlsx or parquet, or format = \"...\" in the mapping",
+                "no se sabe el formato de los archivos: indique --format csv, xlsx o parquet, o format = \"...\" en el mapeo"
+            )
+        )));
+    };
+    let existing = ledger.ids_of_types(&mapping.created_if_missing()).map_err(|e| ctx.store_failure(e))?;
+    let source =
+        MappedSource::open(&args.files, format, mapping, existing).map_err(|e| ctx.store_failure(e))?;
+    source.check().map_err(|e| ctx.store_failure(e))?;
+    Ok(Source::Mapped(source))
+}
+
+pub fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
     let signer = ctx.signer()?;
     let mut ledger = ctx.open()?;
-    let source = JsonlSource::open(&args.files).map_err(|e| ctx.store_failure(e))?;
-    let bar = progress_bar(source.total_bytes(), args.no_progress);
-    let mut source = match &bar {
-        Some(bar) => {
-            let bar = bar.clone();
-            source.with_progress(Arc::new(move |n| bar.set_position(n)))
+    let source = open_source(ctx, &args, &mut ledger)?;
+    let (source, bar) = match source {
+        Source::Jsonl(source) => {
+            let bar = progress_bar(source.total_bytes(), args.no_progress, "bytes");
+            let source = match &bar {
+                Some(bar) => {
+                    let bar = bar.clone();
+                    source.with_progress(Arc::new(move |n| bar.set_position(n)))
+                }
+                None => source,
+            };
+            (Source::Jsonl(source), bar)
         }
-        None => source,
+        Source::Mapped(source) => {
+            let unit = if source.format() == Format::Csv { "bytes" } else { "rows" };
+            let bar = progress_bar(0, args.no_progress, unit);
+            let source = match &bar {
+                Some(bar) => {
+                    let bar = bar.clone();
+                    source.with_progress(Arc::new(move |done, total| {
+                        bar.set_length(total);
+                        bar.set_position(done);
+                    }))
+                }
+                None => source,
+            };
+            (Source::Mapped(source), bar)
+        }
     };
+    let mut source = source;
     let options = ImportOptions { keep_going: args.keep_going, by: who(&args.by), at: now()? };
-    let report = ledger.import(&mut source, &options, &signer).map_err(|e| ctx.store_failure(e));
+    let report = ledger.import(source.input(), &options, &signer).map_err(|e| ctx.store_failure(e));
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -65,18 +204,21 @@ pub fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
     if let Some(path) = &args.rejects {
         write_rejects(ctx, path, &source, &report)?;
     }
-    print_report(ctx, &report);
+    print_report(ctx, &source, &report, args.keep_going);
     Ok(if report.rejected.is_empty() { Outcome::Clean } else { Outcome::Found })
 }
 
-/// Each rejected record as `{"file", "line", "field", "error", "input"}`.
+/// Each rejected record as `{"file", "line" (or "sheet" and "row"), "field", "error", "input"}`.
 fn write_rejects(
     ctx: &Context,
     path: &PathBuf,
-    source: &JsonlSource,
+    source: &Source,
     report: &ImportReport,
 ) -> Result<(), Failure> {
-    let names = habeas_store::InputSource::file_names(source);
+    let names = match source {
+        Source::Jsonl(s) => s.file_names(),
+        Source::Mapped(s) => s.file_names(),
+    };
     let mut wanted: BTreeMap<usize, BTreeSet<u64>> = BTreeMap::new();
     for r in &report.rejected {
         if let Some(file) = names.iter().position(|n| *n == r.file) {
@@ -85,7 +227,7 @@ fn write_rejects(
     }
     let mut texts = BTreeMap::new();
     for (file, lines) in &wanted {
-        texts.insert(*file, source.lines(*file, lines).map_err(|e| ctx.store_failure(e))?);
+        texts.insert(*file, source.texts(*file, lines).map_err(|e| ctx.store_failure(e))?);
     }
     let fail = |e: std::io::Error| Failure(format!("{}: {e}", path.display()));
     let mut out = BufWriter::new(File::create(path).map_err(fail)?);
@@ -97,19 +239,30 @@ fn write_rejects(
             .and_then(|t| t.get(&r.line))
             .cloned()
             .unwrap_or_default();
-        let line = json!({"file": r.file, "line": r.line, "field": r.field, "error": r.reason.message(ctx.lang), "input": input});
+        let line = rejection_json(ctx, source, r, Some(input));
         writeln!(out, "{line}").map_err(fail)?;
     }
     out.flush().map_err(fail)
 }
 
-fn print_report(ctx: &Context, report: &ImportReport) {
+fn rejection_json(ctx: &Context, source: &Source, r: &Rejection, input: Option<String>) -> Value {
+    let mut object = serde_json::Map::new();
+    object.insert("file".into(), json!(r.file));
+    for (key, value) in source.location(r.line) {
+        object.insert(key.into(), value);
+    }
+    object.insert("field".into(), json!(r.field));
+    object.insert("error".into(), json!(r.reason.message(ctx.lang)));
+    if let Some(input) = input {
+        object.insert("input".into(), json!(input));
+    }
+    Value::Object(object)
+}
+
+fn print_report(ctx: &Context, source: &Source, report: &ImportReport, keep_going: bool) {
     if ctx.json {
-        let rejected: Vec<Value> = report
-            .rejected
-            .iter()
-            .map(|r| json!({"file": r.file, "line": r.line, "field": r.field, "error": r.reason.message(ctx.lang)}))
-            .collect();
+        let rejected: Vec<Value> =
+            report.rejected.iter().map(|r| rejection_json(ctx, source, r, None)).collect();
         let warnings: Vec<Value> = report
             .warnings
             .iter()
@@ -145,7 +298,7 @@ fn print_report(ctx: &Context, report: &ImportReport) {
             );
         }
         for r in &report.rejected {
-            println!("{}: {}", ctx.t("rejected", "rechazado"), r.message(ctx.lang));
+            println!("{}: {}", ctx.t("rejected", "rechazado"), source.message(ctx, r));
         }
         let summary = format!(
             "{} {}, {} {}, {} {}.",
@@ -156,7 +309,7 @@ fn print_report(ctx: &Context, report: &ImportReport) {
             report.rejected.len(),
             ctx.t("rejected", "rechazados")
         );
-        if !report.committed && !report.rejected.is_empty() {
+        if !keep_going && !report.committed && !report.rejected.is_empty() {
             println!("{summary} {}", ctx.t("Nothing was imported: fix the rejected records, or use --keep-going to land the rest.", "No se importó nada: corrija los registros rechazados, o use --keep-going para importar el resto."));
         } else {
             println!("{summary}");
