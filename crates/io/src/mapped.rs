@@ -7,6 +7,12 @@
 //! not be next to each other), so such mappings hold their grouped rows in memory; every other
 //! record streams.
 //!
+//! The records a row yields land together or not at all: when one of them cannot be mapped or
+//! is invalid, the row is rejected with that reason and none of its records lands (a booking
+//! without its release would show a person still held). Records made "if missing" (a facility,
+//! an airport) are shared by many rows and stand on their own. A reference the ledger cannot
+//! resolve rejects the record that makes it, and the records that refer to that one in turn.
+//!
 //! Every file is hashed before it is read: the hash names the file in the import leaf and gives
 //! row-based ids (`{#file}`) that stay the same however often the file is imported.
 
@@ -245,16 +251,22 @@ impl Job {
                     continue;
                 }
             };
-            for record in &compiled.records {
-                if !record.group_by.is_empty() {
-                    continue;
+            // Records made "if missing" (a facility, an airport) are shared by many rows and
+            // land on their own; the row's own records land together or not at all.
+            let scope = Scope { row: &row, group: std::slice::from_ref(&row), file_tag: tag, item: None };
+            let mut own = Vec::new();
+            for record in compiled.records.iter().filter(|r| r.group_by.is_empty()) {
+                let Some(result) = compiled.map_record(record, &scope, &mut skip) else { continue };
+                if record.if_missing {
+                    if !push(dealer, file, row.at, result) {
+                        return false;
+                    }
+                } else {
+                    own.push(result);
                 }
-                let scope = Scope { row: &row, group: std::slice::from_ref(&row), file_tag: tag, item: None };
-                if let Some(result) = compiled.map_record(record, &scope, &mut skip)
-                    && !push(dealer, file, row.at, result)
-                {
-                    return false;
-                }
+            }
+            if !own.is_empty() && !dealer.push(file, row.at, Raw::Row(own)) {
+                return false;
             }
             for (g, &r) in grouped.iter().enumerate() {
                 let record = &compiled.records[r];

@@ -24,10 +24,23 @@ pub(crate) enum Raw {
     Value(Value),
     /// What was wrong with the input at this place.
     Failed(FieldError),
+    /// The records one row of a table yields, which land together or not at all: if one of
+    /// them cannot be mapped or is invalid, only its errors come out.
+    Row(Vec<Result<Value, FieldError>>),
 }
 
 /// Raw items as read: (file, line or row, item).
 type RawBatch = Vec<(u32, u64, Raw)>;
+
+/// The records of a row, parsed: all of them, or only the errors if there is one.
+fn parse_row(records: Vec<Result<Value, FieldError>>) -> Vec<Result<Prepared, FieldError>> {
+    let parsed: Vec<Result<habeas_model::Parsed, FieldError>> =
+        records.into_iter().map(|r| r.and_then(parse_value)).collect();
+    if parsed.iter().any(Result::is_err) {
+        return parsed.into_iter().filter_map(Result::err).map(Err).collect();
+    }
+    parsed.into_iter().map(|p| p.map(Prepared::new)).collect()
+}
 
 type Batch = Vec<Result<InputItem, StoreError>>;
 
@@ -138,17 +151,23 @@ fn parse_json_line(bytes: &[u8]) -> Option<Result<Prepared, FieldError>> {
 fn parse_batches(input: Receiver<Result<RawBatch, StoreError>>, output: SyncSender<Batch>) {
     for raw in input {
         let batch: Batch = match raw {
-            Ok(raw) => raw
-                .into_iter()
-                .filter_map(|(file, line, raw)| {
-                    let parsed = match raw {
-                        Raw::Line(bytes) => parse_json_line(trim_line(&bytes, line))?,
-                        Raw::Value(value) => parse_value(value).map(Prepared::new),
-                        Raw::Failed(error) => Err(error),
-                    };
-                    Some(Ok(InputItem { file, line, parsed }))
-                })
-                .collect(),
+            Ok(raw) => {
+                let mut batch = Vec::with_capacity(raw.len());
+                for (file, line, raw) in raw {
+                    let mut push = |parsed| batch.push(Ok(InputItem { file, line, parsed }));
+                    match raw {
+                        Raw::Line(bytes) => {
+                            if let Some(parsed) = parse_json_line(trim_line(&bytes, line)) {
+                                push(parsed);
+                            }
+                        }
+                        Raw::Value(value) => push(parse_value(value).map(Prepared::new)),
+                        Raw::Failed(error) => push(Err(error)),
+                        Raw::Row(records) => parse_row(records).into_iter().for_each(push),
+                    }
+                }
+                batch
+            }
             Err(e) => vec![Err(e)],
         };
         if output.send(batch).is_err() {

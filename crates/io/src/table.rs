@@ -149,6 +149,61 @@ fn decompressed(path: &Path, on_read: Option<OnRead>) -> io::Result<Box<dyn BufR
     })
 }
 
+/// Turns CRLF line ends into LF. The csv crate counts lines on LF but ends a record at the CR,
+/// so in a CRLF file every record would start "on" the line before its own.
+struct CrlfToLf<R> {
+    inner: R,
+    /// A CR read at the end of the last chunk, not yet known to be followed by LF.
+    held_cr: bool,
+}
+
+impl<R: BufRead> Read for CrlfToLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        let chunk = self.inner.fill_buf()?;
+        if chunk.is_empty() {
+            if std::mem::take(&mut self.held_cr) {
+                out[0] = b'\r';
+                return Ok(1);
+            }
+            return Ok(0);
+        }
+        let mut written = 0;
+        let mut used = 0;
+        if self.held_cr {
+            if chunk[0] != b'\n' {
+                out[0] = b'\r';
+                written = 1;
+            }
+            self.held_cr = false;
+        }
+        while used < chunk.len() && written < out.len() {
+            let byte = chunk[used];
+            used += 1;
+            if byte == b'\r' {
+                match chunk.get(used) {
+                    Some(b'\n') => continue,
+                    Some(_) => {}
+                    None => {
+                        self.held_cr = true;
+                        continue;
+                    }
+                }
+            }
+            out[written] = byte;
+            written += 1;
+        }
+        self.inner.consume(used);
+        if written == 0 && self.held_cr {
+            // Only a held CR this time: read on to learn what follows it.
+            return self.read(out);
+        }
+        Ok(written)
+    }
+}
+
 fn text_of(bytes: &[u8], latin1: bool) -> Result<String, usize> {
     if latin1 {
         return Ok(bytes.iter().map(|&b| b as char).collect());
@@ -172,7 +227,7 @@ fn open_csv(path: &Path, options: &ReadOptions, on_read: Option<OnRead>) -> io::
         .delimiter(options.delimiter)
         .flexible(true)
         .has_headers(false)
-        .from_reader(input);
+        .from_reader(CrlfToLf { inner: input, held_cr: false });
     let mut header = csv::ByteRecord::new();
     if !reader.read_byte_record(&mut header).map_err(|e| invalid(format!("header: {e}")))? {
         return Err(invalid("no header row".into()));
@@ -390,6 +445,27 @@ mod tests {
         assert_eq!(rows[0].cells[1].as_deref(), Some("two\nlines"));
         assert_eq!(rows[1].at, 7, "the blank row 6 is skipped");
         assert_eq!(rows[1].cells, [Some("4".into()), Some("5".into()), None]);
+    }
+
+    #[test]
+    fn crlf_files_count_lines_as_lf_files_do() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("lf.csv", "h1,h2\na,b\nc,\"d\ne\"\nf,g\n"),
+            ("crlf.csv", "h1,h2\r\na,b\r\nc,\"d\r\ne\"\r\nf,g\r"),
+        ] {
+            let path = write(&dir, name, text.as_bytes());
+            let rows: Vec<Row> =
+                open(&path, Format::Csv, &options(b',', 0), None).unwrap().rows.map(Result::unwrap).collect();
+            let lines: Vec<u64> = rows.iter().map(|r| r.at).collect();
+            assert_eq!(lines, [2, 3, 5], "{name}");
+            assert_eq!(rows[1].cells[1].as_deref(), Some("d\ne"), "{name}");
+        }
+        // A CR on its own (not before LF) is kept, also across reads.
+        let mut reader = CrlfToLf { inner: BufReader::with_capacity(2, &b"a\rb\r\nc\r"[..]), held_cr: false };
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"a\rb\nc\r");
     }
 
     #[test]
