@@ -26,10 +26,8 @@ fn import(env: &Env, map: &str, file: &str, more: &[&str]) -> Run {
     env.run(&args)
 }
 
-fn init() -> Env {
-    let env = Env::new();
+fn init(env: &Env) {
     assert_eq!(env.run(&["init"]).code, 0);
-    env
 }
 
 /// The current records, by id.
@@ -53,7 +51,7 @@ fn clean(run: &Run) -> Value {
 }
 
 habeas_test!(facilities_then_population_then_headcount, |env| {
-    let env = init();
+    init(&env);
     let out = clean(&import(&env, "ice-facilities-2017", "ice-facilities.csv.gz", &[]));
     assert_eq!(out["appended"], 12, "11 facilities and their source");
     let out = clean(&import(&env, "facility-roster", "facility-roster.csv", &[]));
@@ -112,7 +110,7 @@ habeas_test!(facilities_then_population_then_headcount, |env| {
 });
 
 habeas_test!(arrests_become_unnamed_persons_with_charges, |env| {
-    let env = init();
+    init(&env);
     let out = clean(&import(&env, "i213-arrests", "i213-arrests.csv.gz", &[]));
     assert_eq!(out["appended"], 2 + 25 * 2, "source, ICE, and a person and an arrest per row");
     let all = records(&env);
@@ -138,7 +136,7 @@ habeas_test!(arrests_become_unnamed_persons_with_charges, |env| {
 });
 
 habeas_test!(identical_removal_rows_all_land, |env| {
-    let env = init();
+    init(&env);
     let out = clean(&import(&env, "seattle-expedited-removals", "seattle-expedited-removals.csv", &[]));
     // 33 rows after the 6 preamble lines and the header; several are identical to another.
     assert_eq!(out["appended"], 2 + 33 * 2);
@@ -161,7 +159,7 @@ habeas_test!(identical_removal_rows_all_land, |env| {
 });
 
 habeas_test!(bookings_with_unreadable_dates_are_listed_and_the_rest_lands, |env| {
-    let env = init();
+    init(&env);
     let run = import(&env, "yakima-jail-bookings", "yakima-jail-bookings.csv", &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let out = run.json();
@@ -209,7 +207,7 @@ habeas_test!(bookings_with_unreadable_dates_are_listed_and_the_rest_lands, |env|
 });
 
 habeas_test!(charter_legs_grouped_into_flights_in_airport_zones, |env| {
-    let env = init();
+    init(&env);
     let run = import(&env, "radarbox-charter-legs", "radarbox-charter-legs.csv", &["--keep-going"]);
     let out = run.json();
     let all = records(&env);
@@ -247,7 +245,7 @@ habeas_test!(charter_legs_grouped_into_flights_in_airport_zones, |env| {
 });
 
 habeas_test!(observed_flights_call_at_minneapolis, |env| {
-    let env = init();
+    init(&env);
     let out = clean(&import(&env, "msp-observed-flights", "msp-observed-flights.csv", &[]));
     let all = records(&env);
     assert_eq!(of_type(&all, "flight").len(), 20);
@@ -265,7 +263,7 @@ habeas_test!(observed_flights_call_at_minneapolis, |env| {
 });
 
 habeas_test!(segregation_placements_from_a_named_sheet, |env| {
-    let env = init();
+    init(&env);
     let out = clean(&import(&env, "segregation-placements", "segregation-placements.xlsx", &[]));
     let all = records(&env);
     let placements = of_type(&all, "condition");
@@ -290,7 +288,7 @@ habeas_test!(segregation_placements_from_a_named_sheet, |env| {
 });
 
 habeas_test!(court_cases_and_their_courts, |env| {
-    let env = init();
+    init(&env);
     let run = import(&env, "courtlistener-cases", "courtlistener-cases.csv", &[]);
     let out = clean(&run);
     let all = records(&env);
@@ -307,7 +305,7 @@ habeas_test!(court_cases_and_their_courts, |env| {
 });
 
 habeas_test!(an_unknown_facility_code_is_rejected_when_the_mapping_creates_no_place, |env| {
-    let env = init();
+    init(&env);
     let map = env.write(
         "strict.toml",
         "format = \"parquet\"\n[[record]]\ntype = \"population\"\nid = \"ddp:{detention_facility_code}:{date}\"\n\
@@ -332,7 +330,7 @@ habeas_test!(an_unknown_facility_code_is_rejected_when_the_mapping_creates_no_pl
 });
 
 habeas_test!(redacted_keys_and_missing_sheets_and_bad_files_say_where, |env| {
-    let env = init();
+    init(&env);
     // A redacted key column: the row cannot have a stable id.
     let csv = env.write("r.csv", "code|n|date\n(b)(6)|3|2020-01-01\nBTV|4|2020-01-01\n");
     let map = mapping("ice-daily-headcount");
@@ -411,7 +409,7 @@ habeas_test!(redacted_keys_and_missing_sheets_and_bad_files_say_where, |env| {
 });
 
 habeas_test!(xlsx_rejects_name_the_sheet_and_row, |env| {
-    let env = init();
+    init(&env);
     let map = env.write(
         "x.toml",
         "format = \"xlsx\"\n[input]\nsheet = \"2017 - 2023\"\n[[record]]\ntype = \"population\"\nid = \"x:{#row}\"\n\
@@ -444,7 +442,7 @@ habeas_test!(xlsx_rejects_name_the_sheet_and_row, |env| {
 });
 
 habeas_test!(local_times_at_a_dst_change, |env| {
-    let env = init();
+    init(&env);
     let csv = env
         .write("t.csv", "id,when\nfall,2020-11-01 01:30\nspring,2020-03-08 02:30\nplain,2020-03-08 03:30\n");
     let map = env.write(
@@ -477,7 +475,7 @@ habeas_test!(local_times_at_a_dst_change, |env| {
 });
 
 habeas_test!(spanish_messages_for_rows, |env| {
-    let env = init();
+    init(&env);
     let run = env
         .command()
         .env("LANG", "es_VE.UTF-8")

@@ -33,10 +33,8 @@ fn import(env: &Env, map: &str, file: &str) -> (u64, usize, Value) {
     (out["appended"].as_u64().unwrap(), rejected, out)
 }
 
-fn init() -> Env {
-    let env = Env::new();
+fn init(env: &Env) {
     assert_eq!(env.run(&["init"]).code, 0);
-    env
 }
 
 fn record(env: &Env, id: &str) -> Value {
@@ -52,7 +50,7 @@ habeas_test!(facility_list_and_roster, |env| {
     let (Some(list), Some(roster)) = (data("ice-facilities-2017.csv.gz"), data("facility-roster.csv")) else {
         return;
     };
-    let env = init();
+    init(&env);
     let (appended, rejected, out) = import(&env, "ice-facilities-2017", &list);
     // 1,685 rows: 207 with every identifying field "Redacted", 1,478 places, and the source.
     assert_eq!((appended, rejected), (1479, 207));
@@ -70,7 +68,7 @@ habeas_test!(daily_population_parquet, |env| {
     else {
         return;
     };
-    let env = init();
+    init(&env);
     import(&env, "ice-facilities-2017", &list);
     let (appended, rejected, _) = import(&env, "ddp-daily-population", &file);
     // 888,699 counts, the source, and 196 facilities the 2017 list does not have.
@@ -85,7 +83,7 @@ habeas_test!(daily_headcount_csv, |env| {
     else {
         return;
     };
-    let env = init();
+    init(&env);
     import(&env, "ice-facilities-2017", &list);
     let (appended, rejected, _) = import(&env, "ice-daily-headcount", &file);
     assert_eq!((appended, rejected), (928_231 + 1 + 260, 0));
@@ -100,7 +98,7 @@ habeas_test!(arrests_removals_bookings, |env| {
     ) else {
         return;
     };
-    let env = init();
+    init(&env);
     // 10,962 arrests: a person and an arrest each, the source and ICE.
     assert_eq!(import(&env, "i213-arrests", &arrests).0, 10_962 * 2 + 2);
     // 6,529 removals, of which only 3,337 rows are distinct: every one lands.
@@ -123,7 +121,7 @@ habeas_test!(charter_legs_and_observed_flights, |env| {
     else {
         return;
     };
-    let env = init();
+    init(&env);
     let (appended, rejected, _) = import(&env, "radarbox-charter-legs", &legs);
     // 5,885 legs grouped by date and flight number; flights with a leg missing an airport are
     // set aside, naming the leg.
@@ -131,7 +129,8 @@ habeas_test!(charter_legs_and_observed_flights, |env| {
     let (flights, places) = (count_of(&env, "flight"), count_of(&env, "place"));
     assert_eq!(flights + places + 1, 5209);
     assert_eq!((flights, places), (4952, 256));
-    let env = init();
+    let env = Env::new();
+    init(&env);
     let (appended, rejected, out) = import(&env, "msp-observed-flights", &msp);
     // 161 calls at MSP; one names an origin "GRG" that no airport table knows.
     assert_eq!((appended, rejected), (177, 1));
@@ -146,7 +145,7 @@ habeas_test!(cases_and_segregation_placements, |env| {
     ) else {
         return;
     };
-    let env = init();
+    init(&env);
     let (appended, rejected, _) = import(&env, "courtlistener-cases", &cases);
     // 247 rows; two list the same case (court and docket) differently: both are set aside.
     assert_eq!((appended, rejected), (309, 2));
