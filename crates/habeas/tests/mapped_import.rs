@@ -241,7 +241,7 @@ habeas_test!(charter_legs_grouped_into_flights_in_airport_zones, |env| {
             && r["error"] == "required field is missing"),
         "{rejected:?}"
     );
-    assert!(all.get("radarbox:2020-04-21:WQ3602").is_none());
+    assert!(!all.contains_key("radarbox:2020-04-21:WQ3602"));
 });
 
 habeas_test!(observed_flights_call_at_minneapolis, |env| {
@@ -466,7 +466,7 @@ habeas_test!(local_times_at_a_dst_change, |env| {
         "01:30 happened twice: both readings"
     );
     assert_eq!(all["s:plain"]["published"], "2020-03-08T03:30:00-05:00");
-    assert!(all.get("s:spring").is_none());
+    assert!(!all.contains_key("s:spring"));
     assert_eq!(out["rejected"][0]["line"], 3);
     assert_eq!(
         out["rejected"][0]["error"],
