@@ -74,18 +74,32 @@ pub fn held_at(case: &Case) -> HashMap<&str, Vec<(&str, &Stretch)>> {
     out
 }
 
-/// The day counts of one place, up to `as_of`; `held` from [`held_at`].
+/// Population records by place: `place → [population]`, built once for every place (a file of
+/// daily counts holds a million of them).
+pub fn counted_at(case: &Case) -> HashMap<&str, Vec<&Record>> {
+    let mut out: HashMap<&str, Vec<&Record>> = HashMap::new();
+    for population in case.of_type("population") {
+        if let Some(place) = population.str("place") {
+            out.entry(place).or_default().push(population);
+        }
+    }
+    out
+}
+
+/// The day counts of one place, up to `as_of`; `held` from [`held_at`], `counted` from
+/// [`counted_at`].
 pub fn tallies(
     case: &Case,
     place: &Record,
     as_of: Timestamp,
     held: &HashMap<&str, Vec<(&str, &Stretch)>>,
+    counted: &HashMap<&str, Vec<&Record>>,
 ) -> Vec<DayTally> {
     let zone = place.str("tz").and_then(parse_zone).unwrap_or(TimeZone::UTC);
     let steps = steps(place);
     let capacity_on = |day: Date| capacity_at(&steps, day_end(day, &zone));
     let mut out = Vec::new();
-    for population in case.of_type("population").filter(|p| p.str("place") == Some(&place.id)) {
+    for population in counted.get(place.id.as_str()).map(Vec::as_slice).unwrap_or_default() {
         let (Some(at), Some(count)) =
             (population.time("at"), population.body.get("count").and_then(Value::as_u64))
         else {

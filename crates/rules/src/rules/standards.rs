@@ -480,8 +480,9 @@ pub fn transfer_pending_matter(case: &Case, report: &mut Report) {
 /// kind of count, with the peak; a capacity without any count is a `data_gap`.
 pub fn over_capacity(case: &Case, report: &mut Report) {
     let held = crate::tally::held_at(case);
+    let counted = crate::tally::counted_at(case);
     for place in case.of_type("place").filter(|p| crate::tally::has_capacity(p)) {
-        let tallies = crate::tally::tallies(case, place, report.as_of, &held);
+        let tallies = crate::tally::tallies(case, place, report.as_of, &held, &counted);
         let mut finding_base = Finding::new("over-capacity", Outcome::Warning);
         finding_base.about = Some(place.id.clone());
         finding_base.zone = place.str("tz").map(str::to_string);
