@@ -2,12 +2,13 @@
 Records in and out of habeas files.
 
 - [`jsonl::JsonlSource`] reads JSON Lines files (or standard input) as the input of one import,
-  parsing on a background thread, with a progress callback and each file's SHA-256;
+  parsing on background threads, with a progress callback and each file's SHA-256;
+- [`mapped::MappedSource`] reads CSV, XLSX and Parquet files ([`table`]) and turns their rows
+  into records through a [`mapping::Mapping`] (a TOML file; docs/importing.md);
 - [`export`] writes records back as canonical JSON Lines, or one type as CSV.
 
-Spreadsheet and Parquet imports through mapping files are to live here too. This crate turns
-bytes into records and records into bytes; deciding what lands in the ledger is
-`habeas_store`'s job.
+This crate turns bytes into records and records into bytes; deciding what lands in the ledger
+is `habeas_store`'s job.
 */
 
 pub mod export;
