@@ -36,13 +36,20 @@ pub type MappedProgress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
 /// The files of one mapped import.
 pub struct MappedSource {
+    files: Arc<Files>,
+    progress: Option<MappedProgress>,
+}
+
+/// What the reading thread shares with the source: the files, checked and hashed, and how to
+/// read them.
+struct Files {
     paths: Vec<PathBuf>,
     names: Vec<String>,
     digests: Vec<String>,
     format: Format,
-    mapping: Arc<Mapping>,
-    existing: Arc<HashSet<String>>,
-    progress: Option<MappedProgress>,
+    mapping: Mapping,
+    /// Ids already in the ledger of the types the mapping creates "if missing".
+    existing: HashSet<String>,
 }
 
 impl MappedSource {
@@ -90,13 +97,9 @@ impl MappedSource {
                     .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned()),
             );
         }
+        let paths = paths.iter().map(PathBuf::from).collect();
         Ok(MappedSource {
-            paths: paths.iter().map(PathBuf::from).collect(),
-            names,
-            digests,
-            format,
-            mapping: Arc::new(mapping),
-            existing: Arc::new(existing),
+            files: Arc::new(Files { paths, names, digests, format, mapping, existing }),
             progress: None,
         })
     }
@@ -108,25 +111,27 @@ impl MappedSource {
 
     /// The sheet rows are counted in, for messages (`sheet` + `row` rather than `line`).
     pub fn sheet(&self) -> Option<String> {
-        if self.format != Format::Xlsx {
+        if self.files.format != Format::Xlsx {
             return None;
         }
-        match &self.mapping.read.sheet {
+        match &self.files.mapping.read.sheet {
             Some(sheet) => Some(sheet.clone()),
             None => Some("1".to_string()),
         }
     }
 
     pub fn format(&self) -> Format {
-        self.format
+        self.files.format
     }
 
     /// Opens every file now and checks the mapping against its columns, so that a wrong column
     /// name is reported before anything is read.
     pub fn check(&self) -> Result<(), StoreError> {
-        for (path, name) in self.paths.iter().zip(&self.names) {
-            let table = open_table(path, name, self.format, &self.mapping, None)?;
-            self.mapping
+        let files = &self.files;
+        for (path, name) in files.paths.iter().zip(&files.names) {
+            let table = open_table(path, name, files.format, &files.mapping, None)?;
+            files
+                .mapping
                 .compile(&table.columns)
                 .map_err(|e| StoreError::Input(format!("{e} (in {name})")))?;
         }
@@ -136,8 +141,11 @@ impl MappedSource {
     /// The given rows of file `file` as JSON objects of column to cell (for `--rejects`).
     pub fn rows(&self, file: usize, wanted: &BTreeSet<u64>) -> Result<HashMap<u64, String>, StoreError> {
         let mut found = HashMap::new();
-        let (Some(path), Some(name)) = (self.paths.get(file), self.names.get(file)) else { return Ok(found) };
-        let table = open_table(path, name, self.format, &self.mapping, None)?;
+        let files = &self.files;
+        let (Some(path), Some(name)) = (files.paths.get(file), files.names.get(file)) else {
+            return Ok(found);
+        };
+        let table = open_table(path, name, files.format, &files.mapping, None)?;
         let last = wanted.iter().next_back().copied().unwrap_or(0);
         for row in table.rows.flatten() {
             if row.at > last {
@@ -169,12 +177,7 @@ fn open_table(
 
 /// Everything the reading thread needs.
 struct Job {
-    paths: Vec<PathBuf>,
-    names: Vec<String>,
-    digests: Vec<String>,
-    format: Format,
-    mapping: Arc<Mapping>,
-    existing: Arc<HashSet<String>>,
+    files: Arc<Files>,
     progress: Option<MappedProgress>,
 }
 
@@ -184,29 +187,32 @@ fn failed(file: u32, at: u64, field: &str, en: String, es: String) -> (u32, u64,
 
 impl Job {
     fn run(self, dealer: &mut Dealer) {
-        let total: u64 = match self.format {
-            Format::Csv => self.paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum(),
+        let files = &*self.files;
+        let total: u64 = match files.format {
+            Format::Csv => {
+                files.paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+            }
             _ => 0,
         };
         let mut done_before = 0u64;
-        let mut known = Known { existing: &self.existing, made: HashSet::new() };
-        for (file, path) in self.paths.iter().enumerate() {
-            let on_read: Option<table::OnRead> = match (&self.progress, self.format) {
+        let mut known = Known { existing: &files.existing, made: HashSet::new() };
+        for (file, path) in files.paths.iter().enumerate() {
+            let on_read: Option<table::OnRead> = match (&self.progress, files.format) {
                 (Some(progress), Format::Csv) => {
                     let progress = progress.clone();
                     Some(Box::new(move |n| progress(done_before + n, total)))
                 }
                 _ => None,
             };
-            let table = match open_table(path, &self.names[file], self.format, &self.mapping, on_read) {
+            let table = match open_table(path, &files.names[file], files.format, &files.mapping, on_read) {
                 Ok(table) => table,
                 Err(e) => return dealer.fail(e),
             };
-            let compiled = match self.mapping.compile(&table.columns) {
+            let compiled = match files.mapping.compile(&table.columns) {
                 Ok(c) => c,
-                Err(e) => return dealer.fail(StoreError::Input(format!("{e} (in {})", self.names[file]))),
+                Err(e) => return dealer.fail(StoreError::Input(format!("{e} (in {})", files.names[file]))),
             };
-            let tag = &self.digests[file][..16];
+            let tag = &files.digests[file][..16];
             if !self.map_file(file as u32, table, &compiled, tag, &mut known, dealer) {
                 return;
             }
@@ -235,7 +241,7 @@ impl Job {
         let row_count = table.row_count.unwrap_or(0);
         let mut skip = |id: &str| known.seen(id);
         for (n, row) in table.rows.enumerate() {
-            if self.format != Format::Csv
+            if self.files.format != Format::Csv
                 && n.is_multiple_of(4096)
                 && let Some(progress) = &self.progress
             {
@@ -286,7 +292,7 @@ impl Job {
             }
         }
         if let Some(progress) = &self.progress
-            && self.format != Format::Csv
+            && self.files.format != Format::Csv
         {
             progress(row_count, row_count);
         }
@@ -303,23 +309,15 @@ fn push(dealer: &mut Dealer, file: u32, at: u64, result: Result<Value, FieldErro
 
 impl InputSource for MappedSource {
     fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<InputItem, StoreError>> + '_>, StoreError> {
-        let job = Job {
-            paths: self.paths.clone(),
-            names: self.names.clone(),
-            digests: self.digests.clone(),
-            format: self.format,
-            mapping: self.mapping.clone(),
-            existing: self.existing.clone(),
-            progress: self.progress.clone(),
-        };
+        let job = Job { files: self.files.clone(), progress: self.progress.clone() };
         Ok(Box::new(pipeline::start(move |dealer| job.run(dealer))?))
     }
 
     fn file_names(&self) -> Vec<String> {
-        self.names.clone()
+        self.files.names.clone()
     }
 
     fn file_digests(&self) -> Vec<(String, String)> {
-        self.names.iter().cloned().zip(self.digests.iter().cloned()).collect()
+        self.files.names.iter().cloned().zip(self.files.digests.iter().cloned()).collect()
     }
 }
