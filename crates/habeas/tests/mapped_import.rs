@@ -225,9 +225,13 @@ habeas_test!(charter_legs_grouped_into_flights_in_airport_zones, |env| {
     // A leg with no scheduled time has no departure, and keeps its place after the timed ones.
     assert_eq!(legs[3], json!({"from": "iata:MFR", "to": "iata:PDX"}));
     assert_eq!(flight["tail"], "N804TJ");
-    // Times in Honduras are read in Honduras's zone.
-    let honduras = all.values().find(|f| f["type"] == "flight" && f["legs"][0]["to"] == "iata:SAP").unwrap();
-    assert_eq!(honduras["legs"][0]["departed"], "2020-04-27T08:10:00-05:00");
+    // Each departure is read in its airport's zone.
+    let houston = &all["radarbox:2020-04-27:WQ3520"];
+    assert_eq!(houston["number"], "WQ3520", "the file's leading space is not part of it");
+    assert_eq!(houston["legs"][0]["to"], "iata:SAP");
+    assert_eq!(houston["legs"][0]["departed"], "2020-04-27T08:10:00-05:00", "CDT at Houston");
+    let from_honduras = &all["radarbox:2020-04-20:WQ3602"];
+    assert_eq!(from_honduras["legs"][0]["departed"], "2020-04-20T11:00:00-06:00", "La Mesa keeps CST");
     let airport = &all["iata:SAP"];
     assert_eq!(
         (airport["country"].as_str(), airport["tz"].as_str()),
