@@ -492,3 +492,37 @@ habeas_test!(spanish_messages_for_rows, |env| {
         "{stdout}"
     );
 });
+
+habeas_test!(the_format_comes_from_the_mapping_or_the_extension, |env| {
+    init(&env);
+    // A mapping without `format`: the extension says CSV.
+    let csv = env.write("orgs.csv", "code,name\nice,ICE\n");
+    let map = env.write(
+        "orgs.toml",
+        "[[record]]\ntype = \"org\"\nid = \"org-{code}\"\nfields.name = \"{name}\"\nfields.kind = \"agency\"\n",
+    );
+    let out =
+        clean(&env.run(&["import", "--json", "--mapping", map.to_str().unwrap(), csv.to_str().unwrap()]));
+    assert_eq!(out["appended"], 1);
+    // A mapping for Parquet given a CSV file: refused before anything is read.
+    let run = env.run(&[
+        "import",
+        "--format",
+        "csv",
+        "--mapping",
+        &mapping("ddp-daily-population"),
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("the mapping reads parquet files, not csv"), "{}", run.stderr);
+    // JSON Lines take no mapping.
+    let run =
+        env.run(&["import", "--format", "jsonl", "--mapping", map.to_str().unwrap(), csv.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("take no mapping"), "{}", run.stderr);
+    // A mapping with a misspelt key is refused, naming it.
+    let typo = env.write("typo.toml", "[[record]]\ntype = \"org\"\nid = \"o\"\nfeilds.name = \"x\"\n");
+    let run = env.run(&["import", "--mapping", typo.to_str().unwrap(), csv.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("typo.toml") && run.stderr.contains("feilds"), "{}", run.stderr);
+});

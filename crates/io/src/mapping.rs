@@ -1140,6 +1140,35 @@ mod tests {
     }
 
     #[test]
+    fn a_zone_from_a_column_and_a_default_for_an_empty_cell() {
+        let mapping = r#"
+            [[record]]
+            type = "source"
+            id = "s:{#row}"
+            fields.kind = "other"
+            fields.title = "t"
+            fields.published = { as = "local", text = "{when}", formats = "%d/%m/%Y %H.%M", zone = "{tz}" }
+            fields.language = { as = "text", text = "{lang}", default = "es" }
+        "#;
+        let cols = ["when", "tz", "lang"];
+        let value = map_one(mapping, &cols, &["15/03/2025 17.26", "America/El_Salvador", ""]).unwrap();
+        assert_eq!(value["published"], json!("2025-03-15T17:26:00-06:00"));
+        assert_eq!(value["language"], json!("es"));
+        let err = map_one(mapping, &cols, &["15/03/2025 17.26", "Mars/Olympus", "en"]).unwrap_err();
+        assert_eq!(err.field, "published");
+        assert!(err.to_string().contains("\"Mars/Olympus\" is not an IANA time zone"), "{err}");
+    }
+
+    #[test]
+    fn decimals_and_integers_as_people_write_them() {
+        assert_eq!(decimal("$6,000,000.00").ok(), Some(json!("6000000.00")));
+        assert_eq!(decimal("-12").ok(), Some(json!("-12")));
+        assert!(decimal("6.").is_err() && decimal("about 6").is_err());
+        assert_eq!(integer("27.0").ok(), Some(json!(27)));
+        assert!(integer("27.5").is_err());
+    }
+
+    #[test]
     fn maps_patterns_and_countries() {
         let mapping = r#"
             [[record]]

@@ -502,6 +502,18 @@ mod tests {
     }
 
     #[test]
+    fn latin1_files_when_the_mapping_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "l.csv", b"nombre\nMar\xeda\n");
+        let rows: Vec<_> = open(&path, Format::Csv, &options(b',', 0), None).unwrap().rows.collect();
+        assert!(rows[0].as_ref().unwrap_err().en.contains("latin1 = true"));
+        let latin1 = ReadOptions { latin1: true, ..options(b',', 0) };
+        let rows: Vec<Row> =
+            open(&path, Format::Csv, &latin1, None).unwrap().rows.map(Result::unwrap).collect();
+        assert_eq!(rows[0].cells[0].as_deref(), Some("María"));
+    }
+
+    #[test]
     fn a_missing_sheet_lists_the_sheets() {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fixtures/segregation-placements.xlsx");

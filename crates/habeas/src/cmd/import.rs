@@ -33,7 +33,7 @@ fn progress_bar(total: u64, quiet: bool, unit: &str) -> Option<ProgressBar> {
     let template = if unit == "bytes" {
         "{spinner} {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec}, {eta} left"
     } else {
-        "{spinner} {human_pos}/{human_len} rows [{bar:30}] {per_sec}, {eta} left"
+        "{spinner} {human_pos}/{human_len} rows [{bar:30}] {eta} left"
     };
     let style = ProgressStyle::with_template(template)
         .map(|s| s.progress_chars("=> "))
