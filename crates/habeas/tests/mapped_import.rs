@@ -526,3 +526,36 @@ habeas_test!(the_format_comes_from_the_mapping_or_the_extension, |env| {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("typo.toml") && run.stderr.contains("feilds"), "{}", run.stderr);
 });
+
+habeas_test!(a_place_one_row_cannot_make_is_made_by_the_next, |env| {
+    init(&env);
+    let csv = env
+        .write("p.csv", "code,state,n,date\nBTV,,5,2020-01-01\nBTV,NY,6,2020-01-02\nBTV,NY,7,2020-01-03\n");
+    let map = env.write(
+        "p.toml",
+        "[[record]]\ntype = \"place\"\nid = \"detloc:{code}\"\ncreate = \"if_missing\"\nfields.name = \"{code}\"\n\
+         fields.kind = \"facility\"\nfields.country = \"US\"\nfields.tz = { as = \"state_zone\", text = \"{state}\" }\n\
+         [[record]]\ntype = \"population\"\nid = \"p:{code}:{date}\"\nfields.place = \"detloc:{code}\"\n\
+         fields.at = { as = \"date\", text = \"{date}\" }\nfields.count = { as = \"integer\", text = \"{n}\" }\n",
+    );
+    let run = env.run(&[
+        "import",
+        "--json",
+        "--keep-going",
+        "--mapping",
+        map.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    let out = run.json();
+    // Row 2 has no state, so no zone for the place: that place is rejected. Row 3 makes it,
+    // once, and row 2's count, which refers to it, lands with the others.
+    assert_eq!(out["appended"], 4, "{out}");
+    let rejected: Vec<(u64, &str)> = out["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rejected, [(2, "tz")]);
+    assert_eq!(records(&env)["detloc:BTV"]["tz"], "America/New_York");
+});

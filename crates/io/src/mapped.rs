@@ -239,7 +239,6 @@ impl Job {
             .collect();
         let mut groups: Vec<Groups> = grouped.iter().map(|_| Groups::default()).collect();
         let row_count = table.row_count.unwrap_or(0);
-        let mut skip = |id: &str| known.seen(id);
         for (n, row) in table.rows.enumerate() {
             if self.files.format != Format::Csv
                 && n.is_multiple_of(4096)
@@ -262,8 +261,13 @@ impl Job {
             let scope = Scope { row: &row, group: std::slice::from_ref(&row), file_tag: tag, item: None };
             let mut own = Vec::new();
             for record in compiled.records.iter().filter(|r| r.group_by.is_empty()) {
-                let Some(result) = compiled.map_record(record, &scope, &mut skip) else { continue };
+                let Some(result) = compiled.map_record(record, &scope, &|id| known.exists(id)) else {
+                    continue;
+                };
                 if record.if_missing {
+                    if let Ok(value) = &result {
+                        known.made(value);
+                    }
                     if !push(dealer, file, row.at, result) {
                         return false;
                     }
@@ -284,9 +288,15 @@ impl Job {
             for rows in std::mem::take(&mut groups[g]).into_rows() {
                 let first: &Row = &rows[0];
                 let scope = Scope { row: first, group: &rows, file_tag: tag, item: None };
-                if let Some(result) = compiled.map_record(record, &scope, &mut skip)
-                    && !push(dealer, file, first.at, result)
+                let Some(result) = compiled.map_record(record, &scope, &|id| known.exists(id)) else {
+                    continue;
+                };
+                if record.if_missing
+                    && let Ok(value) = &result
                 {
+                    known.made(value);
+                }
+                if !push(dealer, file, first.at, result) {
                     return false;
                 }
             }

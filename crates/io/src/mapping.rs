@@ -579,12 +579,13 @@ impl Compiled {
     }
 
     /// The records of a row (or of a group of rows, for records with `group_by`): the JSON
-    /// value of each, or the error that rejects it. `skip` decides "if missing" records.
+    /// value of each, or the error that rejects it. An "if missing" record whose id `exists`
+    /// is not made.
     pub(crate) fn map_record(
         &self,
         record: &CompiledRecord,
         scope: &Scope<'_>,
-        skip: &mut dyn FnMut(&str) -> bool,
+        exists: &dyn Fn(&str) -> bool,
     ) -> Option<Result<Value, FieldError>> {
         if record.when_present.iter().any(|c| self.cell(scope.row, *c).is_none()) {
             return None;
@@ -592,7 +593,7 @@ impl Compiled {
         let id = self.render(&record.id, scope);
         if let Some(id) = &id
             && record.if_missing
-            && skip(id)
+            && exists(id)
         {
             return None;
         }
@@ -1025,9 +1026,21 @@ pub(crate) struct Known<'a> {
 }
 
 impl Known<'_> {
-    /// True when `id` exists; otherwise remembers it as made now.
-    pub(crate) fn seen(&mut self, id: &str) -> bool {
-        self.existing.contains(id) || !self.made.insert(id.to_string())
+    /// True when a record with `id` is in the ledger or was made by this import.
+    pub(crate) fn exists(&self, id: &str) -> bool {
+        self.existing.contains(id) || self.made.contains(id)
+    }
+
+    /// Remembers a record made from a row, if it is valid: when the first row naming a facility
+    /// lacks what its place needs, a later row may still make it. (Checked here, on the reading
+    /// thread, because the import must know before it reads on; such records are made once per
+    /// id, so the second parse costs little.)
+    pub(crate) fn made(&mut self, record: &Value) {
+        if let Some(id) = record.get("id").and_then(Value::as_str)
+            && habeas_model::parse_value(record.clone()).is_ok()
+        {
+            self.made.insert(id.to_string());
+        }
     }
 }
 
@@ -1046,7 +1059,7 @@ mod tests {
         let compiled = mapping.compile(&columns).unwrap();
         let row = row(cells);
         let scope = Scope { row: &row, group: std::slice::from_ref(&row), file_tag: "f00d", item: None };
-        compiled.map_record(&compiled.records[0], &scope, &mut |_| false).unwrap()
+        compiled.map_record(&compiled.records[0], &scope, &|_| false).unwrap()
     }
 
     #[test]
