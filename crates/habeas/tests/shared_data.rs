@@ -125,17 +125,21 @@ habeas_test!(charter_legs_and_observed_flights, |env| {
     let (appended, rejected, _) = import(&env, "radarbox-charter-legs", &legs);
     // 5,885 legs grouped by date and flight number; flights with a leg missing an airport are
     // set aside, naming the leg.
-    assert_eq!((appended, rejected), (5209, 302));
+    assert_eq!((appended, rejected), (5209, 303));
     let (flights, places) = (count_of(&env, "flight"), count_of(&env, "place"));
     assert_eq!(flights + places + 1, 5209);
     assert_eq!((flights, places), (4952, 256));
     let env = Env::new();
     init(&env);
     let (appended, rejected, out) = import(&env, "msp-observed-flights", &msp);
-    // 161 calls at MSP; one names an origin "GRG" that no airport table knows.
-    assert_eq!((appended, rejected), (177, 1));
+    // 161 calls at MSP; one names an origin "GRG" that no airport table knows: its place is
+    // rejected, and so is the flight that refers to it, each with its own reason.
+    assert_eq!((appended, rejected), (177, 2));
     assert_eq!(count_of(&env, "flight"), 160);
-    assert!(out["rejected"][0]["error"].as_str().unwrap().contains("iata:GRG"));
+    let reasons: Vec<&str> =
+        out["rejected"].as_array().unwrap().iter().map(|r| r["error"].as_str().unwrap()).collect();
+    assert!(reasons[0].contains("\"GRG\" is not an airport code"), "{reasons:?}");
+    assert!(reasons[1].contains("refers to unknown id \"iata:GRG\""), "{reasons:?}");
 });
 
 habeas_test!(cases_and_segregation_placements, |env| {

@@ -132,10 +132,12 @@ pub struct ImportOptions {
 
 type Loc = (u32, u64);
 
-/// Lines and ids left out of a replay, with the reasons found for them.
+/// Records and ids left out of a replay, with the reasons found for them.
 #[derive(Default)]
 struct Exclusions {
-    lines: HashMap<Loc, Rejection>,
+    /// By input location and id: a mapped row yields several records at one location, and
+    /// only the one rejected is left out (with its own reason).
+    records: HashMap<(Loc, String), Rejection>,
     /// Ids of excluded records that were not in the ledger before this import.
     ids: HashSet<String>,
     /// Ids that appear with different content in this import, with the lines.
@@ -316,10 +318,6 @@ impl Pass<'_, '_> {
 
     fn item(&mut self, item: InputItem) -> Result<()> {
         let loc = (item.file, item.line);
-        if let Some(rejection) = self.excluded.lines.get(&loc) {
-            self.rejected.push(rejection.clone());
-            return Ok(());
-        }
         let prepared = match item.parsed {
             Ok(prepared) => prepared,
             Err(err) => {
@@ -328,6 +326,10 @@ impl Pass<'_, '_> {
                 return Ok(());
             }
         };
+        if let Some(rejection) = self.excluded.records.get(&(loc, prepared.id.clone())) {
+            self.rejected.push(rejection.clone());
+            return Ok(());
+        }
         let id = prepared.id.clone();
         let record_type = prepared.record_type;
         if let Some(lines) = self.excluded.conflicted.get(&id) {
@@ -550,7 +552,9 @@ pub(crate) fn import(
         drop(pass);
         tx.rollback_to_mark()?;
         for (loc, rejection, id) in late {
-            excluded.lines.insert(loc, rejection);
+            if let Some(id) = &id {
+                excluded.records.insert((loc, id.clone()), rejection);
+            }
             if let Some(id) = id
                 && tx.record(&id)?.is_none()
             {
