@@ -223,6 +223,11 @@ habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("129 records appended"), "{}", run.stdout);
     assert!(run.stdout.contains("Caught"), "{}", run.stdout);
+    // The published table, through its mapping: 27 counts, three facilities, their source.
+    assert!(run.stdout.contains("31 records from 27 rows"), "{}", run.stdout);
+    let db = env.path("demo/cecot.db");
+    let counts = env.run(&["--db", db.to_str().unwrap(), "export", "--type", "population"]);
+    assert_eq!(counts.stdout.lines().count(), 27);
     let es = env.run(&["--lang", "es", "demo", "--dir", "demo-es"]);
     assert!(es.stdout.contains("Detectado"), "{}", es.stdout);
     let json = env.run(&["demo", "--dir", "demo-json", "--json"]);

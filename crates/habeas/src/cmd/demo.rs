@@ -3,11 +3,13 @@
 //! It creates a ledger and its keys, imports `examples/cecot-2025.jsonl` (embedded in the
 //! binary), verifies it, proves one record, saves a checkpoint as a trusted copy, and then plays
 //! the attacker on a copy of the file: one changed digit in a flight's departure time, and
-//! `verify` names the leaf. Each step says what it shows and which command does it by hand.
+//! `verify` names the leaf. Before that it imports a published table (a Parquet excerpt of ICE's
+//! daily population) through its mapping file. Each step says what it shows and which command
+//! does it by hand.
 
 use std::path::{Path, PathBuf};
 
-use habeas_io::JsonlSource;
+use habeas_io::{Format, JsonlSource, MappedSource, Mapping};
 use habeas_model::Localized;
 use habeas_store::{ImportOptions, Ledger, Location};
 
@@ -213,11 +215,12 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
             "(a mano: habeas --db cecot.db check --explain)"
         )
     );
+    import_table(ctx, &dir, &mut ledger, &signer)?;
     drop(ledger);
 
     step(
         ctx,
-        6,
+        7,
         "Play the attacker: change one digit in a copy of the file",
         "Hacer de atacante: cambiar un dígito en una copia del archivo",
     );
@@ -276,6 +279,59 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         }));
     }
     Ok(if verified.ok && !found.ok { Outcome::Clean } else { Outcome::Found })
+}
+
+/// A published table, through its mapping: twelve days of ICE's daily population at two
+/// facilities (and one code in no list), as the Deportation Data Project publishes it in Parquet.
+const TABLE: &[u8] = include_bytes!("../../../../examples/fixtures/ddp-daily-population.parquet");
+const TABLE_MAPPING: &str = include_str!("../../../../examples/mappings/ddp-daily-population.toml");
+
+fn import_table(
+    ctx: &Context,
+    dir: &Path,
+    ledger: &mut Ledger,
+    signer: &habeas_ledger::Signer,
+) -> Result<(), Failure> {
+    step(
+        ctx,
+        6,
+        "Import a published table: ICE's daily population, through a mapping file",
+        "Importar una tabla publicada: la población diaria de ICE, con un archivo de mapeo",
+    );
+    let fail = |e: habeas_store::StoreError| ctx.store_failure(e);
+    let table = dir.join("ddp-daily-population.parquet");
+    std::fs::write(&table, TABLE).map_err(io(&table))?;
+    let mapping_path = dir.join("ddp-daily-population.toml");
+    std::fs::write(&mapping_path, TABLE_MAPPING).map_err(io(&mapping_path))?;
+    let mapping = Mapping::load(&mapping_path).map_err(|e| Failure(e.to_string()))?;
+    let existing = ledger.ids_of_types(&mapping.created_if_missing()).map_err(fail)?;
+    let mut source = MappedSource::open(&[table.display().to_string()], Format::Parquet, mapping, existing)
+        .map_err(fail)?;
+    let options = ImportOptions { keep_going: false, by: "habeas demo".into(), at: now()? };
+    let report = ledger.import(&mut source, &options, signer).map_err(fail)?;
+    if !report.rejected.is_empty() {
+        return Err(Failure(
+            ctx.t("the shipped table did not import", "la tabla incluida no se importó").into(),
+        ));
+    }
+    say!(
+        ctx,
+        "   {} {}",
+        report.appended,
+        ctx.t(
+            "records from 27 rows: a count per facility and day, each facility no record knew yet, and the source",
+            "registros de 27 filas: un recuento por centro y día, cada centro que ningún registro conocía, y la fuente"
+        )
+    );
+    say!(
+        ctx,
+        "   {}",
+        ctx.t(
+            "(by hand: habeas --db cecot.db import --mapping ddp-daily-population.toml ddp-daily-population.parquet;\n    examples/mappings/ has one for each public dataset, docs/importing.md explains them)",
+            "(a mano: habeas --db cecot.db import --mapping ddp-daily-population.toml ddp-daily-population.parquet;\n    examples/mappings/ tiene uno por cada conjunto de datos público, docs/importing.md los explica)"
+        )
+    );
+    Ok(())
 }
 
 /// Changes flight 1's departure minute in its stored leaf, as someone with write access to the
