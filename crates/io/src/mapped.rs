@@ -27,7 +27,7 @@ use habeas_store::{InputItem, InputSource, StoreError};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::mapping::{Compiled, Groups, Known, Mapping, Scope};
+use crate::mapping::{Compiled, Groups, Known, Mapping, MappingError, Scope};
 use crate::pipeline::{self, Dealer, Raw};
 use crate::table::{self, Format, Row, Table};
 
@@ -126,14 +126,14 @@ impl MappedSource {
 
     /// Opens every file now and checks the mapping against its columns, so that a wrong column
     /// name is reported before anything is read.
-    pub fn check(&self) -> Result<(), StoreError> {
+    pub fn check(&self) -> Result<(), MappingError> {
         let files = &self.files;
         for (path, name) in files.paths.iter().zip(&files.names) {
-            let table = open_table(path, name, files.format, &files.mapping, None)?;
-            files
-                .mapping
-                .compile(&table.columns)
-                .map_err(|e| StoreError::Input(format!("{e} (in {name})")))?;
+            let table = table::open(path, files.format, &files.mapping.read, None)
+                .map_err(|e| MappingError::new(format!("{name}: {e}"), format!("{name}: {e}")))?;
+            files.mapping.compile(&table.columns).map_err(|e| {
+                MappingError::new(format!("{} (in {name})", e.en), format!("{} (en {name})", e.es))
+            })?;
         }
         Ok(())
     }

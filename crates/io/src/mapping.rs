@@ -40,7 +40,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use habeas_model::{FieldError, Problem};
+use habeas_model::{FieldError, Lang, Localized, Problem};
 use jiff::Timestamp;
 use jiff::fmt::strtime::BrokenDownTime;
 use jiff::tz::{AmbiguousOffset, Offset};
@@ -109,13 +109,33 @@ pub struct Mapping {
     records: Vec<RecordSpec>,
 }
 
-/// What is wrong with a mapping file: where, and why.
+/// What is wrong with a mapping file: where, and why, in English and Spanish.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MappingError(pub String);
+pub struct MappingError {
+    pub en: String,
+    pub es: String,
+}
+
+impl MappingError {
+    pub fn new(en: String, es: String) -> MappingError {
+        MappingError { en, es }
+    }
+
+    /// The same words in both languages (a parser's own message, a path).
+    fn both(text: String) -> MappingError {
+        MappingError { en: text.clone(), es: text }
+    }
+}
+
+impl Localized for MappingError {
+    fn message(&self, lang: Lang) -> String {
+        lang.pick(&self.en, &self.es).to_string()
+    }
+}
 
 impl std::fmt::Display for MappingError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.en)
     }
 }
 
@@ -124,16 +144,20 @@ impl std::error::Error for MappingError {}
 impl Mapping {
     pub fn load(path: &Path) -> Result<Mapping, MappingError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| MappingError(format!("{name}: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| MappingError::both(format!("{name}: {e}")))?;
         Mapping::parse(&text, &name)
     }
 
     pub fn parse(text: &str, name: &str) -> Result<Mapping, MappingError> {
-        let file: MappingFile = toml::from_str(text).map_err(|e| MappingError(format!("{name}: {e}")))?;
+        let file: MappingFile =
+            toml::from_str(text).map_err(|e| MappingError::both(format!("{name}: {e}")))?;
         let format = match &file.format {
             None => None,
             Some(f) => Some(Format::parse(f).ok_or_else(|| {
-                MappingError(format!("{name}: format = {f:?}: expected \"csv\", \"xlsx\" or \"parquet\""))
+                MappingError::new(
+                    format!("{name}: format = {f:?}: expected \"csv\", \"xlsx\" or \"parquet\""),
+                    format!("{name}: format = {f:?}: se esperaba \"csv\", \"xlsx\" o \"parquet\""),
+                )
             })?),
         };
         let delimiter = match file.input.delimiter.as_deref() {
@@ -141,29 +165,41 @@ impl Mapping {
             Some("\\t" | "tab") => b'\t',
             Some(d) if d.len() == 1 => d.as_bytes()[0],
             Some(d) => {
-                return Err(MappingError(format!(
-                    "{name}: [input] delimiter = {d:?}: expected one character"
-                )));
+                return Err(MappingError::new(
+                    format!("{name}: [input] delimiter = {d:?}: expected one character"),
+                    format!("{name}: [input] delimiter = {d:?}: se esperaba un solo carácter"),
+                ));
             }
         };
         if file.records.is_empty() {
-            return Err(MappingError(format!("{name}: no [[record]]: say which records each row becomes")));
+            return Err(MappingError::new(
+                format!("{name}: no [[record]]: say which records each row becomes"),
+                format!("{name}: no hay [[record]]: diga qué registros produce cada fila"),
+            ));
         }
         for (n, record) in file.records.iter().enumerate() {
             let at = format!("{name}: record {} ({})", n + 1, record.record_type);
+            let at_es = format!("{name}: registro {} ({})", n + 1, record.record_type);
             if habeas_model::RecordType::parse(&record.record_type).is_none() {
-                return Err(MappingError(format!("{at}: unknown record type")));
+                return Err(MappingError::new(
+                    format!("{at}: unknown record type"),
+                    format!("{at_es}: tipo de registro desconocido"),
+                ));
             }
             match record.create.as_deref() {
                 None | Some("always" | "if_missing") => {}
                 Some(other) => {
-                    return Err(MappingError(format!(
-                        "{at}: create = {other:?}: expected \"always\" or \"if_missing\""
-                    )));
+                    return Err(MappingError::new(
+                        format!("{at}: create = {other:?}: expected \"always\" or \"if_missing\""),
+                        format!("{at_es}: create = {other:?}: se esperaba \"always\" o \"if_missing\""),
+                    ));
                 }
             }
             if record.fields.contains_key("type") || record.fields.contains_key("id") {
-                return Err(MappingError(format!("{at}: give type and id beside fields, not in them")));
+                return Err(MappingError::new(
+                    format!("{at}: give type and id beside fields, not in them"),
+                    format!("{at_es}: indique type e id junto a fields, no dentro"),
+                ));
             }
         }
         let mut missing = file.input.missing;
@@ -243,15 +279,20 @@ struct Binder<'a> {
 }
 
 impl Binder<'_> {
-    fn error(&self, key: &str, why: impl std::fmt::Display) -> MappingError {
-        MappingError(format!("{}, {key}: {why}", self.at))
+    fn error(&self, key: &str, en: impl std::fmt::Display, es: impl std::fmt::Display) -> MappingError {
+        let at_es = self.at.replacen(": record ", ": registro ", 1);
+        MappingError::new(format!("{}, {key}: {en}", self.at), format!("{at_es}, {key}: {es}"))
     }
 
     fn column(&self, name: &str, key: &str) -> Result<usize, MappingError> {
         self.index.get(name).copied().ok_or_else(|| {
             let mut known: Vec<&str> = self.columns.iter().map(String::as_str).collect();
             known.truncate(40);
-            self.error(key, format!("the file has no column {name:?}; its columns are {known:?}"))
+            self.error(
+                key,
+                format!("the file has no column {name:?}; its columns are {known:?}"),
+                format!("el archivo no tiene la columna {name:?}; sus columnas son {known:?}"),
+            )
         })
     }
 
@@ -262,10 +303,13 @@ impl Binder<'_> {
             if open > 0 {
                 parts.push(Part::Text(rest[..open].to_string()));
             }
-            let close = rest[open..]
-                .find('}')
-                .ok_or_else(|| self.error(key, format!("{text:?}: a {{ without its }}")))?
-                + open;
+            let close = rest[open..].find('}').ok_or_else(|| {
+                self.error(
+                    key,
+                    format!("{text:?}: a {{ without its }}"),
+                    format!("{text:?}: una {{ sin su }}"),
+                )
+            })? + open;
             let name = &rest[open + 1..close];
             parts.push(match name {
                 "#row" => Part::Row,
@@ -287,7 +331,11 @@ impl Binder<'_> {
             toml::Value::Integer(n) => Spec::Fixed(Value::from(*n)),
             toml::Value::Boolean(b) => Spec::Fixed(Value::from(*b)),
             toml::Value::Float(_) => {
-                return Err(self.error(key, "a fraction: write decimals as strings, like \"6000000.00\""));
+                return Err(self.error(
+                    key,
+                    "a fraction: write decimals as strings, like \"6000000.00\"",
+                    "una fracción: escriba los decimales como texto, como \"6000000.00\"",
+                ));
             }
             toml::Value::Datetime(d) => Spec::Fixed(Value::from(d.to_string())),
             toml::Value::Array(items) => Spec::List(
@@ -313,15 +361,21 @@ impl Binder<'_> {
         const KEYS: &[&str] =
             &["as", "text", "formats", "zone", "map", "unmapped", "pattern", "default", "item", "sort_by"];
         if let Some(unknown) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(
-                self.error(key, format!("unknown key {unknown:?} in a conversion; the keys are {KEYS:?}"))
-            );
+            return Err(self.error(
+                key,
+                format!("unknown key {unknown:?} in a conversion; the keys are {KEYS:?}"),
+                format!("clave desconocida {unknown:?} en una conversión; las claves son {KEYS:?}"),
+            ));
         }
         let string = |name: &str| -> Result<Option<&str>, MappingError> {
             match table.get(name) {
                 None => Ok(None),
                 Some(toml::Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(self.error(key, format!("{name}: expected a string"))),
+                Some(_) => Err(self.error(
+                    key,
+                    format!("{name}: expected a string"),
+                    format!("{name}: se esperaba un texto"),
+                )),
             }
         };
         let kind = match string("as")?.unwrap_or_default() {
@@ -339,14 +393,32 @@ impl Binder<'_> {
             "json_list" => Kind::JsonList,
             "id" => Kind::Id,
             "rows" if grouped => Kind::Rows,
-            "rows" => return Err(self.error(key, "as = \"rows\" needs group_by on the record")),
-            other => return Err(self.error(key, format!("as = {other:?}: not a conversion habeas knows"))),
+            "rows" => {
+                return Err(self.error(
+                    key,
+                    "as = \"rows\" needs group_by on the record",
+                    "as = \"rows\" necesita group_by en el registro",
+                ));
+            }
+            other => {
+                return Err(self.error(
+                    key,
+                    format!("as = {other:?}: not a conversion habeas knows"),
+                    format!("as = {other:?}: no es una conversión que habeas conozca"),
+                ));
+            }
         };
         let text = match (string("text")?, kind) {
             (Some(text), Kind::Id) => Some(self.template(text, "id")?),
             (Some(text), _) => Some(self.template(text, key)?),
             (None, Kind::Rows) => None,
-            (None, _) => return Err(self.error(key, "a conversion needs text = \"{column}\"")),
+            (None, _) => {
+                return Err(self.error(
+                    key,
+                    "a conversion needs text = \"{column}\"",
+                    "una conversión necesita text = \"{columna}\"",
+                ));
+            }
         };
         let formats = match table.get("formats") {
             None => Vec::new(),
@@ -354,19 +426,41 @@ impl Binder<'_> {
             Some(toml::Value::Array(fs)) => fs
                 .iter()
                 .map(|f| {
-                    f.as_str().map(str::to_string).ok_or_else(|| self.error(key, "formats: expected strings"))
+                    f.as_str().map(str::to_string).ok_or_else(|| {
+                        self.error(key, "formats: expected strings", "formats: se esperaban textos")
+                    })
                 })
                 .collect::<Result<_, _>>()?,
-            Some(_) => return Err(self.error(key, "formats: expected a list of strings")),
+            Some(_) => {
+                return Err(self.error(
+                    key,
+                    "formats: expected a list of strings",
+                    "formats: se esperaba una lista de textos",
+                ));
+            }
         };
         if matches!(kind, Kind::Local) && formats.is_empty() {
-            return Err(self.error(key, "as = \"local\" needs formats, like [\"%Y-%m-%d %H:%M\"]"));
+            return Err(self.error(
+                key,
+                "as = \"local\" needs formats, like [\"%Y-%m-%d %H:%M\"]",
+                "as = \"local\" necesita formats, como [\"%Y-%m-%d %H:%M\"]",
+            ));
         }
         let zone = match (table.get("zone"), kind) {
-            (None, Kind::Local) => return Err(self.error(key, "as = \"local\" needs a zone")),
+            (None, Kind::Local) => {
+                return Err(self.error(
+                    key,
+                    "as = \"local\" needs a zone",
+                    "as = \"local\" necesita una zona (zone)",
+                ));
+            }
             (None, _) => None,
             (Some(_), k) if !matches!(k, Kind::Local) => {
-                return Err(self.error(key, "zone is for as = \"local\" only"));
+                return Err(self.error(
+                    key,
+                    "zone is for as = \"local\" only",
+                    "zone es solo para as = \"local\"",
+                ));
             }
             (Some(toml::Value::String(name)), _) => Some(ZoneSpec::Named(self.template(name, key)?)),
             (Some(toml::Value::Table(t)), _) => match (t.get("airport"), t.get("us_state")) {
@@ -376,41 +470,69 @@ impl Binder<'_> {
                     return Err(self.error(
                         key,
                         "zone: expected a name, {airport = \"{column}\"} or {us_state = \"{column}\"}",
+                        "zone: se esperaba un nombre, {airport = \"{columna}\"} o {us_state = \"{columna}\"}",
                     ));
                 }
             },
-            (Some(_), _) => return Err(self.error(key, "zone: expected a name or a table")),
+            (Some(_), _) => {
+                return Err(self.error(
+                    key,
+                    "zone: expected a name or a table",
+                    "zone: se esperaba un nombre o una tabla",
+                ));
+            }
         };
         if let Some(ZoneSpec::Named(t)) = &zone
             && let Some(name) = t.fixed()
             && habeas_model::time::parse_zone(&name).is_none()
         {
-            return Err(self.error(key, format!("zone {name:?} is not an IANA time zone")));
+            return Err(self.error(
+                key,
+                format!("zone {name:?} is not an IANA time zone"),
+                format!("zone {name:?} no es una zona horaria IANA"),
+            ));
         }
         let map = match table.get("map") {
             None => None,
             Some(toml::Value::Table(t)) => Some(
                 t.iter()
                     .map(|(k, v)| {
-                        v.as_str()
-                            .map(|v| (k.clone(), v.to_string()))
-                            .ok_or_else(|| self.error(key, format!("map.{k}: expected a string")))
+                        v.as_str().map(|v| (k.clone(), v.to_string())).ok_or_else(|| {
+                            self.error(
+                                key,
+                                format!("map.{k}: expected a string"),
+                                format!("map.{k}: se esperaba un texto"),
+                            )
+                        })
                     })
                     .collect::<Result<FxHashMap<_, _>, _>>()?,
             ),
-            Some(_) => return Err(self.error(key, "map: expected a table of values")),
+            Some(_) => {
+                return Err(self.error(
+                    key,
+                    "map: expected a table of values",
+                    "map: se esperaba una tabla de valores",
+                ));
+            }
         };
         let unmapped = match string("unmapped")? {
             None | Some("reject") => Unmapped::Reject,
             Some("drop") => Unmapped::Drop,
             Some("keep") => Unmapped::Keep,
             Some(other) => {
-                return Err(self.error(key, format!("unmapped = {other:?}: expected reject, drop or keep")));
+                return Err(self.error(
+                    key,
+                    format!("unmapped = {other:?}: expected reject, drop or keep"),
+                    format!("unmapped = {other:?}: se esperaba reject, drop o keep"),
+                ));
             }
         };
         let pattern = match string("pattern")? {
             None => None,
-            Some(p) => Some(Regex::new(p).map_err(|e| self.error(key, format!("pattern: {e}")))?),
+            Some(p) => Some(
+                Regex::new(p)
+                    .map_err(|e| self.error(key, format!("pattern: {e}"), format!("pattern: {e}")))?,
+            ),
         };
         let default = match table.get("default") {
             None => None,
@@ -419,9 +541,19 @@ impl Binder<'_> {
         let item = match (table.get("item"), kind) {
             (Some(v), Kind::JsonList | Kind::Rows) => Some(self.spec(v, &format!("{key}[]"), grouped)?),
             (None, Kind::JsonList | Kind::Rows) => {
-                return Err(self.error(key, "json_list and rows need item = {...}, what each becomes"));
+                return Err(self.error(
+                    key,
+                    "json_list and rows need item = {...}, what each becomes",
+                    "json_list y rows necesitan item = {...}, lo que produce cada uno",
+                ));
             }
-            (Some(_), _) => return Err(self.error(key, "item is for json_list and rows only")),
+            (Some(_), _) => {
+                return Err(self.error(
+                    key,
+                    "item is for json_list and rows only",
+                    "item es solo para json_list y rows",
+                ));
+            }
             (None, _) => None,
         };
         let sort_by = string("sort_by")?.map(str::to_string);
@@ -1211,11 +1343,12 @@ mod tests {
             .err()
             .unwrap();
         assert!(
-            bad_column.0.contains("m.toml: record 1 (place), id: the file has no column \"nope\""),
+            bad_column.en.contains("m.toml: record 1 (place), id: the file has no column \"nope\""),
             "{bad_column}"
         );
         let bad_type = Mapping::parse("[[record]]\ntype = \"plaice\"\n", "m.toml").unwrap_err();
-        assert!(bad_type.0.contains("unknown record type"));
+        assert!(bad_type.en.contains("unknown record type"));
+        assert_eq!(bad_type.message(Lang::Es), "m.toml: registro 1 (plaice): tipo de registro desconocido");
         let bad_key = Mapping::parse(
             "[[record]]\ntype = \"place\"\nfields.x = { as = \"date\", text = \"{a}\", fromat = \"%Y\" }\n",
             "m.toml",
@@ -1224,8 +1357,8 @@ mod tests {
         .compile(&["a".to_string()])
         .err()
         .unwrap();
-        assert!(bad_key.0.contains("unknown key \"fromat\""), "{bad_key}");
+        assert!(bad_key.en.contains("unknown key \"fromat\""), "{bad_key}");
         let typo = Mapping::parse("[inptu]\n[[record]]\ntype = \"place\"\n", "m.toml").unwrap_err();
-        assert!(typo.0.contains("unknown field `inptu`"), "{typo}");
+        assert!(typo.en.contains("unknown field `inptu`"), "{typo}");
     }
 }

@@ -303,7 +303,7 @@ fn import_table(
     std::fs::write(&table, TABLE).map_err(io(&table))?;
     let mapping_path = dir.join("ddp-daily-population.toml");
     std::fs::write(&mapping_path, TABLE_MAPPING).map_err(io(&mapping_path))?;
-    let mapping = Mapping::load(&mapping_path).map_err(|e| Failure(e.to_string()))?;
+    let mapping = Mapping::load(&mapping_path).map_err(|e| Failure(e.message(ctx.lang)))?;
     let existing = ledger.ids_of_types(&mapping.created_if_missing()).map_err(fail)?;
     let mut source = MappedSource::open(&[table.display().to_string()], Format::Parquet, mapping, existing)
         .map_err(fail)?;

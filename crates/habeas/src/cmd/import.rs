@@ -144,7 +144,7 @@ fn open_source(
             )
         )));
     }
-    let mapping = Mapping::load(mapping_path).map_err(|e| Failure(e.to_string()))?;
+    let mapping = Mapping::load(mapping_path).map_err(|e| Failure(e.message(ctx.lang)))?;
     let Some(format) = format_of(args, Some(&mapping)) else {
         return Err(Failure(format!(
             "{}: {}",
@@ -158,7 +158,7 @@ fn open_source(
     let existing = ledger.ids_of_types(&mapping.created_if_missing()).map_err(|e| ctx.store_failure(e))?;
     let source =
         MappedSource::open(&args.files, format, mapping, existing).map_err(|e| ctx.store_failure(e))?;
-    source.check().map_err(|e| ctx.store_failure(e))?;
+    source.check().map_err(|e| Failure(e.message(ctx.lang)))?;
     Ok(Source::Mapped(source))
 }
 
