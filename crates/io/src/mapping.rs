@@ -288,10 +288,18 @@ impl Binder<'_> {
         self.index.get(name).copied().ok_or_else(|| {
             let mut known: Vec<&str> = self.columns.iter().map(String::as_str).collect();
             known.truncate(40);
+            // One column holding separators: the file is delimited by another character.
+            let (hint_en, hint_es) = match &known[..] {
+                [one] if one.contains([',', ';', '|', '\t']) => (
+                    " (the whole header is one column: is [input] delimiter right?)",
+                    " (todo el encabezado es una columna: ¿es correcto [input] delimiter?)",
+                ),
+                _ => ("", ""),
+            };
             self.error(
                 key,
-                format!("the file has no column {name:?}; its columns are {known:?}"),
-                format!("el archivo no tiene la columna {name:?}; sus columnas son {known:?}"),
+                format!("the file has no column {name:?}; its columns are {known:?}{hint_en}"),
+                format!("el archivo no tiene la columna {name:?}; sus columnas son {known:?}{hint_es}"),
             )
         })
     }
