@@ -37,7 +37,8 @@ pub struct Parsed {
     pub warnings: Vec<FieldWarning>,
     /// Whether the id was derived from the content (an event written without one).
     pub derived_id: bool,
-    /// Whether some time field is a date, which needs a zone (a place's, a court's, `tz`).
+    /// Whether some time field is a date that may find no zone (one read in a court's zone, or
+    /// with nothing to give it one): the ledger checks these after the import and warns.
     pub zone_dates: bool,
 }
 
@@ -195,13 +196,29 @@ fn parse(mut value: Value, allow_internal: bool) -> Result<Parsed, FieldError> {
     if leaf_len > MAX_LEAF_BYTES {
         return Err(FieldError::new("", Problem::TooLarge { bytes: leaf_len }));
     }
+    let zone_dates = found.zone_dates && dates_may_lack_a_zone(&record);
     Ok(Parsed {
         record,
         canonical,
         references: found.references,
         warnings: found.warnings,
         derived_id: derived,
-        zone_dates: found.zone_dates,
+        zone_dates,
+    })
+}
+
+/// Whether some date of the record might find no zone: not when the record has its own `tz`,
+/// nor for a date read in the zone of a place (a place always has one, and the reference must
+/// be to a place). Only the others (a court's zone, which a court org may lack) need the
+/// ledger to look, after the import, and perhaps warn.
+fn dates_may_lack_a_zone(record: &Record) -> bool {
+    if record.get("tz").is_some() {
+        return false;
+    }
+    crate::zone::time_fields(record).iter().any(|field| {
+        field.spec.needs_zone()
+            && !field.exempt
+            && !field.hints.iter().any(|hint| matches!(hint, crate::zone::ZoneHint::Place(_)))
     })
 }
 
