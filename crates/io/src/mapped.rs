@@ -104,6 +104,18 @@ impl MappedSource {
         })
     }
 
+    /// [`MappedSource::open`] for an import into `ledger`: reads there the ids of the records the
+    /// mapping creates "if missing".
+    pub fn for_ledger(
+        ledger: &mut habeas_store::Ledger,
+        paths: &[String],
+        format: Format,
+        mapping: Mapping,
+    ) -> Result<MappedSource, StoreError> {
+        let existing = ledger.ids_of_types(&mapping.created_if_missing())?;
+        MappedSource::open(paths, format, mapping, existing)
+    }
+
     pub fn with_progress(mut self, progress: MappedProgress) -> MappedSource {
         self.progress = Some(progress);
         self

@@ -304,9 +304,9 @@ fn import_table(
     let mapping_path = dir.join("ddp-daily-population.toml");
     std::fs::write(&mapping_path, TABLE_MAPPING).map_err(io(&mapping_path))?;
     let mapping = Mapping::load(&mapping_path).map_err(|e| Failure(e.message(ctx.lang)))?;
-    let existing = ledger.ids_of_types(&mapping.created_if_missing()).map_err(fail)?;
-    let mut source = MappedSource::open(&[table.display().to_string()], Format::Parquet, mapping, existing)
-        .map_err(fail)?;
+    let mut source =
+        MappedSource::for_ledger(ledger, &[table.display().to_string()], Format::Parquet, mapping)
+            .map_err(fail)?;
     let options = ImportOptions { keep_going: false, by: "habeas demo".into(), at: now()? };
     let report = ledger.import(&mut source, &options, signer).map_err(fail)?;
     if !report.rejected.is_empty() {

@@ -155,9 +155,8 @@ fn open_source(
             )
         )));
     };
-    let existing = ledger.ids_of_types(&mapping.created_if_missing()).map_err(|e| ctx.store_failure(e))?;
     let source =
-        MappedSource::open(&args.files, format, mapping, existing).map_err(|e| ctx.store_failure(e))?;
+        MappedSource::for_ledger(ledger, &args.files, format, mapping).map_err(|e| ctx.store_failure(e))?;
     source.check().map_err(|e| Failure(e.message(ctx.lang)))?;
     Ok(Source::Mapped(source))
 }
