@@ -18,6 +18,7 @@ The store knows records only as `habeas_model` parses them and the tree only as
 `habeas_ledger` hashes it; it knows nothing of rules or HTTP.
 */
 
+pub mod accounts;
 pub mod backend;
 pub mod check;
 pub mod dedupe;
@@ -31,18 +32,20 @@ pub mod lookup;
 pub mod occupancy;
 pub mod proofs;
 pub mod report;
+pub mod shapes;
 pub mod sqlite;
 pub mod timeline;
 pub mod verify;
 pub mod views;
 
+pub use accounts::{Account, AuditEntry, AuditFilter, AuditTrail, Directory, Role};
 pub use dedupe::Duplicate;
 pub use erase::EraseReport;
 pub use error::{Result, StoreError};
 pub use export::CurrentRecord;
 pub use ingest::{ImportOptions, InputItem, InputSource, Prepared};
 pub use ledger::{Ledger, Location};
-pub use locate::Located;
+pub use locate::{Located, PersonIndex};
 pub use occupancy::{Capacity, DayCount, Days, Occupancy};
 pub use proofs::{ConsistencyOut, RecordProof};
 pub use report::{ImportReport, LocatedWarning, RejectReason, Rejection};

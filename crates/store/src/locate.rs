@@ -6,8 +6,8 @@
 //! of its timeline: in custody where and since when (and whether held by another state after a
 //! removal), in transit, released, deceased, or unknown.
 //!
-//! The index is built for each call: right for the command line and for ledgers of thousands of
-//! persons. A long-running server keeps one.
+//! [`Ledger::locate`] builds the index for each call: right for the command line. A long-running
+//! server keeps a [`PersonIndex`] and searches it with [`Ledger::locate_in`].
 
 use habeas_model::Interval;
 use habeas_model::personal::decode_kept;
@@ -87,29 +87,72 @@ pub(crate) fn persons_known(known: &KnownAt<'_>) -> Result<Vec<(Person, String)>
     Ok(out)
 }
 
+/// The persons of a ledger in a name index, as known at one moment: built once, searched many
+/// times (the server keeps one per size of the log).
+pub struct PersonIndex {
+    index: NameIndex,
+    display: Vec<String>,
+    /// The log's size when the index was built.
+    pub size: u64,
+}
+
+impl PersonIndex {
+    pub fn len(&self) -> usize {
+        self.display.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.display.is_empty()
+    }
+}
+
 impl Ledger {
     /// Finds persons by name, identifier or both, best first, each with its status at `moment`.
     pub fn locate(&mut self, query: &Query, moment: Moment) -> Result<Vec<Located>> {
+        let index = self.person_index(moment, None)?;
+        self.locate_in(&index, query, moment)
+    }
+
+    /// Indexes every person as known at `moment` or, with `only`, just those ids (a family
+    /// account's search finds only the persons granted to it).
+    pub fn person_index(&mut self, moment: Moment, only: Option<&[String]>) -> Result<PersonIndex> {
         self.catch_up_views()?;
-        let (index, display) = {
-            let tx = self.backend().read()?;
-            let known = KnownAt::then(&*tx, moment.known_at)?;
-            let mut index = NameIndex::new();
-            let mut display = Vec::new();
-            for (person, name) in persons_known(&known)? {
-                index.add(person);
-                display.push(name);
+        let tx = self.backend().read()?;
+        let size = tx.tree_size()?;
+        let known = KnownAt::then(&*tx, moment.known_at)?;
+        let persons = match only {
+            None => persons_known(&known)?,
+            Some(ids) => {
+                let mut out = Vec::new();
+                for id in ids {
+                    if let Some((idx, leaf)) = known.lookup(id)?
+                        && leaf.get("type").and_then(Value::as_str) == Some("person")
+                    {
+                        out.extend(person_of(id, &leaf, known.tx.kept(idx)?));
+                    }
+                }
+                out
             }
-            (index, display)
         };
+        let mut index = NameIndex::new();
+        let mut display = Vec::with_capacity(persons.len());
+        for (person, name) in persons {
+            index.add(person);
+            display.push(name);
+        }
+        Ok(PersonIndex { index, display, size })
+    }
+
+    /// Searches an index built by [`Ledger::person_index`]; statuses are read at `moment`.
+    pub fn locate_in(&mut self, index: &PersonIndex, query: &Query, moment: Moment) -> Result<Vec<Located>> {
         let mut out = Vec::new();
-        for candidate in index.search(query) {
-            let person = index.person(candidate.person);
+        for candidate in index.index.search(query) {
+            let person = index.index.person(candidate.person);
             let timeline = self.timeline(&person.id, moment)?;
             let last = timeline.as_ref().and_then(|t| t.segments.last());
             out.push(Located {
                 id: person.id.clone(),
-                name: display[candidate.person as usize].clone(),
+                name: index.display[candidate.person as usize].clone(),
                 score: candidate.score,
                 why: candidate.why,
                 status: last.map(|s| s.state),

@@ -29,22 +29,7 @@ pub fn run(ctx: &Context, args: LocateArgs) -> CmdResult {
     let mut ledger = ctx.open()?;
     let found = ledger.locate(&query, moment).map_err(|e| ctx.store_failure(e))?;
     if ctx.json {
-        let candidates: Vec<_> = found
-            .iter()
-            .map(|c| {
-                json!({
-                    "id": c.id,
-                    "name": c.name,
-                    "score": (c.score * 1000.0).round() / 1000.0,
-                    "status": c.status.map_or("unknown", State::name),
-                    "removed": c.removed,
-                    "place": c.place,
-                    "custodian": c.custodian,
-                    "since": c.since.map(|s| json!({"earliest": s.earliest.to_string(), "latest": s.latest.to_string()})),
-                    "why": c.why,
-                })
-            })
-            .collect();
+        let candidates: Vec<_> = found.iter().map(habeas_store::Located::to_json).collect();
         print_json(&json!({"candidates": candidates}));
         return Ok(Outcome::Clean);
     }

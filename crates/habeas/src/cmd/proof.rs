@@ -37,15 +37,7 @@ pub fn run(ctx: &Context, id: Option<String>, index: Option<u64>, consistency: O
     let hashes: Vec<String> = proof.proof.hashes.iter().map(|h| h.to_base64()).collect();
     let leaf_text = String::from_utf8_lossy(&proof.leaf_bytes).into_owned();
     if ctx.json {
-        print_json(&json!({
-            "id": proof.id,
-            "index": proof.proof.leaf_index,
-            "size": proof.proof.tree_size,
-            "leaf": proof.leaf_hash.to_base64(),
-            "leaf_bytes": leaf_text,
-            "proof": hashes,
-            "checkpoint": proof.checkpoint,
-        }));
+        print_json(&proof.to_json());
     } else {
         println!(
             "{} {} {} {} {} {}",

@@ -1,14 +1,8 @@
 //! `habeas timeline`: where a person or cohort was, when, held by whom, on what authority.
 
-use habeas_model::Interval;
 use habeas_store::{Moment, State, Timeline};
-use serde_json::{Value, json};
 
 use crate::context::{CmdResult, Context, Failure, Outcome, print_json};
-
-fn interval_json(interval: &Interval) -> Value {
-    json!({"earliest": interval.earliest.to_string(), "latest": interval.latest.to_string()})
-}
 
 /// The state in a person's words, in both languages.
 fn state_text(ctx: &Context, state: State, removed: bool) -> &'static str {
@@ -40,45 +34,11 @@ pub fn run(ctx: &Context, id: &str, as_of: Option<String>, known_at: Option<Stri
         )));
     };
     if ctx.json {
-        print_json(&to_json(&timeline, moment));
+        print_json(&timeline.to_json(moment));
     } else {
         print_text(ctx, &timeline);
     }
     Ok(Outcome::Clean)
-}
-
-fn to_json(timeline: &Timeline, moment: Moment) -> Value {
-    let segments: Vec<Value> = timeline
-        .segments
-        .iter()
-        .map(|s| {
-            json!({
-                "from": interval_json(&s.from),
-                "until": s.until.as_ref().map(interval_json),
-                "state": s.state.name(),
-                "place": s.place,
-                "to": s.to,
-                "custodian": s.custodian,
-                "basis": s.basis,
-                "removed": s.removed,
-                "flight": s.flight,
-                "count": s.count,
-                "reason": s.reason,
-                "records": s.records,
-            })
-        })
-        .collect();
-    json!({
-        "subject": timeline.subject,
-        "kind": timeline.kind,
-        "as_of": moment.as_of.map(|t| t.to_string()),
-        "known_at": moment.known_at.map(|t| t.to_string()),
-        "segments": segments,
-        "undated": timeline.undated,
-        "possible": timeline.possible,
-        "joined": timeline.joined,
-        "cohorts": timeline.cohorts,
-    })
 }
 
 fn print_text(ctx: &Context, timeline: &Timeline) {

@@ -87,6 +87,11 @@ impl SqliteBackend {
         Ok(SqliteBackend { path: path.to_path_buf(), conn })
     }
 
+    /// The connection alone, for the tables beside the log (`crate::accounts`).
+    pub(crate) fn into_connection(self) -> Connection {
+        self.conn
+    }
+
     /// The connection, for tests that play the attacker who can write the file.
     pub fn connection(&self) -> &Connection {
         &self.conn

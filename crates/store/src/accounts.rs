@@ -1,0 +1,403 @@
+//! The server's accounts, the persons granted to family accounts, API tokens, and the audit trail.
+//!
+//! They live in the ledger's file, beside the log and outside it: one file to back up, and
+//! nothing here can change what the log proves. [`Directory`] is their only door; it stores what
+//! it is given (a password arrives already hashed with Argon2id by `habeas-server`, a token as its
+//! SHA-256) and knows nothing of HTTP.
+//!
+//! The audit trail is append-only twice over: the database refuses an `UPDATE` or `DELETE` of
+//! its rows (triggers), and each entry's hash covers the hash before it, so a row changed or
+//! removed by someone who can write the file breaks the chain ([`Directory::audit_entries`]
+//! reports where).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, StoreError};
+use crate::ledger::Location;
+use crate::sqlite::SqliteBackend;
+
+/// What an account may do (docs/server.md has the whole matrix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Everything, and accounts and keys.
+    Admin,
+    /// Writes records; reads everything, sealed records included.
+    Editor,
+    /// Reads everything that is not sealed.
+    Viewer,
+    /// Sees only the persons granted to it, and of them only what is safe to show.
+    Family,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Viewer, Role::Family];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+            Role::Family => "family",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == text)
+    }
+}
+
+/// An account as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub role: Role,
+    /// The Argon2id PHC string.
+    pub password: String,
+    pub created: String,
+}
+
+/// One entry of the audit trail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    pub at: String,
+    /// The account, or `-` for a request without one.
+    pub account: String,
+    pub role: String,
+    /// What was done: `read`, `search`, `import`, `proof`, `login`, `login-refused`...
+    pub action: String,
+    /// The records read or written.
+    pub records: Vec<String>,
+    /// The request, as `GET /api/persons/p-1`.
+    pub request: String,
+}
+
+impl AuditEntry {
+    /// The stored body: JSON with keys in a fixed order, the bytes the chain hashes.
+    fn body(&self) -> String {
+        json!({
+            "at": self.at,
+            "account": self.account,
+            "role": self.role,
+            "action": self.action,
+            "records": self.records,
+            "request": self.request,
+        })
+        .to_string()
+    }
+
+    fn from_body(body: &str) -> Option<AuditEntry> {
+        let v: Value = serde_json::from_str(body).ok()?;
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        Some(AuditEntry {
+            at: text("at")?,
+            account: text("account")?,
+            role: text("role")?,
+            action: text("action")?,
+            records: v
+                .get("records")?
+                .as_array()?
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect(),
+            request: text("request")?,
+        })
+    }
+}
+
+/// The audit trail as read back, and whether its chain holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditTrail {
+    /// `(sequence number, entry)`, oldest first, those the filter kept.
+    pub entries: Vec<(u64, AuditEntry)>,
+    /// The first sequence number whose hash does not follow from the entries before it.
+    pub broken_at: Option<u64>,
+    /// How many entries the trail holds in all.
+    pub total: u64,
+}
+
+/// Which audit entries to list.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// RFC 3339 instant: entries at or after it.
+    pub since: Option<jiff::Timestamp>,
+    pub account: Option<String>,
+    /// Entries that read or wrote this record.
+    pub record: Option<String>,
+}
+
+/// The accounts and the audit trail of one ledger.
+pub struct Directory {
+    conn: Connection,
+}
+
+fn chain(prev: &[u8], body: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update([0u8]);
+    hasher.update(prev);
+    hasher.update(body.as_bytes());
+    hasher.finalize().into()
+}
+
+impl Directory {
+    /// Opens the directory of the ledger at `location`, creating its tables on first use.
+    pub fn open(location: &Location) -> Result<Directory> {
+        match location {
+            Location::Sqlite(path) => Directory::open_file(path),
+            Location::Postgres(_) => Err(StoreError::Unsupported("PostgreSQL".into())),
+        }
+    }
+
+    fn open_file(path: &Path) -> Result<Directory> {
+        let conn = SqliteBackend::open(path)?.into_connection();
+        conn.execute_batch(include_str!("sqlite/accounts.sql"))?;
+        Ok(Directory { conn })
+    }
+
+    /// Adds an account; refuses a name already taken.
+    pub fn add_account(&mut self, name: &str, role: Role, password_hash: &str, now: &str) -> Result<()> {
+        let added = self.conn.execute(
+            "INSERT INTO accounts (name, role, password, created) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO NOTHING",
+            params![name, role.name(), password_hash, now],
+        )?;
+        if added == 0 {
+            return Err(StoreError::Conflict { constraint: format!("an account named {name} exists") });
+        }
+        Ok(())
+    }
+
+    /// Replaces an account's password hash.
+    pub fn set_password(&mut self, name: &str, password_hash: &str) -> Result<()> {
+        let changed =
+            self.conn.execute("UPDATE accounts SET password = ?2 WHERE name = ?1", params![name, password_hash])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("account {name}")));
+        }
+        Ok(())
+    }
+
+    pub fn account(&self, name: &str) -> Result<Option<Account>> {
+        self.conn
+            .query_row(
+                "SELECT name, role, password, created FROM accounts WHERE name = ?1",
+                [name],
+                |row| Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?
+            .map(|(name, role, password, created)| {
+                let role = Role::parse(&role)
+                    .ok_or_else(|| StoreError::Backend(format!("account {name}: unknown role {role}")))?;
+                Ok(Account { name, role, password, created })
+            })
+            .transpose()
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let mut stmt = self.conn.prepare("SELECT name FROM accounts ORDER BY name")?;
+        let names: Vec<String> = stmt.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        drop(stmt);
+        names.iter().filter_map(|n| self.account(n).transpose()).collect()
+    }
+
+    /// Lets a family account see a person.
+    pub fn grant(&mut self, account: &str, person: &str, now: &str) -> Result<()> {
+        self.require(account)?;
+        self.conn.execute(
+            "INSERT INTO grants (account, person, granted) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![account, person, now],
+        )?;
+        Ok(())
+    }
+
+    /// Takes back one person from an account, or (with `None`) the whole account: its grants,
+    /// tokens and the account itself. Returns how many rows went.
+    pub fn revoke(&mut self, account: &str, person: Option<&str>) -> Result<usize> {
+        self.require(account)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let removed = match person {
+            Some(person) => {
+                tx.execute("DELETE FROM grants WHERE account = ?1 AND person = ?2", [account, person])?
+            }
+            None => {
+                tx.execute("DELETE FROM grants WHERE account = ?1", [account])?
+                    + tx.execute("DELETE FROM tokens WHERE account = ?1", [account])?
+                    + tx.execute("DELETE FROM accounts WHERE name = ?1", [account])?
+            }
+        };
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// The persons granted to an account.
+    pub fn granted(&self, account: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT person FROM grants WHERE account = ?1 ORDER BY person")?;
+        let persons = stmt.query_map([account], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        Ok(persons)
+    }
+
+    /// Stores a token's digest for an account.
+    pub fn add_token(&mut self, account: &str, digest: &[u8; 32], label: &str, now: &str) -> Result<()> {
+        self.require(account)?;
+        self.conn.execute(
+            "INSERT INTO tokens (digest, account, label, created) VALUES (?1, ?2, ?3, ?4)",
+            params![digest.as_slice(), account, label, now],
+        )?;
+        Ok(())
+    }
+
+    /// The account a token's digest belongs to.
+    pub fn token_account(&self, digest: &[u8; 32]) -> Result<Option<Account>> {
+        let name: Option<String> = self
+            .conn
+            .query_row("SELECT account FROM tokens WHERE digest = ?1", [digest.as_slice()], |row| row.get(0))
+            .optional()?;
+        match name {
+            Some(name) => self.account(&name),
+            None => Ok(None),
+        }
+    }
+
+    fn require(&self, account: &str) -> Result<Account> {
+        self.account(account)?.ok_or_else(|| StoreError::NotFound(format!("account {account}")))
+    }
+
+    /// Appends entries to the audit trail in one transaction: durable together when this returns.
+    pub fn append_audit(&mut self, entries: &[AuditEntry]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut prev: Vec<u8> = tx
+            .query_row("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1", [], |row| row.get(0))
+            .optional()?
+            .unwrap_or_default();
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO audit (body, hash) VALUES (?1, ?2)")?;
+            for entry in entries {
+                let body = entry.body();
+                let hash = chain(&prev, &body);
+                insert.execute(params![body, hash.as_slice()])?;
+                prev = hash.to_vec();
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Reads the whole trail, checks its chain, and keeps the entries `filter` asks for.
+    pub fn audit_entries(&self, filter: &AuditFilter) -> Result<AuditTrail> {
+        let mut stmt = self.conn.prepare("SELECT seq, body, hash FROM audit ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
+        let mut prev: Vec<u8> = Vec::new();
+        let mut expected_seq = 1u64;
+        let mut trail = AuditTrail { entries: Vec::new(), broken_at: None, total: 0 };
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let body: String = row.get(1)?;
+            let hash: Vec<u8> = row.get(2)?;
+            let seq = u64::try_from(seq).unwrap_or(0);
+            trail.total += 1;
+            if trail.broken_at.is_none() && (seq != expected_seq || chain(&prev, &body)[..] != hash[..]) {
+                trail.broken_at = Some(seq);
+            }
+            expected_seq = seq + 1;
+            prev = hash;
+            let Some(entry) = AuditEntry::from_body(&body) else {
+                trail.broken_at.get_or_insert(seq);
+                continue;
+            };
+            if keeps(filter, &entry) {
+                trail.entries.push((seq, entry));
+            }
+        }
+        Ok(trail)
+    }
+}
+
+fn keeps(filter: &AuditFilter, entry: &AuditEntry) -> bool {
+    if let Some(since) = filter.since {
+        match entry.at.parse::<jiff::Timestamp>() {
+            Ok(at) if at >= since => {}
+            _ => return false,
+        }
+    }
+    if filter.account.as_ref().is_some_and(|a| a != &entry.account) {
+        return false;
+    }
+    if filter.record.as_ref().is_some_and(|r| !entry.records.contains(r)) {
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn directory() -> (tempfile::TempDir, Directory) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let verifier = habeas_ledger::Signer::from_seed("test.example/log", [7; 32]).unwrap().verifier();
+        crate::Ledger::create(&Location::Sqlite(path.clone()), &verifier).unwrap();
+        let directory = Directory::open(&Location::Sqlite(path)).unwrap();
+        (dir, directory)
+    }
+
+    fn entry(account: &str, record: &str) -> AuditEntry {
+        AuditEntry {
+            at: "2026-11-30T10:00:00Z".into(),
+            account: account.into(),
+            role: "viewer".into(),
+            action: "read".into(),
+            records: vec![record.into()],
+            request: format!("GET /api/records/{record}"),
+        }
+    }
+
+    #[test]
+    fn accounts_grants_and_tokens() {
+        let (_dir, mut d) = directory();
+        d.add_account("ana", Role::Family, "$argon2id$x", "2026-11-30T10:00:00Z").unwrap();
+        assert!(matches!(
+            d.add_account("ana", Role::Admin, "$argon2id$y", "now"),
+            Err(StoreError::Conflict { .. })
+        ));
+        assert_eq!(d.account("ana").unwrap().unwrap().role, Role::Family);
+        d.grant("ana", "p-1", "now").unwrap();
+        d.grant("ana", "p-2", "now").unwrap();
+        d.grant("ana", "p-1", "now").unwrap();
+        assert_eq!(d.granted("ana").unwrap(), ["p-1", "p-2"]);
+        assert!(matches!(d.grant("nobody", "p-1", "now"), Err(StoreError::NotFound(_))));
+        d.add_token("ana", &[9; 32], "script", "now").unwrap();
+        assert_eq!(d.token_account(&[9; 32]).unwrap().unwrap().name, "ana");
+        assert_eq!(d.token_account(&[8; 32]).unwrap(), None);
+        assert_eq!(d.revoke("ana", Some("p-1")).unwrap(), 1);
+        assert_eq!(d.granted("ana").unwrap(), ["p-2"]);
+        assert_eq!(d.revoke("ana", None).unwrap(), 3);
+        assert_eq!(d.account("ana").unwrap(), None);
+        assert_eq!(d.token_account(&[9; 32]).unwrap(), None);
+    }
+
+    #[test]
+    fn the_audit_trail_chains_filters_and_refuses_changes() {
+        let (_dir, mut d) = directory();
+        d.append_audit(&[entry("ana", "p-1"), entry("bob", "p-2")]).unwrap();
+        d.append_audit(&[entry("ana", "p-3")]).unwrap();
+        let all = d.audit_entries(&AuditFilter::default()).unwrap();
+        assert_eq!((all.total, all.broken_at), (3, None));
+        let ana = d.audit_entries(&AuditFilter { account: Some("ana".into()), ..Default::default() }).unwrap();
+        assert_eq!(ana.entries.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [1, 3]);
+        let p2 = d.audit_entries(&AuditFilter { record: Some("p-2".into()), ..Default::default() }).unwrap();
+        assert_eq!(p2.entries[0].1, entry("bob", "p-2"));
+
+        // The database refuses to change or delete an entry.
+        assert!(d.conn.execute("UPDATE audit SET body = '{}' WHERE seq = 2", []).is_err());
+        assert!(d.conn.execute("DELETE FROM audit WHERE seq = 2", []).is_err());
+        // Someone who drops the triggers and edits the file breaks the chain at that entry.
+        d.conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
+        let forged = entry("mallory", "p-2").body();
+        d.conn.execute("UPDATE audit SET body = ?1 WHERE seq = 2", [forged]).unwrap();
+        assert_eq!(d.audit_entries(&AuditFilter::default()).unwrap().broken_at, Some(2));
+    }
+}
