@@ -172,25 +172,7 @@ impl Context {
             .clone()
             .or_else(|| zone.and_then(habeas_model::time::parse_zone))
             .unwrap_or(jiff::tz::TimeZone::UTC);
-        let show = |t: jiff::Timestamp| {
-            let z = t.to_zoned_datetime(zone.clone());
-            (z.strftime("%Y-%m-%d %H:%M").to_string(), z.strftime("%:z").to_string())
-        };
-        // A whole local day (a date given alone) reads as that date.
-        if let Some(day) = habeas_model::time::whole_day(interval, &zone) {
-            let offset = interval.earliest.to_zoned_datetime(zone.clone()).strftime("%:z").to_string();
-            return format!("{day} ({offset})");
-        }
-        let (a, offset_a) = show(interval.earliest);
-        if interval.is_exact() {
-            return format!("{a} {offset_a}");
-        }
-        let (b, offset_b) = show(interval.latest);
-        if offset_a == offset_b {
-            format!("{a} .. {b} {offset_b}")
-        } else {
-            format!("{a} {offset_a} .. {b} {offset_b}")
-        }
+        habeas_model::time::show(interval, &zone)
     }
 }
 

@@ -194,4 +194,66 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Serve the HTTP API and the web pages (Spanish and English) for the accounts of `habeas user`
+    Serve {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Public counts below this are shown as "fewer than N"
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        public_min_count: u64,
+        /// Clients reach the server through HTTPS (a proxy in front): mark cookies Secure and send HSTS
+        #[arg(long)]
+        behind_tls: bool,
+        /// Serve without the signing key: nothing can be imported through the server
+        #[arg(long)]
+        read_only: bool,
+    },
+    /// Accounts of the server: add, grant a person to a family account, revoke, make an API token, list
+    #[command(subcommand)]
+    User(UserCommand),
+    /// List the server's audit trail (who read or wrote which records, when) and check its hash chain
+    Audit {
+        /// Only entries at or after this time
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only this account's entries
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        /// Only entries that read or wrote this record
+        #[arg(long, value_name = "ID")]
+        record: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add an account; the password is read from standard input (one line) or $HABEAS_PASSWORD
+    Add {
+        name: String,
+        /// admin (accounts, keys), editor (writes records), viewer (reads all but sealed), family (only granted persons)
+        #[arg(long, value_parser = ["admin", "editor", "viewer", "family"])]
+        role: String,
+    },
+    /// Let a family account see a person
+    Grant {
+        name: String,
+        #[arg(long, value_name = "ID")]
+        person: String,
+    },
+    /// Take one person back from an account, or (without --person) remove the account, its grants and tokens
+    Revoke {
+        name: String,
+        #[arg(long, value_name = "ID")]
+        person: Option<String>,
+    },
+    /// Make an API token for an account (shown once; scripts send it as `Authorization: Bearer`)
+    Token {
+        name: String,
+        /// What the token is for
+        #[arg(long, default_value = "script")]
+        label: String,
+    },
+    /// List the accounts, their roles and grants
+    List,
 }

@@ -280,6 +280,30 @@ pub fn whole_day(interval: &Interval, zone: &TimeZone) -> Option<Date> {
     (interval.earliest == day_start(day, zone) && interval.latest == day_end(day, zone)).then_some(day)
 }
 
+/// An interval as a person reads it in `zone`, with the offset: `2025-03-15 16:26 -05:00`, or
+/// `2025-03-15 23:30 .. 2025-03-16 01:00 -04:00` for a window, or `2025-07-18 (-06:00)` for a
+/// whole local day (a date given alone).
+pub fn show(interval: &Interval, zone: &TimeZone) -> String {
+    let show = |t: Timestamp| {
+        let z = t.to_zoned_datetime(zone.clone());
+        (z.strftime("%Y-%m-%d %H:%M").to_string(), z.strftime("%:z").to_string())
+    };
+    if let Some(day) = whole_day(interval, zone) {
+        let offset = interval.earliest.to_zoned_datetime(zone.clone()).strftime("%:z").to_string();
+        return format!("{day} ({offset})");
+    }
+    let (a, offset_a) = show(interval.earliest);
+    if interval.is_exact() {
+        return format!("{a} {offset_a}");
+    }
+    let (b, offset_b) = show(interval.latest);
+    if offset_a == offset_b {
+        format!("{a} .. {b} {offset_b}")
+    } else {
+        format!("{a} {offset_a} .. {b} {offset_b}")
+    }
+}
+
 fn start_of(point: TimePoint, zone: &TimeZone) -> Timestamp {
     match point {
         TimePoint::Instant(t) => t,

@@ -172,8 +172,9 @@ impl Directory {
 
     /// Replaces an account's password hash.
     pub fn set_password(&mut self, name: &str, password_hash: &str) -> Result<()> {
-        let changed =
-            self.conn.execute("UPDATE accounts SET password = ?2 WHERE name = ?1", params![name, password_hash])?;
+        let changed = self
+            .conn
+            .execute("UPDATE accounts SET password = ?2 WHERE name = ?1", params![name, password_hash])?;
         if changed == 0 {
             return Err(StoreError::NotFound(format!("account {name}")));
         }
@@ -182,11 +183,9 @@ impl Directory {
 
     pub fn account(&self, name: &str) -> Result<Option<Account>> {
         self.conn
-            .query_row(
-                "SELECT name, role, password, created FROM accounts WHERE name = ?1",
-                [name],
-                |row| Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?)),
-            )
+            .query_row("SELECT name, role, password, created FROM accounts WHERE name = ?1", [name], |row| {
+                Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?))
+            })
             .optional()?
             .map(|(name, role, password, created)| {
                 let role = Role::parse(&role)
@@ -386,7 +385,8 @@ mod tests {
         d.append_audit(&[entry("ana", "p-3")]).unwrap();
         let all = d.audit_entries(&AuditFilter::default()).unwrap();
         assert_eq!((all.total, all.broken_at), (3, None));
-        let ana = d.audit_entries(&AuditFilter { account: Some("ana".into()), ..Default::default() }).unwrap();
+        let ana =
+            d.audit_entries(&AuditFilter { account: Some("ana".into()), ..Default::default() }).unwrap();
         assert_eq!(ana.entries.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [1, 3]);
         let p2 = d.audit_entries(&AuditFilter { record: Some("p-2".into()), ..Default::default() }).unwrap();
         assert_eq!(p2.entries[0].1, entry("bob", "p-2"));

@@ -1,5 +1,6 @@
 //! One module per command of `../shared/spec/cli.md`.
 
+pub mod audit;
 pub mod check;
 pub mod checkpoint;
 pub mod dedupe;
@@ -12,5 +13,7 @@ pub mod locate;
 pub mod occupancy;
 pub mod proof;
 pub mod rebuild;
+pub mod serve;
 pub mod timeline;
+pub mod user;
 pub mod verify;

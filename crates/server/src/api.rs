@@ -1,0 +1,1083 @@
+//! The JSON API: what the command line does, over HTTP, for scripts.
+//!
+//! Each handler states its path, parameters, answers and the roles it serves in its
+//! `#[utoipa::path]`; [`crate::router`] collects them into the router and the OpenAPI document
+//! together. Answers for people and the pages share [`crate::views`]-like helpers here
+//! ([`person_view`], [`timeline_view`], [`findings_view`]) so that a family account gets the
+//! same reduced view whether it asks the API or opens a page.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use habeas_model::{Interval, Lang, Localized};
+use habeas_names::Query as NameQuery;
+use habeas_rules::Report;
+use habeas_store::{AuditEntry, AuditFilter, Ledger, Moment, Role, State as Status, Timeline};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::{self, Sensitivity};
+use crate::app::App;
+use crate::auth::{self, Caller};
+use crate::error::Refusal;
+use crate::i18n;
+
+/// An answer of the API: JSON, or a refusal as `{"error": "..."}` in the caller's language.
+pub type Answer<T> = Result<Json<T>, ApiRefusal>;
+
+/// A refusal with the language to say it in.
+pub struct ApiRefusal(pub Refusal, pub Lang);
+
+impl IntoResponse for ApiRefusal {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": self.0.message(self.1)});
+        (self.0.status, Json(body)).into_response()
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        ApiRefusal(self, Lang::En).into_response()
+    }
+}
+
+/// `{"error": "..."}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorOut {
+    pub error: String,
+}
+
+/// An uncertain time in UTC; an exact one has `earliest` = `latest`.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct IntervalOut {
+    pub earliest: String,
+    pub latest: String,
+}
+
+impl From<&Interval> for IntervalOut {
+    fn from(i: &Interval) -> Self {
+        IntervalOut { earliest: i.earliest.to_string(), latest: i.latest.to_string() }
+    }
+}
+
+/// Writes an audit entry and waits until it is durable.
+pub async fn audit(
+    app: &App,
+    caller: &Caller,
+    action: &str,
+    records: Vec<String>,
+    request: String,
+) -> Result<(), Refusal> {
+    let entry = AuditEntry {
+        at: app.now().to_string(),
+        account: caller.name().to_string(),
+        role: caller.role_name().to_string(),
+        action: action.to_string(),
+        records,
+        request,
+    };
+    app.audit.append(entry).await
+}
+
+fn request_line(method: &Method, uri: &OriginalUri) -> String {
+    format!("{method} {}", uri.0.path())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locate
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LocateParams {
+    /// A name as anyone might spell it, an identifier, or both.
+    pub q: String,
+    /// A birth date or year that candidates must not contradict.
+    pub born: Option<String>,
+    /// An ISO 3166-1 alpha-2 code.
+    pub nationality: Option<String>,
+    /// At most this many candidates (default 10, at most 100).
+    pub limit: Option<usize>,
+    /// `en` or `es`.
+    pub lang: Option<String>,
+}
+
+/// A person found.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CandidateOut {
+    pub id: String,
+    pub name: String,
+    pub score: f64,
+    /// `in_custody`, `in_transit`, `released`, `deceased` or `unknown`.
+    pub status: String,
+    pub removed: bool,
+    pub place: Option<String>,
+    pub place_name: Option<String>,
+    /// Not given to family accounts.
+    pub custodian: Option<String>,
+    pub since: Option<IntervalOut>,
+    /// Why the candidate matched.
+    pub why: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LocateOut {
+    pub candidates: Vec<CandidateOut>,
+}
+
+/// Searches persons for `caller`: a family account searches only the persons granted to it.
+pub fn locate_for(
+    app: &App,
+    ledger: &mut Ledger,
+    caller: &Caller,
+    query: &NameQuery,
+) -> Result<Vec<CandidateOut>, Refusal> {
+    let role = caller.signed_in()?;
+    let moment = Moment::default();
+    let found = if role == Role::Family {
+        let index = ledger.person_index(moment, Some(&caller.granted))?;
+        ledger.locate_in(&index, query, moment)?
+    } else {
+        let index = app.person_index(ledger)?;
+        ledger.locate_in(&index, query, moment)?
+    };
+    let mut out = Vec::new();
+    for c in found {
+        if role != Role::Family {
+            // Sealed persons only for admins and editors: the index holds everyone.
+            let record = ledger.record(&c.id)?;
+            if !record.is_some_and(|r| access::role_sees(role, Sensitivity::of(&r.body))) {
+                continue;
+            }
+        } else if access::visible_person(ledger, caller, &c.id).is_err() {
+            continue;
+        }
+        let place_name = match &c.place {
+            Some(place) => ledger
+                .record(place)?
+                .and_then(|r| r.body.get("name").and_then(Value::as_str).map(str::to_string)),
+            None => None,
+        };
+        out.push(CandidateOut {
+            id: c.id,
+            name: c.name,
+            score: (c.score * 1000.0).round() / 1000.0,
+            status: c.status.map_or("unknown", Status::name).to_string(),
+            removed: c.removed,
+            place: c.place,
+            place_name,
+            custodian: if role == Role::Family { None } else { c.custodian },
+            since: c.since.as_ref().map(IntervalOut::from),
+            why: c.why,
+        });
+    }
+    Ok(out)
+}
+
+/// Finds persons by name or identifier, each with where they are now.
+#[utoipa::path(get, path = "/api/locate", params(LocateParams),
+    responses((status = 200, body = LocateOut), (status = 401, body = ErrorOut)),
+    description = "Roles: admin, editor, viewer (not sealed persons), family (only the persons granted to it). Audited.")]
+pub async fn locate(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Query(params): Query<LocateParams>,
+) -> Answer<LocateOut> {
+    let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    let query = NameQuery {
+        text: params.q.clone(),
+        born: params.born.clone(),
+        nationality: params.nationality.as_ref().map(|n| n.to_uppercase()),
+        limit: params.limit.unwrap_or(10).clamp(1, 100),
+    };
+    let who = caller.clone();
+    let candidates = app
+        .ledger(move |app, ledger| locate_for(app, ledger, &who, &query))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    let ids = candidates.iter().map(|c| c.id.clone()).collect();
+    audit(&app, &caller, "search", ids, request_line(&method, &uri))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    Ok(Json(LocateOut { candidates }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persons and timelines
+
+/// A source as shown.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SourceOut {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub url: Option<String>,
+}
+
+/// A stretch of a timeline.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SegmentOut {
+    pub from: IntervalOut,
+    pub until: Option<IntervalOut>,
+    pub state: String,
+    pub removed: bool,
+    pub place: Option<String>,
+    pub place_name: Option<String>,
+    pub to: Option<String>,
+    /// The zone the place's times are shown in.
+    pub zone: Option<String>,
+    /// Not given to family accounts.
+    pub custodian: Option<String>,
+    /// The legal authority; not given to family accounts.
+    pub basis: Vec<String>,
+    pub flight: Option<String>,
+    /// The records the stretch rests on; not given to family accounts.
+    pub records: Vec<String>,
+    /// Why the stretch is `unknown`.
+    pub reason: Option<String>,
+}
+
+/// Where a person or cohort was, when.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TimelineOut {
+    pub subject: String,
+    pub kind: String,
+    pub segments: Vec<SegmentOut>,
+    /// Cohorts whose events reached the subject.
+    pub cohorts: Vec<String>,
+    /// The sources behind the segments (for a family account, only public ones).
+    pub sources: Vec<SourceOut>,
+}
+
+/// A person and where they are now, in one sentence.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonOut {
+    pub id: String,
+    pub name: String,
+    /// Every recorded name; not given to family accounts.
+    pub names: Vec<String>,
+    /// Not given to family accounts.
+    pub born: Option<String>,
+    pub nationality: Vec<String>,
+    pub status: String,
+    pub removed: bool,
+    pub place: Option<String>,
+    pub place_name: Option<String>,
+    pub since: Option<IntervalOut>,
+    /// Where the person is now, said in the caller's language with times in the place's zone.
+    pub sentence: String,
+    pub timeline: Option<TimelineOut>,
+    pub findings: Vec<FindingOut>,
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A timeline as `role` may see it.
+pub fn timeline_view(ledger: &mut Ledger, role: Role, timeline: &Timeline) -> Result<TimelineOut, Refusal> {
+    let family = role == Role::Family;
+    let segments = timeline
+        .segments
+        .iter()
+        .map(|s| SegmentOut {
+            from: IntervalOut::from(&s.from),
+            until: s.until.as_ref().map(IntervalOut::from),
+            state: s.state.name().to_string(),
+            removed: s.removed,
+            place: s.place.clone(),
+            place_name: s.place.as_ref().and_then(|p| timeline.names.get(p).cloned()),
+            to: s.to.clone(),
+            zone: s.place.as_ref().and_then(|p| timeline.zones.get(p).cloned()),
+            custodian: if family { None } else { s.custodian.clone() },
+            basis: if family { Vec::new() } else { s.basis.clone() },
+            flight: if family { None } else { s.flight.clone() },
+            records: if family { Vec::new() } else { s.records.clone() },
+            reason: s.reason.clone(),
+        })
+        .collect();
+    let mut source_ids: Vec<String> = timeline.sources.values().flatten().cloned().collect();
+    source_ids.sort();
+    source_ids.dedup();
+    let mut sources = Vec::new();
+    for id in source_ids {
+        let Some(record) = ledger.record(&id)? else { continue };
+        if !access::source_visible(role, &record.body)
+            || !access::role_sees(role, Sensitivity::of(&record.body))
+        {
+            continue;
+        }
+        let text = |k: &str| record.body.get(k).and_then(Value::as_str).map(str::to_string);
+        sources.push(SourceOut {
+            title: text("title").unwrap_or_else(|| id.clone()),
+            kind: text("kind").unwrap_or_default(),
+            url: text("url"),
+            id,
+        });
+    }
+    Ok(TimelineOut {
+        subject: timeline.subject.clone(),
+        kind: timeline.kind.clone(),
+        segments,
+        cohorts: timeline.cohorts.clone(),
+        sources,
+    })
+}
+
+/// A person as `caller` may see them, with their timeline and the findings about them.
+pub fn person_view(
+    app: &App,
+    ledger: &mut Ledger,
+    caller: &Caller,
+    id: &str,
+    lang: Lang,
+) -> Result<PersonOut, Refusal> {
+    let record = access::visible_person(ledger, caller, id)?;
+    let role = caller.signed_in()?;
+    let family = role == Role::Family;
+    let names: Vec<String> = record
+        .body
+        .get("names")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.get("full").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let name = names
+        .first()
+        .cloned()
+        .or_else(|| record.body.get("label").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| id.to_string());
+    let timeline = ledger.timeline(id, Moment::default())?;
+    let last = timeline.as_ref().and_then(|t| t.segments.last().cloned());
+    let place_name =
+        last.as_ref().and_then(|s| s.place.as_ref()).and_then(|p| timeline.as_ref()?.names.get(p).cloned());
+    let zone =
+        last.as_ref().and_then(|s| s.place.as_ref()).and_then(|p| timeline.as_ref()?.zones.get(p).cloned());
+    let sentence = i18n::status_sentence(lang, &name, last.as_ref(), place_name.as_deref(), zone.as_deref());
+    let timeline_out = match &timeline {
+        Some(t) => Some(timeline_view(ledger, role, t)?),
+        None => None,
+    };
+    let mut about = vec![id.to_string()];
+    if let Some(t) = &timeline {
+        about.extend(t.cohorts.iter().cloned());
+        about.extend(t.joined.iter().cloned());
+    }
+    let report = app.findings(ledger)?;
+    let findings =
+        findings_view(ledger, role, &report, |f| f.subjects.iter().any(|s| about.contains(s)), lang)?;
+    Ok(PersonOut {
+        id: id.to_string(),
+        name,
+        names: if family { Vec::new() } else { names },
+        born: if family {
+            None
+        } else {
+            record.body.get("born").map(|b| b.as_str().map_or_else(|| b.to_string(), str::to_string))
+        },
+        nationality: strings(record.body.get("nationality")),
+        status: last.as_ref().map_or(Status::Unknown, |s| s.state).name().to_string(),
+        removed: last.as_ref().is_some_and(|s| s.removed),
+        place: last.as_ref().and_then(|s| s.place.clone()),
+        place_name,
+        since: last.as_ref().map(|s| IntervalOut::from(&s.from)),
+        sentence,
+        timeline: timeline_out,
+        findings,
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LangParam {
+    /// `en` or `es`.
+    pub lang: Option<String>,
+}
+
+/// A person: where they are now, their timeline, the findings about them.
+#[utoipa::path(get, path = "/api/persons/{id}", params(("id" = String, Path, description = "a person's id"), LangParam),
+    responses((status = 200, body = PersonOut), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut)),
+    description = "Roles: admin, editor, viewer (not sealed), family (granted persons only, reduced view). Audited.")]
+pub async fn person(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<LangParam>,
+) -> Answer<PersonOut> {
+    let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    let who = caller.clone();
+    let target = id.clone();
+    let person = app
+        .ledger(move |app, ledger| person_view(app, ledger, &who, &target, lang))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    audit(&app, &caller, "read", vec![id], request_line(&method, &uri))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    Ok(Json(person))
+}
+
+/// Where a person or a cohort was, when, held by whom, on what authority.
+#[utoipa::path(get, path = "/api/timeline/{id}", params(("id" = String, Path, description = "a person's or cohort's id"), LangParam),
+    responses((status = 200, body = TimelineOut), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut)),
+    description = "Roles: admin, editor, viewer (not sealed); family: granted persons only, without custodians, bases or records. Audited.")]
+pub async fn timeline(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<LangParam>,
+) -> Answer<TimelineOut> {
+    let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    let who = caller.clone();
+    let target = id.clone();
+    let out = app
+        .ledger(move |_, ledger| {
+            let role = who.signed_in()?;
+            if role == Role::Family {
+                access::visible_person(ledger, &who, &target)?;
+            } else {
+                access::readable_record(ledger, &who, &target)?;
+            }
+            let timeline =
+                ledger.timeline(&target, Moment::default())?.ok_or_else(|| Refusal::not_found(&target))?;
+            timeline_view(ledger, role, &timeline)
+        })
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    audit(&app, &caller, "read", vec![id], request_line(&method, &uri))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    Ok(Json(out))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records and proofs
+
+/// A record as the ledger holds it now.
+#[derive(Serialize, ToSchema)]
+pub struct RecordOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// The leaf index of the current version.
+    pub index: u64,
+    /// The record, personal values in clear unless erased.
+    #[schema(value_type = Object)]
+    pub record: serde_json::Map<String, Value>,
+    pub retracted: bool,
+    /// Personal fields whose values were erased.
+    pub erased: Vec<String>,
+}
+
+/// One record, current version.
+#[utoipa::path(get, path = "/api/records/{id}", params(("id" = String, Path, description = "a record's id"), LangParam),
+    responses((status = 200, body = RecordOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut), (status = 404, body = ErrorOut)),
+    description = "Roles: admin, editor, viewer (not sealed). Audited.")]
+pub async fn record(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<LangParam>,
+) -> Answer<RecordOut> {
+    let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    let who = caller.clone();
+    let target = id.clone();
+    let record = app
+        .ledger(move |_, ledger| access::readable_record(ledger, &who, &target))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    audit(&app, &caller, "read", vec![id], request_line(&method, &uri))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    Ok(Json(RecordOut {
+        id: record.id,
+        record_type: record.record_type,
+        index: record.index,
+        record: record.body,
+        retracted: record.retracted.is_some(),
+        erased: record.erased,
+    }))
+}
+
+/// The proof that a record is in the log, as a document to keep (`habeas proof --json`).
+pub fn proof_for(ledger: &mut Ledger, caller: &Caller, id: &str) -> Result<Value, Refusal> {
+    if caller.signed_in()? == Role::Family {
+        access::visible_person(ledger, caller, id)?;
+    } else {
+        access::readable_record(ledger, caller, id)?;
+    }
+    Ok(ledger.prove_record(id)?.to_json())
+}
+
+/// The inclusion proof of a record's current version and the signed checkpoint it leads to.
+#[utoipa::path(get, path = "/api/records/{id}/proof", params(("id" = String, Path, description = "a record's id"), LangParam),
+    responses((status = 200, description = "the proof: leaf bytes (personal values committed, never in clear), leaf hash, audit path, signed checkpoint", body = Object),
+        (status = 401, body = ErrorOut), (status = 404, body = ErrorOut)),
+    description = "Roles: admin, editor, viewer (not sealed), family (the person records granted to it). Audited.")]
+pub async fn proof(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<LangParam>,
+) -> Result<Response, ApiRefusal> {
+    let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    let who = caller.clone();
+    let target = id.clone();
+    let proof = app
+        .ledger(move |_, ledger| proof_for(ledger, &who, &target))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    audit(&app, &caller, "proof", vec![id.clone()], request_line(&method, &uri))
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    let disposition = format!("attachment; filename=\"proof-{}.json\"", safe_file_name(&id));
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(proof)).into_response())
+}
+
+/// An id made safe for a file name.
+pub fn safe_file_name(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+/// The latest signed checkpoint.
+#[derive(Serialize, ToSchema)]
+pub struct CheckpointOut {
+    pub size: u64,
+    /// The root hash, base64.
+    pub root: String,
+    /// The C2SP signed note.
+    pub note: String,
+}
+
+/// The latest signed checkpoint: anyone may hold the log to it.
+#[utoipa::path(get, path = "/api/checkpoint", responses((status = 200, body = CheckpointOut), (status = 404, body = ErrorOut)),
+    description = "Roles: everyone, the public included (a checkpoint holds no record).")]
+pub async fn checkpoint(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer<CheckpointOut> {
+    let lang = i18n::lang_of(None, &headers);
+    app.ledger(|_, ledger| {
+        let row = ledger.latest_checkpoint()?.ok_or_else(|| Refusal::not_found("checkpoint"))?;
+        let root = ledger.root()?.to_base64();
+        Ok(CheckpointOut { size: row.size, root, note: row.note })
+    })
+    .await
+    .map(Json)
+    .map_err(|e| ApiRefusal(e, lang))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings
+
+/// A finding as shown.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FindingOut {
+    pub id: String,
+    pub rule: String,
+    /// `violation`, `possible_violation`, `warning`, `data_gap` or `info`.
+    pub outcome: String,
+    pub subjects: Vec<String>,
+    pub at: Option<IntervalOut>,
+    /// The zone to show `at` in.
+    pub zone: Option<String>,
+    pub message: String,
+    /// The rule's details and readings; not given to family accounts.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+    /// The records behind the finding; not given to family accounts.
+    pub records: Vec<String>,
+}
+
+/// Rules whose details are the allegation itself: a family sees only that the rule found
+/// something, not what was alleged.
+const ALLEGATION_RULES: [&str; 1] = ["appearance-only-evidence"];
+
+/// The findings `keep` selects, as `role` may see them: findings on persons the role may not see
+/// are left out.
+pub fn findings_view(
+    ledger: &mut Ledger,
+    role: Role,
+    report: &Report,
+    keep: impl Fn(&habeas_rules::Finding) -> bool,
+    lang: Lang,
+) -> Result<Vec<FindingOut>, Refusal> {
+    let family = role == Role::Family;
+    let mut out = Vec::new();
+    'findings: for f in report.findings.iter().filter(|f| keep(f)) {
+        for subject in &f.subjects {
+            if let Some(record) = ledger.record(subject)?
+                && !access::role_sees(role, Sensitivity::of(&record.body))
+            {
+                continue 'findings;
+            }
+        }
+        let json = f.to_json(lang == Lang::Es);
+        let message = if family && ALLEGATION_RULES.contains(&f.rule) {
+            i18n::allegation_withheld(lang).to_string()
+        } else {
+            f.message[usize::from(lang == Lang::Es)].clone()
+        };
+        out.push(FindingOut {
+            id: f.id(),
+            rule: f.rule.to_string(),
+            outcome: f.outcome.name().to_string(),
+            subjects: f.subjects.clone(),
+            at: f.at.as_ref().map(IntervalOut::from),
+            zone: f.zone.clone(),
+            message,
+            details: if family {
+                None
+            } else {
+                Some(serde_json::json!({"details": json["details"], "readings": json["readings"]}))
+            },
+            records: if family { Vec::new() } else { f.records.clone() },
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FindingsParams {
+    /// Only this rule.
+    pub rule: Option<String>,
+    /// Only this outcome.
+    pub outcome: Option<String>,
+    /// Only findings about this subject.
+    pub subject: Option<String>,
+    /// `en` or `es`.
+    pub lang: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FindingsOut {
+    pub findings: Vec<FindingOut>,
+}
+
+/// Every finding of `caller`'s view with `params`' filters.
+pub fn findings_for(
+    app: &App,
+    ledger: &mut Ledger,
+    caller: &Caller,
+    params: &FindingsParams,
+    lang: Lang,
+) -> Result<Vec<FindingOut>, Refusal> {
+    let role = caller.signed_in()?;
+    let report = app.findings(ledger)?;
+    let mut about: Option<Vec<String>> = None;
+    if role == Role::Family {
+        let mut ids = Vec::new();
+        for person in &caller.granted {
+            ids.push(person.clone());
+            if let Some(t) = ledger.timeline(person, Moment::default())? {
+                ids.extend(t.cohorts);
+            }
+        }
+        about = Some(ids);
+    }
+    findings_view(
+        ledger,
+        role,
+        &report,
+        |f| {
+            params.rule.as_ref().is_none_or(|r| r == f.rule)
+                && params.outcome.as_ref().is_none_or(|o| o == f.outcome.name())
+                && params.subject.as_ref().is_none_or(|s| f.subjects.contains(s))
+                && about.as_ref().is_none_or(|ids| f.subjects.iter().any(|s| ids.contains(s)))
+        },
+        lang,
+    )
+}
+
+/// The findings of every rule as of now (`habeas check`), filtered.
+#[utoipa::path(get, path = "/api/findings", params(FindingsParams),
+    responses((status = 200, body = FindingsOut), (status = 401, body = ErrorOut)),
+    description = "Roles: admin, editor, viewer (findings on sealed persons left out), family (findings about its granted persons and their cohorts, without details).")]
+pub async fn findings(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(params): Query<FindingsParams>,
+) -> Answer<FindingsOut> {
+    let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    app.ledger(move |app, ledger| findings_for(app, ledger, &caller, &params, lang))
+        .await
+        .map(|findings| Json(FindingsOut { findings }))
+        .map_err(|e| ApiRefusal(e, lang))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export and import
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// Only records of this type.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub record_type: Option<String>,
+}
+
+/// Every current record as JSON Lines (`habeas export`), re-importable.
+#[utoipa::path(get, path = "/api/export", params(ExportParams),
+    responses((status = 200, description = "JSON Lines, one record per line", content_type = "application/jsonl", body = String),
+        (status = 401, body = ErrorOut), (status = 403, body = ErrorOut)),
+    description = "Roles: admin, editor (every record), viewer (not sealed). Audited.")]
+pub async fn export(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Query(params): Query<ExportParams>,
+) -> Result<Response, ApiRefusal> {
+    let lang = i18n::lang_of(None, &headers);
+    let role = caller.require(&[Role::Admin, Role::Editor, Role::Viewer]).map_err(|e| ApiRefusal(e, lang))?;
+    let (text, count) = app
+        .ledger(move |_, ledger| {
+            let mut records = Vec::new();
+            ledger.export(&mut |r| {
+                if params.record_type.as_ref().is_none_or(|t| *t == r.record_type) {
+                    records.push(r);
+                }
+                Ok(())
+            })?;
+            let mut text = String::new();
+            let mut count = 0u64;
+            for r in records {
+                if access::role_sees(role, access::effective_sensitivity(ledger, &r)?) {
+                    text.push_str(&Value::Object(r.body).to_string());
+                    text.push('\n');
+                    count += 1;
+                }
+            }
+            Ok((text, count))
+        })
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    let request = format!("{} ({count} records)", request_line(&method, &uri));
+    audit(&app, &caller, "export", Vec::new(), request).await.map_err(|e| ApiRefusal(e, lang))?;
+    Ok(([(header::CONTENT_TYPE, "application/jsonl; charset=utf-8")], text).into_response())
+}
+
+/// A rejected line of an import.
+#[derive(Serialize, ToSchema)]
+pub struct RejectionOut {
+    pub line: u64,
+    pub field: String,
+    pub error: String,
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct ImportOut {
+    pub appended: u64,
+    pub unchanged: u64,
+    pub committed: bool,
+    pub size: u64,
+    pub root: String,
+    pub rejected: Vec<RejectionOut>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Land the valid records and report the rest (default: all or nothing).
+    pub keep_going: Option<bool>,
+    /// `en` or `es`, for the rejections.
+    pub lang: Option<String>,
+}
+
+/// Imports JSON Lines from the request body in one transaction and returns the report.
+pub async fn import_text(
+    app: &Arc<App>,
+    caller: &Caller,
+    body: Bytes,
+    keep_going: bool,
+    lang: Lang,
+) -> Result<ImportOut, Refusal> {
+    caller.require(&[Role::Admin, Role::Editor])?;
+    let by = caller.name().to_string();
+    let at = app.now().to_string();
+    app.ledger(move |app, ledger| {
+        let signer = app.config.signer.as_ref().ok_or_else(|| {
+            Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "this server reads only: it was started without the signing key",
+                "este servidor solo lee: se inició sin la clave de firma",
+            )
+        })?;
+        let dir = tempfile::tempdir().map_err(habeas_store::StoreError::Io)?;
+        let path = dir.path().join("upload.jsonl");
+        std::fs::write(&path, &body).map_err(habeas_store::StoreError::Io)?;
+        let mut source = habeas_io::jsonl::JsonlSource::open(&[path.display().to_string()])?;
+        let options = habeas_store::ImportOptions { keep_going, by, at };
+        let report = ledger.import(&mut source, &options, signer)?;
+        Ok(ImportOut {
+            appended: report.appended,
+            unchanged: report.unchanged,
+            committed: report.committed,
+            size: report.size,
+            root: report.root.to_base64(),
+            rejected: report
+                .rejected
+                .iter()
+                .map(|r| RejectionOut { line: r.line, field: r.field.clone(), error: r.reason.message(lang) })
+                .collect(),
+        })
+    })
+    .await
+}
+
+/// Appends the JSON Lines of the body (`habeas import`): all or nothing unless `keep_going`.
+#[utoipa::path(post, path = "/api/import", params(ImportParams),
+    request_body(content = String, content_type = "application/jsonl", description = "records, one per line"),
+    responses((status = 200, body = ImportOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut)),
+    description = "Roles: admin, editor. With a session cookie, send the session's CSRF token in X-CSRF-Token. Audited.")]
+pub async fn import(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Query(params): Query<ImportParams>,
+    body: Bytes,
+) -> Answer<ImportOut> {
+    let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    caller.require(&[Role::Admin, Role::Editor]).map_err(|e| ApiRefusal(e, lang))?;
+    let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    caller.check_csrf(given).map_err(|e| ApiRefusal(e, lang))?;
+    let out = import_text(&app, &caller, body, params.keep_going.unwrap_or(false), lang)
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    let request = format!(
+        "{} ({} appended, {} rejected)",
+        request_line(&method, &uri),
+        out.appended,
+        out.rejected.len()
+    );
+    audit(&app, &caller, "import", Vec::new(), request).await.map_err(|e| ApiRefusal(e, lang))?;
+    Ok(Json(out))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public counts, audit trail, sessions
+
+/// Counts by facility, nationality, status and month; never a name, small counts hidden.
+#[utoipa::path(get, path = "/api/public", responses((status = 200, body = crate::public::PublicCounts)),
+    description = "Roles: everyone, the public included.")]
+pub async fn public(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer<crate::public::PublicCounts> {
+    let lang = i18n::lang_of(None, &headers);
+    app.ledger(|app, ledger| app.public_counts(ledger))
+        .await
+        .map(|counts| Json((*counts).clone()))
+        .map_err(|e| ApiRefusal(e, lang))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Entries at or after this RFC 3339 instant.
+    pub since: Option<String>,
+    /// Entries of this account.
+    pub user: Option<String>,
+    /// Entries that read or wrote this record.
+    pub record: Option<String>,
+}
+
+/// An audit entry.
+#[derive(Serialize, ToSchema)]
+pub struct AuditRowOut {
+    pub seq: u64,
+    pub at: String,
+    pub account: String,
+    pub role: String,
+    pub action: String,
+    pub records: Vec<String>,
+    pub request: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditOut {
+    pub entries: Vec<AuditRowOut>,
+    pub total: u64,
+    /// Whether every entry's hash follows from the ones before it.
+    pub intact: bool,
+}
+
+/// The audit trail (`habeas audit`).
+#[utoipa::path(get, path = "/api/audit", params(AuditParams),
+    responses((status = 200, body = AuditOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut)),
+    description = "Roles: admin.")]
+pub async fn audit_trail(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(params): Query<AuditParams>,
+) -> Answer<AuditOut> {
+    let lang = i18n::lang_of(None, &headers);
+    caller.require(&[Role::Admin]).map_err(|e| ApiRefusal(e, lang))?;
+    let since = match &params.since {
+        Some(text) => Some(text.parse::<jiff::Timestamp>().map_err(|_| {
+            ApiRefusal(
+                Refusal::bad_request(
+                    format!("since={text}: not an RFC 3339 instant"),
+                    format!("since={text}: no es un instante RFC 3339"),
+                ),
+                lang,
+            )
+        })?),
+        None => None,
+    };
+    let filter = AuditFilter { since, account: params.user, record: params.record };
+    let trail = app.with_directory(|d| d.audit_entries(&filter)).map_err(|e| ApiRefusal(e, lang))?;
+    Ok(Json(AuditOut {
+        total: trail.total,
+        intact: trail.broken_at.is_none(),
+        entries: trail
+            .entries
+            .into_iter()
+            .map(|(seq, e)| AuditRowOut {
+                seq,
+                at: e.at,
+                account: e.account,
+                role: e.role,
+                action: e.action,
+                records: e.records,
+                request: e.request,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginIn {
+    pub name: String,
+    pub password: String,
+}
+
+/// A session opened.
+#[derive(Serialize, ToSchema)]
+pub struct SessionOut {
+    pub account: String,
+    pub role: String,
+    /// Repeat in `X-CSRF-Token` on requests that change something.
+    pub csrf: String,
+}
+
+/// Checks a name and password; returns the account or why not (rate limits included).
+pub async fn sign_in(
+    app: &Arc<App>,
+    name: &str,
+    password: &str,
+    address: &str,
+) -> Result<habeas_store::Account, Refusal> {
+    let too_many = || {
+        Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed sign-ins; wait 15 minutes",
+            "demasiados intentos fallidos; espere 15 minutos",
+        )
+    };
+    if !app.limiter.allows(name) || !app.limiter.allows(address) {
+        return Err(too_many());
+    }
+    let account = app.with_directory(|d| d.account(name))?;
+    let (name_owned, password_owned) = (name.to_string(), password.to_string());
+    // Argon2 takes tens of milliseconds: off the async threads. A missing account is checked
+    // against a dummy hash so that timing does not tell which names exist.
+    let phc = account.as_ref().map(|a| a.password.clone());
+    let ok = tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => auth::verify_password(&password_owned, &phc),
+        None => {
+            let dummy =
+                DUMMY_HASH.get_or_init(|| auth::hash_password(&auth::random_id()).unwrap_or_default());
+            let _ = auth::verify_password(&password_owned, dummy);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let caller = Caller { account: Some(name_owned.clone()), ..Caller::public() };
+    match account {
+        Some(account) if ok => {
+            app.limiter.succeeded(name);
+            audit(app, &caller, "login", Vec::new(), format!("from {address}")).await?;
+            Ok(account)
+        }
+        _ => {
+            app.limiter.failed(name);
+            app.limiter.failed(address);
+            audit(app, &caller, "login-refused", Vec::new(), format!("from {address}")).await?;
+            Err(Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong name or password",
+                "nombre o contraseña incorrectos",
+            ))
+        }
+    }
+}
+
+/// An Argon2id hash of a random password, checked when the name does not exist.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Opens a session (a cookie) for scripts and pages that sign in with a password.
+#[utoipa::path(post, path = "/api/session", request_body = LoginIn,
+    responses((status = 200, body = SessionOut), (status = 401, body = ErrorOut), (status = 429, body = ErrorOut)),
+    description = "Everyone. Sets the session cookie (HttpOnly, SameSite=Strict). Rate-limited: 5 failures per name or address per 15 minutes.")]
+pub async fn session_open(
+    State(app): State<Arc<App>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Json(login): Json<LoginIn>,
+) -> Result<Response, ApiRefusal> {
+    let lang = i18n::lang_of(None, &headers);
+    let account = sign_in(&app, &login.name, &login.password, &peer.ip().to_string())
+        .await
+        .map_err(|e| ApiRefusal(e, lang))?;
+    let id = app.sessions.open(&account.name);
+    let csrf = app.sessions.get(&id).map(|s| s.csrf).unwrap_or_default();
+    let cookie = auth::set_cookie(&app, auth::SESSION_COOKIE, &id, auth::SESSION_LENGTH);
+    let out = SessionOut { account: account.name, role: account.role.name().to_string(), csrf };
+    Ok(([(header::SET_COOKIE, cookie)], Json(out)).into_response())
+}
+
+/// Closes the caller's session.
+#[utoipa::path(delete, path = "/api/session", responses((status = 204, description = "signed out")),
+    description = "Everyone; with a session cookie, send its CSRF token in X-CSRF-Token.")]
+pub async fn session_close(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiRefusal> {
+    let lang = i18n::lang_of(None, &headers);
+    let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    caller.check_csrf(given).map_err(|e| ApiRefusal(e, lang))?;
+    if let Some(id) = &caller.session {
+        app.sessions.close(id);
+    }
+    let cookie = auth::set_cookie(&app, auth::SESSION_COOKIE, "", std::time::Duration::ZERO);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}

@@ -1,0 +1,168 @@
+//! What anyone may see without an account: counts, never a name or an identifier.
+//!
+//! Persons are counted by where they are held now (facility), by nationality, by status, and by
+//! the month their current status began; each count below the server's threshold (5 unless
+//! `--public-min-count` says otherwise) is shown as "fewer than 5", never as its number, so that
+//! a small count cannot single someone out. Persons marked `restricted` or `sealed` are left out
+//! of every count. Cohorts (groups known by number, not by name) are listed with their
+//! description, size and where they are.
+
+use std::collections::BTreeMap;
+
+use habeas_store::{Ledger, Moment, State};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::access::Sensitivity;
+use crate::error::Refusal;
+
+/// A count as shown to the public.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Shown {
+    /// The count itself.
+    Count { count: u64 },
+    /// A count under the threshold.
+    FewerThan { fewer_than: u64 },
+}
+
+/// One row of a table of counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CountRow {
+    /// What is counted: a facility's name, a country code, a status, a month (`2025-03`).
+    pub key: String,
+    #[serde(flatten)]
+    pub shown: Shown,
+}
+
+/// A cohort as the public sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct CohortRow {
+    pub description: String,
+    pub count: Option<u64>,
+    pub status: String,
+    /// The place's name.
+    pub place: Option<String>,
+}
+
+/// The whole public page.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct PublicCounts {
+    /// Counts below this are shown as `{"fewer_than": N}`.
+    pub min_count: u64,
+    /// How many persons were counted (also thresholded).
+    pub persons: Shown,
+    pub by_facility: Vec<CountRow>,
+    pub by_nationality: Vec<CountRow>,
+    pub by_status: Vec<CountRow>,
+    pub by_month: Vec<CountRow>,
+    pub cohorts: Vec<CohortRow>,
+}
+
+/// Raw counts, before the threshold.
+#[derive(Default)]
+struct Tally {
+    persons: u64,
+    by_facility: BTreeMap<String, u64>,
+    by_nationality: BTreeMap<String, u64>,
+    by_status: BTreeMap<String, u64>,
+    by_month: BTreeMap<String, u64>,
+}
+
+/// Counts every person and lists every cohort as known now.
+pub fn count(ledger: &mut Ledger, now: jiff::Timestamp, min: u64) -> Result<PublicCounts, Refusal> {
+    let moment = Moment { as_of: Some(now), known_at: None };
+    let mut persons = Vec::new();
+    let mut cohorts = Vec::new();
+    ledger.export(&mut |record| {
+        if record.retracted.is_some() || Sensitivity::of(&record.body) != Sensitivity::Normal {
+            return Ok(());
+        }
+        match record.record_type.as_str() {
+            "person" => persons.push(record),
+            "cohort" => cohorts.push(record),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let mut tally = Tally::default();
+    let mut place_names: BTreeMap<String, String> = BTreeMap::new();
+    for person in &persons {
+        tally.persons += 1;
+        for country in person.body.get("nationality").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(code) = country.as_str() {
+                *tally.by_nationality.entry(code.to_string()).or_default() += 1;
+            }
+        }
+        let timeline = ledger.timeline(&person.id, moment)?;
+        let last = timeline.as_ref().and_then(|t| t.segments.last().map(|s| (s.clone(), t.names.clone())));
+        let status = last.as_ref().map_or(State::Unknown, |(s, _)| s.state);
+        *tally.by_status.entry(status.name().to_string()).or_default() += 1;
+        if let Some((segment, names)) = last {
+            place_names.extend(names);
+            if segment.state == State::InCustody
+                && let Some(place) = &segment.place
+            {
+                let name = place_names.get(place).cloned().unwrap_or_else(|| place.clone());
+                *tally.by_facility.entry(name).or_default() += 1;
+            }
+            let month = segment.from.earliest.strftime("%Y-%m").to_string();
+            *tally.by_month.entry(month).or_default() += 1;
+        }
+    }
+    let mut cohort_rows = Vec::new();
+    for cohort in &cohorts {
+        let timeline = ledger.timeline(&cohort.id, moment)?;
+        let last = timeline.as_ref().and_then(|t| t.segments.last().map(|s| (s.clone(), t.names.clone())));
+        cohort_rows.push(CohortRow {
+            description: cohort.body.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+            count: cohort.body.get("count").and_then(Value::as_u64),
+            status: last.as_ref().map_or(State::Unknown, |(s, _)| s.state).name().to_string(),
+            place: last.and_then(|(s, names)| s.place.map(|p| names.get(&p).cloned().unwrap_or(p))),
+        });
+    }
+    Ok(threshold(tally, cohort_rows, min))
+}
+
+fn shown(count: u64, min: u64) -> Shown {
+    if count < min { Shown::FewerThan { fewer_than: min } } else { Shown::Count { count } }
+}
+
+fn rows(counts: BTreeMap<String, u64>, min: u64) -> Vec<CountRow> {
+    let mut rows: Vec<(String, u64)> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    rows.into_iter().map(|(key, count)| CountRow { key, shown: shown(count, min) }).collect()
+}
+
+fn threshold(tally: Tally, cohorts: Vec<CohortRow>, min: u64) -> PublicCounts {
+    PublicCounts {
+        min_count: min,
+        persons: shown(tally.persons, min),
+        by_facility: rows(tally.by_facility, min),
+        by_nationality: rows(tally.by_nationality, min),
+        by_status: rows(tally.by_status, min),
+        by_month: rows(tally.by_month, min),
+        cohorts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_counts_are_never_shown_as_numbers() {
+        let mut tally = Tally { persons: 7, ..Default::default() };
+        tally.by_facility.insert("CECOT".into(), 6);
+        tally.by_facility.insert("Otero".into(), 4);
+        tally.by_nationality.insert("VE".into(), 1);
+        let counts = threshold(tally, Vec::new(), 5);
+        assert_eq!(counts.persons, Shown::Count { count: 7 });
+        assert_eq!(counts.by_facility[0], CountRow { key: "CECOT".into(), shown: Shown::Count { count: 6 } });
+        assert_eq!(counts.by_facility[1].shown, Shown::FewerThan { fewer_than: 5 });
+        assert_eq!(counts.by_nationality[0].shown, Shown::FewerThan { fewer_than: 5 });
+        let json = serde_json::to_value(&counts).unwrap();
+        assert_eq!(json["by_facility"][1], serde_json::json!({"key": "Otero", "fewer_than": 5}));
+    }
+}
