@@ -74,6 +74,8 @@ pub fn readable_record(ledger: &mut Ledger, caller: &Caller, id: &str) -> Result
     if !role_sees(role, effective_sensitivity(ledger, &record)?) {
         return Err(Refusal::not_found(id));
     }
+    let mut record = record;
+    hide_members(ledger, role, &mut record.body)?;
     Ok(record)
 }
 
@@ -92,6 +94,30 @@ pub fn visible_person(ledger: &mut Ledger, caller: &Caller, id: &str) -> Result<
         return Err(Refusal::not_found(id));
     }
     Ok(record)
+}
+
+/// Leaves out of a record's lists of persons (`members`) those `role` may not see, so that a
+/// cohort does not tell a viewer that a sealed person belongs to it.
+pub fn hide_members(ledger: &mut Ledger, role: Role, body: &mut Map<String, Value>) -> Result<(), Refusal> {
+    if role == Role::Admin || role == Role::Editor {
+        return Ok(());
+    }
+    let Some(Value::Array(members)) = body.get("members") else { return Ok(()) };
+    let mut kept = Vec::with_capacity(members.len());
+    for member in members.clone() {
+        let visible = match member.as_str() {
+            Some(id) => match ledger.record(id)? {
+                Some(record) => role_sees(role, Sensitivity::of(&record.body)),
+                None => true,
+            },
+            None => true,
+        };
+        if visible {
+            kept.push(member);
+        }
+    }
+    body.insert("members".into(), Value::Array(kept));
+    Ok(())
 }
 
 /// Whether a source may be shown to `role`: a family sees only sources whose `visibility` is

@@ -520,19 +520,39 @@ pub async fn record(
     }))
 }
 
+/// The proof that a record's current version is in the log: the same document as
+/// `habeas proof --json`, which anyone can check with the ledger's public key.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ProofOut {
+    pub id: String,
+    /// The leaf's index in the log.
+    pub index: u64,
+    /// The size of the tree the proof is for.
+    pub size: u64,
+    /// SHA-256(0x00 || leaf_bytes), base64.
+    pub leaf: String,
+    /// The leaf: the canonical record with personal values committed, never in clear.
+    pub leaf_bytes: String,
+    /// The RFC 9162 audit path, base64 hashes.
+    pub proof: Vec<String>,
+    /// The signed checkpoint (C2SP signed note) the path leads to.
+    pub checkpoint: String,
+}
+
 /// The proof that a record is in the log, as a document to keep (`habeas proof --json`).
-pub fn proof_for(ledger: &mut Ledger, caller: &Caller, id: &str) -> Result<Value, Refusal> {
+pub fn proof_for(ledger: &mut Ledger, caller: &Caller, id: &str) -> Result<ProofOut, Refusal> {
     if caller.signed_in()? == Role::Family {
         access::visible_person(ledger, caller, id)?;
     } else {
         access::readable_record(ledger, caller, id)?;
     }
-    Ok(ledger.prove_record(id)?.to_json())
+    serde_json::from_value(ledger.prove_record(id)?.to_json())
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), e.to_string()))
 }
 
 /// The inclusion proof of a record's current version and the signed checkpoint it leads to.
 #[utoipa::path(get, path = "/api/records/{id}/proof", params(("id" = String, Path, description = "a record's id"), LangParam),
-    responses((status = 200, description = "the proof: leaf bytes (personal values committed, never in clear), leaf hash, audit path, signed checkpoint", body = Object),
+    responses((status = 200, body = ProofOut),
         (status = 401, body = ErrorOut), (status = 404, body = ErrorOut)),
     description = "Roles: admin, editor, viewer (not sealed), family (the person records granted to it). Audited.")]
 pub async fn proof(
@@ -766,8 +786,9 @@ pub async fn export(
             })?;
             let mut text = String::new();
             let mut count = 0u64;
-            for r in records {
+            for mut r in records {
                 if access::role_sees(role, access::effective_sensitivity(ledger, &r)?) {
+                    access::hide_members(ledger, role, &mut r.body)?;
                     text.push_str(&Value::Object(r.body).to_string());
                     text.push('\n');
                     count += 1;

@@ -36,8 +36,13 @@ pub use error::ServerError;
 pub use habeas_store::Role;
 pub use router::{openapi, router};
 
-/// Serves `config`'s ledger on `addr` until the process is stopped (Ctrl-C or SIGTERM).
-pub fn serve(config: Config, addr: &str) -> Result<(), ServerError> {
+/// Serves `config`'s ledger on `addr` until the process is stopped (Ctrl-C); `ready` is told the
+/// address bound (port 0 picks a free one).
+pub fn serve(
+    config: Config,
+    addr: &str,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<(), ServerError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -47,6 +52,7 @@ pub fn serve(config: Config, addr: &str) -> Result<(), ServerError> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| ServerError::Start(format!("{addr}: {e}")))?;
+        ready(listener.local_addr().map_err(|e| ServerError::Start(e.to_string()))?);
         let router = router(app);
         axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async {

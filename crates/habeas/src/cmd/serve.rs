@@ -20,14 +20,15 @@ pub fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
     config.public_min_count = args.public_min_count;
     config.behind_tls = args.behind_tls;
     config.now = std::env::var("HABEAS_NOW").ok().and_then(|t| t.parse().ok());
-    eprintln!(
-        "habeas: {} {} {} http://{} ({})",
-        ctx.t("serving", "sirviendo"),
-        ctx.db,
-        ctx.t("on", "en"),
-        args.addr,
-        ctx.t("Ctrl-C stops it", "Ctrl-C lo detiene")
-    );
-    habeas_server::serve(config, &args.addr).map_err(|e| Failure(format!("{}: {e}", args.addr)))?;
+    let ready = |bound: std::net::SocketAddr| {
+        eprintln!(
+            "habeas: {} {} {} http://{bound}/ ({})",
+            ctx.t("serving", "sirviendo"),
+            ctx.db,
+            ctx.t("on", "en"),
+            ctx.t("Ctrl-C stops it", "Ctrl-C lo detiene")
+        );
+    };
+    habeas_server::serve(config, &args.addr, ready).map_err(|e| Failure(format!("{}: {e}", args.addr)))?;
     Ok(Outcome::Clean)
 }

@@ -1,0 +1,353 @@
+//! The API, endpoint by endpoint and role by role: who gets what, who is refused, and that the
+//! public and family roles never receive a name or a field they may not see, whatever they ask.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{EVERYONE, Who, server};
+use habeas_server::Role;
+
+const A: Who = Who::Account(Role::Admin);
+const E: Who = Who::Account(Role::Editor);
+const V: Who = Who::Account(Role::Viewer);
+const F: Who = Who::Account(Role::Family);
+const P: Who = Who::Public;
+
+const NEW_SOURCE: &str =
+    r#"{"type":"source","id":"src-api-test","kind":"other","title":"Added through the API"}"#;
+
+/// Every endpoint, and the status each caller gets (admin, editor, viewer, family, public).
+const MATRIX: &[(&str, &str, [u16; 5])] = &[
+    ("GET", "/api/locate?q=wilmer", [200, 200, 200, 200, 401]),
+    ("GET", "/api/persons/p-demo-wilmer", [200, 200, 200, 200, 401]),
+    ("GET", "/api/timeline/p-demo-wilmer", [200, 200, 200, 200, 401]),
+    ("GET", "/api/timeline/coh-aea-137", [200, 200, 200, 404, 401]),
+    ("GET", "/api/records/p-demo-wilmer", [200, 200, 200, 403, 401]),
+    ("GET", "/api/records/p-demo-wilmer/proof", [200, 200, 200, 200, 401]),
+    ("GET", "/api/checkpoint", [200, 200, 200, 200, 200]),
+    ("GET", "/api/findings", [200, 200, 200, 200, 401]),
+    ("GET", "/api/export", [200, 200, 200, 403, 401]),
+    ("POST", "/api/import", [200, 200, 403, 403, 401]),
+    ("GET", "/api/public", [200, 200, 200, 200, 200]),
+    ("GET", "/api/audit", [200, 403, 403, 403, 401]),
+    ("DELETE", "/api/session", [204, 204, 204, 204, 204]),
+];
+
+#[tokio::test]
+async fn every_endpoint_answers_each_role_as_the_matrix_says() {
+    let server = server();
+    for (method, uri, expected) in MATRIX {
+        for (who, status) in EVERYONE.iter().zip(expected) {
+            let body = if *method == "POST" { NEW_SOURCE } else { "" };
+            let reply = server.call(*who, method.parse::<Method>().unwrap(), uri, body).await;
+            assert_eq!(reply.status.as_u16(), *status, "{method} {uri} as {who:?}: {}", reply.body);
+            if reply.status.is_client_error() {
+                assert!(
+                    reply.json()["error"].as_str().is_some_and(|e| !e.is_empty()),
+                    "{method} {uri}: {}",
+                    reply.body
+                );
+            }
+        }
+    }
+}
+
+/// Each person's visibility, by role: Wilmer is granted to the family account, Luis is not,
+/// José is `restricted`, Carlos `sealed`.
+#[tokio::test]
+async fn sensitivity_and_grants_decide_who_sees_each_person() {
+    let server = server();
+    let cases: &[(&str, [u16; 4])] = &[
+        ("p-demo-wilmer", [200, 200, 200, 200]),
+        ("p-demo-luis", [200, 200, 200, 404]),
+        ("p-demo-jose", [200, 200, 200, 404]),
+        ("p-demo-carlos", [200, 200, 404, 404]),
+        ("p-nobody", [404, 404, 404, 404]),
+    ];
+    for (id, expected) in cases {
+        for (who, status) in [A, E, V, F].iter().zip(expected) {
+            for uri in [
+                format!("/api/persons/{id}"),
+                format!("/api/timeline/{id}"),
+                format!("/api/records/{id}/proof"),
+            ] {
+                let reply = server.get(*who, &uri).await;
+                assert_eq!(reply.status.as_u16(), *status, "{uri} as {who:?}: {}", reply.body);
+            }
+        }
+    }
+    // A hidden record is refused exactly as a missing one: probing ids tells nothing.
+    let hidden = server.get(V, "/api/persons/p-demo-carlos").await;
+    let missing = server.get(V, "/api/persons/p-nobody").await;
+    assert_eq!(
+        hidden.json()["error"].as_str().unwrap().replace("p-demo-carlos", "ID"),
+        missing.json()["error"].as_str().unwrap().replace("p-nobody", "ID")
+    );
+    // Events take the sensitivity of their subjects: a sealed person's records stay sealed.
+    assert_eq!(server.get(V, "/api/records/p-demo-carlos").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(server.get(E, "/api/records/p-demo-carlos").await.status, StatusCode::OK);
+}
+
+/// Everything the public and the family account might ask, with every id there is.
+async fn everything(server: &common::Server, who: Who) -> String {
+    let mut all = String::new();
+    let ids = [
+        "p-demo-wilmer",
+        "p-demo-luis",
+        "p-demo-jose",
+        "p-demo-carlos",
+        "coh-demo-known",
+        "src-demo-informant",
+        "cus-demo-wilmer-booked",
+    ];
+    let mut uris: Vec<String> = vec![
+        "/api/findings".into(),
+        "/api/export".into(),
+        "/api/public".into(),
+        "/api/audit".into(),
+        "/api/checkpoint".into(),
+        "/openapi.json".into(),
+        "/public".into(),
+        "/search?q=luis".into(),
+        "/findings".into(),
+    ];
+    for q in ["wilmer", "luis ramirez", "jose perez", "carlos mendoza", "A012-345-678", "Rojas"] {
+        uris.push(format!("/api/locate?q={}", q.replace(' ', "%20")));
+        // The search page repeats what was typed: an identifier typed is not one leaked.
+        if !q.starts_with("A012") {
+            uris.push(format!("/search?q={}", q.replace(' ', "%20")));
+        }
+    }
+    for id in ids {
+        for path in ["/api/persons/", "/api/timeline/", "/api/records/", "/persons/", "/records/"] {
+            uris.push(format!("{path}{id}"));
+        }
+        uris.push(format!("/api/records/{id}/proof"));
+        uris.push(format!("/api/findings?subject={id}"));
+    }
+    for uri in uris {
+        let reply = server.get(who, &uri).await;
+        assert!(reply.status != StatusCode::INTERNAL_SERVER_ERROR, "{uri}: {}", reply.body);
+        // A refusal names the id that was asked for: that echo is not a leak.
+        let mut body = reply.body.clone();
+        if reply.status.is_client_error() {
+            for id in ids {
+                if uri.contains(id) {
+                    body = body.replace(id, "<asked>");
+                }
+            }
+        }
+        all.push_str(&body);
+        all.push('\n');
+    }
+    all
+}
+
+#[tokio::test]
+async fn the_public_never_receives_a_name_or_an_identifier() {
+    let server = server();
+    let seen = everything(&server, P).await;
+    for secret in [
+        "Wilmer",
+        "Luis Alberto",
+        "José Gregorio",
+        "Jos\\u00e9",
+        "Carlos Eduardo",
+        "A012-345-678",
+        "1998-07-02",
+        "p-demo-",
+        "asked not to be named",
+    ] {
+        assert!(!seen.contains(secret), "the public saw {secret:?}");
+    }
+    // What it may see, it sees: counts, with small ones hidden.
+    let counts = server.get(P, "/api/public").await.json();
+    assert_eq!(counts["persons"], serde_json::json!({"fewer_than": 5}));
+    assert_eq!(counts["by_nationality"][0], serde_json::json!({"key": "VE", "fewer_than": 5}));
+    assert!(counts["cohorts"].as_array().unwrap().iter().any(|c| c["count"] == 137));
+}
+
+#[tokio::test]
+async fn a_family_sees_only_its_relative_and_only_what_is_safe() {
+    let server = server();
+    let seen = everything(&server, F).await;
+    for secret in [
+        "Luis Alberto",
+        "José Gregorio",
+        "Jos\\u00e9 Gregorio",
+        "Carlos Eduardo",
+        "A012-345-678",
+        "1998-07-02",
+        "asked not to be named",
+        "org-ice",
+        "ins-proc-10903",
+        "cus-demo-wilmer-booked",
+    ] {
+        assert!(!seen.contains(secret), "the family account saw {secret:?}");
+    }
+    // Its own relative: status, place, since, the findings (without details), public sources.
+    let person = server.get(F, "/api/persons/p-demo-wilmer?lang=es").await.json();
+    assert_eq!(person["name"], "Wilmer Antonio Rojas Pérez");
+    assert_eq!((person["status"].as_str(), person["removed"].as_bool()), (Some("in_custody"), Some(true)));
+    assert!(person["sentence"].as_str().unwrap().starts_with("Wilmer Antonio Rojas Pérez está detenido en"));
+    assert_eq!(person["names"], serde_json::json!([]));
+    assert_eq!(person["born"], serde_json::Value::Null);
+    let findings = person["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule"] == "order-conflict" && f["subjects"] == serde_json::json!(["coh-aea-137"]))
+    );
+    assert!(findings.iter().all(|f| f["details"].is_null() && f["records"] == serde_json::json!([])));
+    let sources: Vec<&str> = person["timeline"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert!(sources.contains(&"Statement of a relative (illustrative)"));
+    // A misspelled name finds the relative, and only the relative.
+    let found = server.get(F, "/api/locate?q=wilmer%20roja").await.json();
+    assert_eq!(found["candidates"][0]["id"], "p-demo-wilmer");
+    assert_eq!(found["candidates"][0]["custodian"], serde_json::Value::Null);
+    assert_eq!(
+        server.get(F, "/api/locate?q=luis%20ramirez").await.json()["candidates"],
+        serde_json::json!([])
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_sees_all_but_sealed_records() {
+    let server = server();
+    let luis = server.get(V, "/api/locate?q=luis%20ramirez").await.json();
+    assert_eq!(luis["candidates"][0]["id"], "p-demo-luis");
+    let carlos = server.get(V, "/api/locate?q=carlos%20mendoza").await.json();
+    assert!(carlos["candidates"].as_array().unwrap().iter().all(|c| c["id"] != "p-demo-carlos"));
+    assert_eq!(
+        server.get(E, "/api/locate?q=carlos%20mendoza").await.json()["candidates"][0]["id"],
+        "p-demo-carlos"
+    );
+    // The sealed person is left out of the export, and out of the cohort's list of members.
+    let export = server.get(V, "/api/export").await.body;
+    assert!(export.contains("p-demo-jose") && !export.contains("p-demo-carlos"), "{export}");
+    let cohort = server.get(V, "/api/records/coh-demo-known").await.json();
+    assert_eq!(
+        cohort["record"]["members"],
+        serde_json::json!(["p-demo-wilmer", "p-demo-jose", "p-demo-luis"])
+    );
+    let cohort = server.get(E, "/api/records/coh-demo-known").await.json();
+    assert_eq!(cohort["record"]["members"].as_array().unwrap().len(), 4);
+    assert!(server.get(A, "/api/export").await.body.contains("p-demo-carlos"));
+    // Full views for staff: names, birth date, custodian, the records behind each stretch.
+    let wilmer = server.get(V, "/api/persons/p-demo-wilmer").await.json();
+    assert_eq!(wilmer["born"], "1998-07-02");
+    assert_eq!(wilmer["timeline"]["segments"][0]["custodian"], "org-ice");
+    assert_eq!(wilmer["timeline"]["segments"][0]["records"], serde_json::json!(["cus-demo-wilmer-booked"]));
+}
+
+#[tokio::test]
+async fn imports_land_records_and_report_rejections() {
+    let server = server();
+    let before = server.get(A, "/api/checkpoint").await.json()["size"].as_u64().unwrap();
+    let reply = server.call(E, Method::POST, "/api/import", NEW_SOURCE).await.json();
+    assert_eq!((reply["appended"].as_u64(), reply["committed"].as_bool()), (Some(1), Some(true)));
+    assert_eq!(server.get(A, "/api/checkpoint").await.json()["size"].as_u64().unwrap(), before + 2);
+    assert_eq!(
+        server.get(V, "/api/records/src-api-test").await.json()["record"]["title"],
+        "Added through the API"
+    );
+    // A bad line: nothing lands, the line and field are named, in the caller's language.
+    let bad = "{\"type\":\"source\",\"id\":\"src-ok\",\"kind\":\"other\",\"title\":\"ok\"}\n{\"type\":\"custody\",\"id\":\"cus-x\",\"subject\":\"p-demo-wilmer\",\"event\":\"flew\"}";
+    let reply = server.call(E, Method::POST, "/api/import?lang=es", bad).await.json();
+    assert_eq!(reply["committed"], false);
+    assert_eq!(reply["rejected"][0]["line"], 2);
+    assert_eq!(reply["rejected"][0]["field"], "event");
+    assert_eq!(server.get(V, "/api/records/src-ok").await.status, StatusCode::NOT_FOUND);
+    let kept = server.call(E, Method::POST, "/api/import?keep_going=true", bad).await.json();
+    assert_eq!((kept["appended"].as_u64(), kept["committed"].as_bool()), (Some(1), Some(true)));
+}
+
+#[tokio::test]
+async fn sessions_need_their_csrf_token_to_change_anything() {
+    let server = server();
+    let (cookie, csrf) = server.sign_in("editor").await;
+    let refused = server.with_cookie(&cookie, Method::POST, "/api/import", &[], NEW_SOURCE).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let done = server
+        .with_cookie(&cookie, Method::POST, "/api/import", &[("x-csrf-token", &csrf)], NEW_SOURCE)
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    // Reads need none; signing out ends the session.
+    assert_eq!(
+        server.with_cookie(&cookie, Method::GET, "/api/locate?q=wilmer", &[], "").await.status,
+        StatusCode::OK
+    );
+    let out =
+        server.with_cookie(&cookie, Method::DELETE, "/api/session", &[("x-csrf-token", &csrf)], "").await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(out.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(
+        server.with_cookie(&cookie, Method::GET, "/api/locate?q=wilmer", &[], "").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn cookies_are_strict_and_sign_ins_are_limited() {
+    let server = server();
+    let body = serde_json::json!({"name": "viewer", "password": common::PASSWORD}).to_string();
+    let reply = server.call(P, Method::POST, "/api/session", &body).await;
+    let cookie = reply.headers["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("habeas_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "no TLS in front: a Secure cookie would never come back");
+
+    let wrong = serde_json::json!({"name": "family", "password": "not it"}).to_string();
+    for _ in 0..5 {
+        let reply = server.call(P, Method::POST, "/api/session", &wrong).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.json()["error"], "wrong name or password");
+    }
+    // The sixth try is refused even with the right password: the name (and this address) wait.
+    let right = serde_json::json!({"name": "family", "password": common::PASSWORD}).to_string();
+    assert_eq!(
+        server.call(P, Method::POST, "/api/session", &right).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // An unknown name is refused like a wrong password.
+    let nobody = serde_json::json!({"name": "nobody", "password": "x"}).to_string();
+    let reply = server.call(P, Method::POST, "/api/session", &nobody).await;
+    assert!(matches!(reply.status, StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS));
+}
+
+#[tokio::test]
+async fn a_revoked_token_or_grant_stops_working_at_once() {
+    let server = server();
+    assert_eq!(server.get(F, "/api/persons/p-demo-wilmer").await.status, StatusCode::OK);
+    let mut directory =
+        habeas_store::Directory::open(&habeas_store::Location::Sqlite(server.db.clone())).unwrap();
+    directory.revoke("family", Some("p-demo-wilmer")).unwrap();
+    assert_eq!(server.get(F, "/api/persons/p-demo-wilmer").await.status, StatusCode::NOT_FOUND);
+    directory.revoke("viewer", None).unwrap();
+    let reply = server.get(V, "/api/locate?q=wilmer").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(reply.json()["error"].as_str().unwrap().contains("token"));
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let server = server();
+    for uri in ["/public", "/api/public", "/login", "/openapi.json"] {
+        let reply = server.get(P, uri).await;
+        let h = &reply.headers;
+        assert!(h["content-security-policy"].to_str().unwrap().contains("default-src 'none'"), "{uri}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["cache-control"], "no-store");
+    }
+}
