@@ -24,6 +24,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod case_pages;
 pub mod error;
 pub mod i18n;
 pub mod pages;

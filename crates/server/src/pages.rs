@@ -38,7 +38,7 @@ pub struct Frame {
 }
 
 impl Frame {
-    fn new(caller: &Caller, lang: Lang, uri: &OriginalUri) -> Frame {
+    pub fn new(caller: &Caller, lang: Lang, uri: &OriginalUri) -> Frame {
         let t = i18n::texts(lang);
         let mut query: Vec<String> = uri
             .0
@@ -59,13 +59,17 @@ impl Frame {
         }
     }
 
+    pub fn can_write(&self) -> bool {
+        matches!(self.role, Some(Role::Admin | Role::Editor))
+    }
+
     pub fn is_staff(&self) -> bool {
         matches!(self.role, Some(Role::Admin | Role::Editor | Role::Viewer))
     }
 }
 
 /// Renders a template into a page; a `?lang=` choice is kept in a cookie.
-fn page(template: &impl Template, lang_chosen: Option<&str>) -> Response {
+pub fn page(template: &impl Template, lang_chosen: Option<&str>) -> Response {
     match template.render() {
         Ok(html) => {
             let mut response = Html(html).into_response();
@@ -89,7 +93,7 @@ struct ErrorPage {
 }
 
 /// A refusal as a page; "sign in" refusals go to the sign-in page.
-fn refused(refusal: Refusal, frame: Frame) -> Response {
+pub fn refused(refusal: Refusal, frame: Frame) -> Response {
     if refusal.status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/login").into_response();
     }
@@ -329,6 +333,7 @@ struct PersonPage {
 pub struct SegmentRow {
     pub state: &'static str,
     pub place: String,
+    pub place_id: String,
     pub from: String,
     pub until: String,
     pub custodian: String,
@@ -388,6 +393,7 @@ pub async fn person(
         .map(|s| SegmentRow {
             state: i18n::state_name(lang, &s.state, s.removed),
             place: s.place_name.clone().or_else(|| s.place.clone()).unwrap_or_default(),
+            place_id: s.place.clone().unwrap_or_default(),
             from: shown_time(&s.from, s.zone.as_deref()),
             until: s.until.as_ref().map_or_else(|| t.now.to_string(), |u| shown_time(u, s.zone.as_deref())),
             custodian: s.custodian.clone().unwrap_or_default(),
@@ -497,6 +503,8 @@ struct RecordPage {
     id: String,
     record_type: String,
     json: String,
+    /// A page that shows this record better: an order's time axis, a place's occupancy.
+    view: Option<String>,
 }
 
 pub async fn record(
@@ -523,7 +531,12 @@ pub async fn record(
         return refused(refusal, frame);
     }
     let json = serde_json::to_string_pretty(&record.body).unwrap_or_default();
-    page(&RecordPage { f: frame, id, record_type: record.record_type, json }, q.lang.as_deref())
+    let view = match record.record_type.as_str() {
+        "order" => Some(format!("/orders/{id}")),
+        "place" => Some(format!("/places/{id}")),
+        _ => None,
+    };
+    page(&RecordPage { f: frame, id, record_type: record.record_type, json, view }, q.lang.as_deref())
 }
 
 /// The stylesheet: one file, no framework.

@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::App;
-use crate::{api, pages};
+use crate::{api, case_pages, pages};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(info(
@@ -62,6 +62,9 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .route("/persons/{id}", get(pages::person))
         .route("/records/{id}", get(pages::record))
         .route("/findings", get(pages::findings))
+        .route("/orders/{id}", get(case_pages::order))
+        .route("/places/{id}", get(case_pages::place))
+        .route("/import", get(case_pages::import_form).post(case_pages::import_upload))
         .route("/public", get(pages::public))
         .route("/static/app.css", get(pages::stylesheet))
         .with_state(app)

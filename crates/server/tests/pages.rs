@@ -155,3 +155,71 @@ async fn staff_pages_show_findings_and_records() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_order_page_puts_the_acts_on_the_order_s_time_axis_in_both_zones() {
+    let server = server();
+    let page = server.get(Who::Account(Role::Viewer), "/orders/ord-jgg-tro2").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("America/New_York"));
+    // The spoken order, in the court's zone.
+    assert!(page.body.contains("2025-03-15 18:45 .. 2025-03-15 18:48 -04:00"), "{}", page.body);
+    assert!(page.body.contains("<svg class=\"axis\""));
+    assert!(page.body.contains("class=\"mark form\""));
+    assert!(page.body.contains("class=\"mark possible-violation\""));
+    // The hand-over: in the court's zone and in El Salvador's.
+    assert!(page.body.contains("cus-aea137-handover"));
+    assert!(page.body.contains("America/El_Salvador"));
+    assert!(page.body.contains("-06:00"));
+    assert_eq!(
+        server.get(Who::Account(Role::Family), "/orders/ord-jgg-tro2").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        server.get(Who::Account(Role::Viewer), "/orders/pl-cecot").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_facility_page_draws_occupancy_against_capacity() {
+    let server = server();
+    let page = server.get(Who::Account(Role::Viewer), "/places/pl-cecot?lang=es").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<h1>CECOT</h1>"));
+    assert!(page.body.contains("<polyline class=\"line count\""));
+    assert!(page.body.contains("<polyline class=\"line capacity\""));
+    // 261 held from 16 March 2025; the 23 Salvadorans stayed after the 18 July exchange.
+    assert!(
+        page.body.contains("<tr><td>2026-11-30</td><td>23</td><td>timelines</td><td>40000</td></tr>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("class=\"tick\">40000</text>"));
+    assert!(page.body.contains("Ocupación frente a capacidad"));
+    assert_eq!(server.get(Who::Public, "/places/pl-cecot").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_import_page_uploads_a_file_and_lists_the_rejected_lines() {
+    let server = server();
+    let (cookie, csrf) = server.sign_in("editor").await;
+    let form = server.with_cookie(&cookie, Method::GET, "/import", &[], "").await;
+    assert!(form.body.contains("enctype=\"multipart/form-data\"") && form.body.contains(&csrf));
+    let upload = |csrf: &str| {
+        let file = "{\"type\":\"source\",\"id\":\"src-page\",\"kind\":\"other\",\"title\":\"Uploaded\"}\n{\"type\":\"custody\",\"id\":\"cus-bad\",\"subject\":\"p-demo-wilmer\",\"event\":\"flew\"}\n";
+        format!(
+            "--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--B\r\nContent-Disposition: form-data; name=\"keep_going\"\r\n\r\n1\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"new.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n{file}\r\n--B--\r\n"
+        )
+    };
+    let headers = [("content-type", "multipart/form-data; boundary=B")];
+    let forged = server.with_cookie(&cookie, Method::POST, "/import", &headers, &upload("forged")).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let done = server.with_cookie(&cookie, Method::POST, "/import", &headers, &upload(&csrf)).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("1 records added"), "{}", done.body);
+    assert!(done.body.contains("<td>2</td><td><code>event</code></td>"), "{}", done.body);
+    assert_eq!(server.get(Who::Account(Role::Viewer), "/api/records/src-page").await.status, StatusCode::OK);
+    // Viewers have no import page.
+    assert_eq!(server.get(Who::Account(Role::Viewer), "/import").await.status, StatusCode::FORBIDDEN);
+}
