@@ -208,6 +208,9 @@ pub enum Command {
         /// Serve without the signing key: nothing can be imported through the server
         #[arg(long)]
         read_only: bool,
+        /// Do not run the checks in the background (no findings shown): for ledgers too large to check in memory
+        #[arg(long)]
+        no_check: bool,
     },
     /// Accounts of the server: add, grant a person to a family account, revoke, make an API token, list
     #[command(subcommand)]

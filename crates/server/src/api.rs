@@ -275,6 +275,8 @@ pub struct PersonOut {
     pub sentence: String,
     pub timeline: Option<TimelineOut>,
     pub findings: Vec<FindingOut>,
+    /// When the check the findings come from ran; `None`: no check has run yet (or checks are off).
+    pub findings_checked_at: Option<String>,
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {
@@ -375,9 +377,13 @@ pub fn person_view(
         about.extend(t.cohorts.iter().cloned());
         about.extend(t.joined.iter().cloned());
     }
-    let report = app.findings(ledger)?;
-    let findings =
-        findings_view(ledger, role, &report, |f| f.subjects.iter().any(|s| about.contains(s)), lang)?;
+    let computed = app.findings();
+    let findings = match &computed {
+        Some(c) => {
+            findings_view(ledger, role, &c.value, |f| f.subjects.iter().any(|s| about.contains(s)), lang)?
+        }
+        None => Vec::new(),
+    };
     Ok(PersonOut {
         id: id.to_string(),
         name,
@@ -396,6 +402,7 @@ pub fn person_view(
         sentence,
         timeline: timeline_out,
         findings,
+        findings_checked_at: computed.map(|c| c.at),
     })
 }
 
@@ -694,6 +701,8 @@ pub struct FindingsParams {
 #[derive(Serialize, ToSchema)]
 pub struct FindingsOut {
     pub findings: Vec<FindingOut>,
+    /// When the check ran; `None`: no check has run yet (or checks are off).
+    pub checked_at: Option<String>,
 }
 
 /// Every finding of `caller`'s view with `params`' filters.
@@ -703,9 +712,12 @@ pub fn findings_for(
     caller: &Caller,
     params: &FindingsParams,
     lang: Lang,
-) -> Result<Vec<FindingOut>, Refusal> {
+) -> Result<FindingsOut, Refusal> {
     let role = caller.signed_in()?;
-    let report = app.findings(ledger)?;
+    let Some(computed) = app.findings() else {
+        return Ok(FindingsOut { findings: Vec::new(), checked_at: None });
+    };
+    let report = &computed.value;
     let mut about: Option<Vec<String>> = None;
     if role == Role::Family {
         let mut ids = Vec::new();
@@ -717,10 +729,10 @@ pub fn findings_for(
         }
         about = Some(ids);
     }
-    findings_view(
+    let findings = findings_view(
         ledger,
         role,
-        &report,
+        report,
         |f| {
             params.rule.as_ref().is_none_or(|r| r == f.rule)
                 && params.outcome.as_ref().is_none_or(|o| o == f.outcome.name())
@@ -728,7 +740,8 @@ pub fn findings_for(
                 && about.as_ref().is_none_or(|ids| f.subjects.iter().any(|s| ids.contains(s)))
         },
         lang,
-    )
+    )?;
+    Ok(FindingsOut { findings, checked_at: Some(computed.at.clone()) })
 }
 
 /// The findings of every rule as of now (`habeas check`), filtered.
@@ -744,7 +757,7 @@ pub async fn findings(
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
     app.ledger(move |app, ledger| findings_for(app, ledger, &caller, &params, lang))
         .await
-        .map(|findings| Json(FindingsOut { findings }))
+        .map(Json)
         .map_err(|e| ApiRefusal(e, lang))
 }
 
@@ -907,14 +920,23 @@ pub async fn import(
 // Public counts, audit trail, sessions
 
 /// Counts by facility, nationality, status and month; never a name, small counts hidden.
-#[utoipa::path(get, path = "/api/public", responses((status = 200, body = crate::public::PublicCounts)),
-    description = "Roles: everyone, the public included.")]
+#[utoipa::path(get, path = "/api/public", responses((status = 200, body = crate::public::PublicCounts), (status = 503, body = ErrorOut)),
+    description = "Roles: everyone, the public included. 503 until the counts are first computed.")]
 pub async fn public(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer<crate::public::PublicCounts> {
     let lang = i18n::lang_of(None, &headers);
-    app.ledger(|app, ledger| app.public_counts(ledger))
-        .await
-        .map(|counts| Json((*counts).clone()))
-        .map_err(|e| ApiRefusal(e, lang))
+    match app.public_counts() {
+        Some(counts) => Ok(Json((*counts.value).clone())),
+        None => Err(ApiRefusal(counts_pending(), lang)),
+    }
+}
+
+/// The counts have not been computed yet (the server has just started on a large ledger).
+pub fn counts_pending() -> Refusal {
+    Refusal::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the counts are being computed; try again in a minute",
+        "las cifras se están calculando; intente de nuevo en un minuto",
+    )
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -3,7 +3,12 @@
 //! findings and the public counts, each for one size of the log).
 //!
 //! Ledger calls block (SQLite); [`App::ledger`] runs them on Tokio's blocking threads with a
-//! ledger from the pool, so a slow check never stalls other requests.
+//! ledger from the pool (at most [`POOL_SIZE`] at once), so a slow call never stalls the others.
+//!
+//! What takes the whole ledger to compute (the findings of every rule, the public counts) is
+//! never computed on a request: a refresher thread recomputes it when the log has grown
+//! ([`App::refresh`]), and requests read the latest result, saying when it was computed. The
+//! name index is built by the refresher too, and by the first search if it has not been yet.
 
 use std::sync::{Arc, Mutex};
 
@@ -29,16 +34,50 @@ pub struct Config {
     pub behind_tls: bool,
     /// Now, fixed (tests); `None` reads the clock.
     pub now: Option<jiff::Timestamp>,
+    /// How often the refresher looks for a grown log; `None`: no refresher (tests call
+    /// [`App::refresh`] themselves).
+    pub refresh_every: Option<std::time::Duration>,
+    /// Run the rules in the background. Off, findings are not shown (a ledger of millions of
+    /// records needs many GB for a check: docs/benchmarks.md, issue 4).
+    pub check: bool,
 }
 
 impl Config {
     pub fn new(location: Location) -> Config {
-        Config { location, signer: None, public_min_count: 5, behind_tls: false, now: None }
+        Config {
+            location,
+            signer: None,
+            public_min_count: 5,
+            behind_tls: false,
+            now: None,
+            refresh_every: Some(std::time::Duration::from_secs(2)),
+            check: true,
+        }
     }
 }
 
 /// A value computed from the whole ledger, kept while the log has the same size.
 type Cached<T> = Mutex<Option<(u64, Arc<T>)>>;
+
+/// How many ledgers (SQLite connections, each with its own page cache) serve requests at once.
+pub const POOL_SIZE: usize = 8;
+
+/// A result computed from the whole ledger by the refresher.
+pub struct Computed<T> {
+    pub value: Arc<T>,
+    /// The log's size it was computed at.
+    pub size: u64,
+    /// When it was computed (RFC 3339).
+    pub at: String,
+}
+
+impl<T> Clone for Computed<T> {
+    fn clone(&self) -> Self {
+        Computed { value: Arc::clone(&self.value), size: self.size, at: self.at.clone() }
+    }
+}
+
+type Latest<T> = Mutex<Option<Computed<T>>>;
 
 pub struct App {
     pub config: Config,
@@ -47,11 +86,11 @@ pub struct App {
     pub audit: AuditLog,
     pub sessions: Sessions,
     pub limiter: LoginLimiter,
+    permits: tokio::sync::Semaphore,
     index: Cached<PersonIndex>,
-    findings: Cached<Report>,
-    counts: Cached<PublicCounts>,
-    /// Held while one of the caches above is being built, so that a burst of requests after
-    /// an import builds it once.
+    findings: Latest<Report>,
+    counts: Latest<PublicCounts>,
+    /// Held while the index is being built, so that a burst of searches builds it once.
     building: Mutex<()>,
 }
 
@@ -61,18 +100,59 @@ impl App {
         let ledger = Ledger::open(&config.location)?;
         let directory = Directory::open(&config.location)?;
         let audit = AuditLog::start(Directory::open(&config.location)?);
-        Ok(Arc::new(App {
+        let refresh_every = config.refresh_every;
+        let app = Arc::new(App {
             config,
             idle: Mutex::new(vec![ledger]),
             directory: Mutex::new(directory),
             audit,
             sessions: Sessions::default(),
             limiter: LoginLimiter::default(),
+            permits: tokio::sync::Semaphore::new(POOL_SIZE),
             index: Mutex::new(None),
             findings: Mutex::new(None),
             counts: Mutex::new(None),
             building: Mutex::new(()),
-        }))
+        });
+        if let Some(every) = refresh_every {
+            let weak = Arc::downgrade(&app);
+            let location = app.config.location.clone();
+            std::thread::Builder::new()
+                .name("habeas-refresh".into())
+                .spawn(move || refresher(weak, location, every))
+                .map_err(|e| ServerError::Start(e.to_string()))?;
+        }
+        Ok(app)
+    }
+
+    /// Recomputes what is computed from the whole ledger, if the log has grown since: the name
+    /// index, the public counts, the findings (unless `check` is off).
+    pub fn refresh(&self, ledger: &mut Ledger) -> Result<(), Refusal> {
+        let size = ledger.size()?;
+        self.person_index(ledger)?;
+        if stale(&self.counts, size)? {
+            let value = crate::public::count(ledger, self.now(), self.config.public_min_count)?;
+            self.store(&self.counts, value, size)?;
+        }
+        if self.config.check && stale(&self.findings, size)? {
+            let now = self.now();
+            let case = ledger.case(Moment { as_of: Some(now), known_at: None })?;
+            let report = habeas_rules::check(&case, &Policy::default(), &[], now);
+            self.store(&self.findings, report, size)?;
+        }
+        Ok(())
+    }
+
+    fn store<T>(&self, slot: &Latest<T>, value: T, size: u64) -> Result<(), Refusal> {
+        let computed = Computed {
+            value: Arc::new(value),
+            size,
+            at: jiff::Timestamp::now()
+                .round(jiff::Unit::Second)
+                .map_or_else(|_| String::new(), |t| t.to_string()),
+        };
+        *slot.lock().map_err(|_| poisoned())? = Some(computed);
+        Ok(())
     }
 
     pub fn now(&self) -> jiff::Timestamp {
@@ -85,8 +165,9 @@ impl App {
         F: FnOnce(&App, &mut Ledger) -> Result<T, Refusal> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = self.permits.acquire().await.map_err(|_| poisoned())?;
         let app = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
+        let result = tokio::task::spawn_blocking(move || {
             let mut ledger = match app.idle.lock().ok().and_then(|mut idle| idle.pop()) {
                 Some(ledger) => ledger,
                 None => Ledger::open(&app.config.location)?,
@@ -100,7 +181,9 @@ impl App {
         .await
         .map_err(|e| {
             Refusal::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), e.to_string())
-        })?
+        })?;
+        drop(permit);
+        result
     }
 
     /// Runs `work` with the directory (accounts, grants, tokens).
@@ -117,20 +200,14 @@ impl App {
         self.cached(&self.index, ledger, |ledger| Ok(ledger.person_index(Moment::default(), None)?))
     }
 
-    /// Every finding of every rule as of now, with the default policy.
-    pub fn findings(&self, ledger: &mut Ledger) -> Result<Arc<Report>, Refusal> {
-        let now = self.now();
-        self.cached(&self.findings, ledger, move |ledger| {
-            let moment = Moment { as_of: Some(now), known_at: None };
-            let case = ledger.case(moment)?;
-            Ok(habeas_rules::check(&case, &Policy::default(), &[], now))
-        })
+    /// The latest findings of every rule (default policy), if a check has run.
+    pub fn findings(&self) -> Option<Computed<Report>> {
+        self.findings.lock().ok()?.clone()
     }
 
-    /// The public counts.
-    pub fn public_counts(&self, ledger: &mut Ledger) -> Result<Arc<PublicCounts>, Refusal> {
-        let (now, min) = (self.now(), self.config.public_min_count);
-        self.cached(&self.counts, ledger, move |ledger| crate::public::count(ledger, now, min))
+    /// The latest public counts, if computed.
+    pub fn public_counts(&self) -> Option<Computed<PublicCounts>> {
+        self.counts.lock().ok()?.clone()
     }
 
     fn cached<T>(
@@ -148,6 +225,7 @@ impl App {
             return Ok(value);
         }
         let _building = self.building.lock().map_err(|_| poisoned())?;
+        // Another request may have built it while this one waited.
         if let Some(value) = fresh(slot)? {
             return Ok(value);
         }
@@ -157,10 +235,34 @@ impl App {
     }
 }
 
+/// Whether `slot` holds nothing computed at `size`.
+fn stale<T>(slot: &Latest<T>, size: u64) -> Result<bool, Refusal> {
+    Ok(slot.lock().map_err(|_| poisoned())?.as_ref().is_none_or(|c| c.size != size))
+}
+
 fn poisoned() -> Refusal {
     Refusal::new(
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         "the server's state is broken after an earlier failure; restart it",
         "el estado del servidor quedó dañado tras un fallo anterior; reinícielo",
     )
+}
+
+/// The refresher thread: every `every`, brings [`App::refresh`]'s results up to the log, until
+/// the server is gone.
+fn refresher(app: std::sync::Weak<App>, location: Location, every: std::time::Duration) {
+    let mut ledger = None;
+    loop {
+        let Some(app) = app.upgrade() else { return };
+        if ledger.is_none() {
+            ledger = Ledger::open(&location).ok();
+        }
+        if let Some(ledger) = ledger.as_mut()
+            && let Err(refusal) = app.refresh(ledger)
+        {
+            eprintln!("habeas: refreshing the findings and counts: {}", refusal.en);
+        }
+        drop(app);
+        std::thread::sleep(every);
+    }
 }

@@ -149,22 +149,28 @@ pub async fn order(
                 .unwrap_or_else(|| "UTC".to_string());
             let court_zone = parse_zone(&court_zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
             let forms = order_forms(&record.body, &court_zone, lang);
-            let report = app.findings(ledger)?;
             let role = who.signed_in()?;
-            let findings = api::findings_view(
-                ledger,
-                role,
-                &report,
-                |f| f.about.as_deref() == Some(target.as_str()),
-                lang,
-            )?;
+            let report = app.findings().map(|c| c.value);
+            let findings = match &report {
+                Some(report) => api::findings_view(
+                    ledger,
+                    role,
+                    report,
+                    |f| f.about.as_deref() == Some(target.as_str()),
+                    lang,
+                )?,
+                None => Vec::new(),
+            };
             let mut points: Vec<(Interval, String, String)> = forms
                 .iter()
                 .map(|(name, at)| (*at, "form".to_string(), format!("{name}: {}", show(at, &court_zone))))
                 .collect();
             let mut acts = Vec::new();
             for finding in &findings {
-                let Some(raw) = report.findings.iter().find(|f| f.id() == finding.id) else { continue };
+                let Some(raw) = report.iter().flat_map(|r| r.findings.iter()).find(|f| f.id() == finding.id)
+                else {
+                    continue;
+                };
                 let Some(at) = raw.at else { continue };
                 let place_zone = finding.zone.as_deref().and_then(parse_zone);
                 let (court_time, place_time) = both_zones(&at, &court_zone, place_zone.as_ref());

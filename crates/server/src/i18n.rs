@@ -168,6 +168,8 @@ pub struct Texts {
     pub other_names: &'static str,
     pub born: &'static str,
     pub nationality: &'static str,
+    pub checks_pending: &'static str,
+    pub checked_at: &'static str,
 }
 
 pub const EN: Texts = Texts {
@@ -228,6 +230,8 @@ pub const EN: Texts = Texts {
     other_names: "Names",
     born: "Born",
     nationality: "Nationality",
+    checks_pending: "The checks have not run on this ledger yet; findings will appear here when they have.",
+    checked_at: "Checked at",
 };
 
 pub const ES: Texts = Texts {
@@ -288,6 +292,8 @@ pub const ES: Texts = Texts {
     other_names: "Nombres",
     born: "Nacimiento",
     nationality: "Nacionalidad",
+    checks_pending: "Las revisiones todavía no se han hecho en este registro; los hallazgos aparecerán aquí cuando terminen.",
+    checked_at: "Revisado el",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {

@@ -445,7 +445,7 @@ pub async fn findings(
         .into_iter()
         .map(|o| (o, i18n::outcome_name(lang, o)))
         .collect();
-    let findings = finding_rows(&found, lang);
+    let findings = finding_rows(&found.findings, lang);
     page(
         &FindingsPage { f: frame, rules: habeas_rules::RULES.to_vec(), outcomes, rule, outcome, findings },
         chosen.as_deref(),
@@ -479,7 +479,7 @@ pub async fn public(
 ) -> Response {
     let lang = i18n::lang_of(q.lang.as_deref(), &headers);
     let frame = Frame::new(&caller, lang, &uri);
-    match app.ledger(|app, ledger| app.public_counts(ledger)).await {
+    match app.public_counts().map(|c| c.value).ok_or_else(api::counts_pending) {
         Ok(counts) => {
             let t = frame.t;
             let tables = vec![

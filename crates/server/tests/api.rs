@@ -351,3 +351,25 @@ async fn every_answer_carries_the_security_headers() {
         assert_eq!(h["cache-control"], "no-store");
     }
 }
+
+#[tokio::test]
+async fn until_the_first_check_the_answers_say_so() {
+    let server = common::server_unrefreshed();
+    let person = server.get(F, "/api/persons/p-demo-wilmer").await.json();
+    assert_eq!(
+        (person["findings"].clone(), person["findings_checked_at"].clone()),
+        (serde_json::json!([]), serde_json::Value::Null)
+    );
+    let page = server.get(V, "/persons/p-demo-wilmer?lang=es").await;
+    assert!(page.body.contains("Las revisiones todavía no se han hecho"));
+    let counts = server.get(P, "/api/public").await;
+    assert_eq!(counts.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(counts.json()["error"].as_str().unwrap().contains("being computed"));
+    // Searches build the name index themselves.
+    assert_eq!(server.get(V, "/api/locate?q=wilmer").await.json()["candidates"][0]["id"], "p-demo-wilmer");
+    // Once refreshed, everything is there.
+    let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(server.db.clone())).unwrap();
+    server.app.refresh(&mut ledger).unwrap();
+    assert!(server.get(F, "/api/persons/p-demo-wilmer").await.json()["findings_checked_at"].is_string());
+    assert_eq!(server.get(P, "/api/public").await.status, StatusCode::OK);
+}

@@ -9,6 +9,7 @@ pub struct ServeArgs {
     pub public_min_count: u64,
     pub behind_tls: bool,
     pub read_only: bool,
+    pub no_check: bool,
 }
 
 pub fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
@@ -19,6 +20,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
     config.signer = signer;
     config.public_min_count = args.public_min_count;
     config.behind_tls = args.behind_tls;
+    config.check = !args.no_check;
     config.now = std::env::var("HABEAS_NOW").ok().and_then(|t| t.parse().ok());
     let ready = |bound: std::net::SocketAddr| {
         eprintln!(

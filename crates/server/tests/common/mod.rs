@@ -43,6 +43,15 @@ fn examples() -> std::path::PathBuf {
 /// Accounts `admin`, `editor`, `viewer` and `family` (granted `p-demo-wilmer`), each with the
 /// password [`PASSWORD`] and the API token `token-<role>`.
 pub fn server() -> Server {
+    build(true)
+}
+
+/// A server whose findings and counts were never computed (a large ledger, just started).
+pub fn server_unrefreshed() -> Server {
+    build(false)
+}
+
+fn build(refresh: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ledger.db");
     let location = Location::Sqlite(db.clone());
@@ -63,7 +72,12 @@ pub fn server() -> Server {
     let mut config = Config::new(location);
     config.signer = Some(signer());
     config.now = Some("2026-11-30T10:00:00Z".parse().unwrap());
+    // No refresher thread: the findings and counts are computed here, before any request.
+    config.refresh_every = None;
     let app = App::open(config).unwrap();
+    if refresh {
+        app.refresh(&mut ledger).unwrap();
+    }
     let router = habeas_server::router(Arc::clone(&app))
         .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
     Server { _dir: dir, db, app, router }
