@@ -590,6 +590,53 @@ pub fn safe_file_name(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyParams {
+    /// The size of the older checkpoint held (1 ≤ old_size ≤ the current size).
+    pub old_size: u64,
+}
+
+/// A consistency proof (RFC 9162 §2.1.4): the log of `old_size` leaves is a prefix of today's.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ConsistencyProofOut {
+    pub old_size: u64,
+    pub size: u64,
+    /// The hashes of the proof, base64.
+    pub proof: Vec<String>,
+    /// The signed checkpoint of the current tree.
+    pub checkpoint: String,
+}
+
+/// Proves that nothing recorded up to an older checkpoint was changed since (`habeas proof
+/// --consistency`): what a witness or a lawyer holding an old checkpoint asks.
+#[utoipa::path(get, path = "/api/consistency", params(ConsistencyParams),
+    responses((status = 200, body = ConsistencyProofOut), (status = 400, body = ErrorOut)),
+    description = "Roles: everyone, the public included (a proof holds only hashes).")]
+pub async fn consistency(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(params): Query<ConsistencyParams>,
+) -> Answer<ConsistencyProofOut> {
+    let lang = i18n::lang_of(None, &headers);
+    app.ledger(move |_, ledger| {
+        let out = ledger.prove_consistency(params.old_size).map_err(|e| match e {
+            habeas_store::StoreError::NotFound(_) | habeas_store::StoreError::Conflict { .. } => {
+                Refusal::bad_request(
+                    format!("old_size={}: {}", params.old_size, e.message(Lang::En)),
+                    format!("old_size={}: {}", params.old_size, e.message(Lang::Es)),
+                )
+            }
+            other => Refusal::from(other),
+        })?;
+        serde_json::from_value(out.to_json())
+            .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), e.to_string()))
+    })
+    .await
+    .map(Json)
+    .map_err(|e| ApiRefusal(e, lang))
+}
+
 /// The latest signed checkpoint.
 #[derive(Serialize, ToSchema)]
 pub struct CheckpointOut {

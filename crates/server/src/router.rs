@@ -34,6 +34,7 @@ fn api_routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(api::record))
         .routes(routes!(api::proof))
         .routes(routes!(api::checkpoint))
+        .routes(routes!(api::consistency))
         .routes(routes!(api::findings))
         .routes(routes!(api::export))
         .routes(routes!(api::import))

@@ -25,6 +25,7 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/api/records/p-demo-wilmer", [200, 200, 200, 403, 401]),
     ("GET", "/api/records/p-demo-wilmer/proof", [200, 200, 200, 200, 401]),
     ("GET", "/api/checkpoint", [200, 200, 200, 200, 200]),
+    ("GET", "/api/consistency?old_size=100", [200, 200, 200, 200, 200]),
     ("GET", "/api/findings", [200, 200, 200, 200, 401]),
     ("GET", "/api/export", [200, 200, 200, 403, 401]),
     ("POST", "/api/import", [200, 200, 403, 403, 401]),
@@ -372,4 +373,26 @@ async fn until_the_first_check_the_answers_say_so() {
     server.app.refresh(&mut ledger).unwrap();
     assert!(server.get(F, "/api/persons/p-demo-wilmer").await.json()["findings_checked_at"].is_string());
     assert_eq!(server.get(P, "/api/public").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_consistency_proof_links_an_old_checkpoint_to_today_s() {
+    let server = server();
+    let old = server.get(P, "/api/checkpoint").await.json();
+    server.call(E, Method::POST, "/api/import", NEW_SOURCE).await;
+    let proof = server.get(P, &format!("/api/consistency?old_size={}", old["size"])).await.json();
+    let new = server.get(P, "/api/checkpoint").await.json();
+    assert_eq!(
+        (proof["old_size"].clone(), proof["size"].clone()),
+        (old["size"].clone(), new["size"].clone())
+    );
+    let hash = |v: &serde_json::Value| habeas_ledger::Hash::from_base64(v.as_str().unwrap()).unwrap();
+    let consistency = habeas_ledger::ConsistencyProof {
+        old_size: proof["old_size"].as_u64().unwrap(),
+        new_size: proof["size"].as_u64().unwrap(),
+        hashes: proof["proof"].as_array().unwrap().iter().map(hash).collect(),
+    };
+    habeas_ledger::verify_consistency(&consistency, &hash(&old["root"]), &hash(&new["root"])).unwrap();
+    let bad = server.get(P, "/api/consistency?old_size=99999999").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
 }

@@ -5,7 +5,7 @@ use habeas_model::Interval;
 use serde_json::{Value, json};
 
 use crate::locate::Located;
-use crate::proofs::RecordProof;
+use crate::proofs::{ConsistencyOut, RecordProof};
 use crate::timeline::{Moment, State, Timeline};
 
 /// `{"earliest": T, "latest": T}` in UTC.
@@ -79,5 +79,14 @@ impl RecordProof {
             "proof": hashes,
             "checkpoint": self.checkpoint,
         })
+    }
+}
+
+impl ConsistencyOut {
+    /// The proof that the log of `old_size` leaves is a prefix of today's, with the signed
+    /// checkpoint of today's.
+    pub fn to_json(&self) -> Value {
+        let hashes: Vec<String> = self.proof.hashes.iter().map(|h| h.to_base64()).collect();
+        json!({"old_size": self.proof.old_size, "size": self.proof.new_size, "proof": hashes, "checkpoint": self.checkpoint})
     }
 }

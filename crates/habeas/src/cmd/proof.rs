@@ -1,8 +1,6 @@
 //! `habeas proof`: inclusion proofs of records (or any leaf) and consistency proofs, against the
 //! latest signed checkpoint.
 
-use serde_json::json;
-
 use crate::context::{CmdResult, Context, Outcome, print_json};
 
 pub fn run(ctx: &Context, id: Option<String>, index: Option<u64>, consistency: Option<u64>) -> CmdResult {
@@ -11,9 +9,7 @@ pub fn run(ctx: &Context, id: Option<String>, index: Option<u64>, consistency: O
         let out = ledger.prove_consistency(old_size).map_err(|e| ctx.store_failure(e))?;
         let hashes: Vec<String> = out.proof.hashes.iter().map(|h| h.to_base64()).collect();
         if ctx.json {
-            print_json(
-                &json!({"old_size": out.proof.old_size, "size": out.proof.new_size, "proof": hashes, "checkpoint": out.checkpoint}),
-            );
+            print_json(&out.to_json());
         } else {
             println!(
                 "{} {} → {}",
