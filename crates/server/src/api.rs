@@ -130,6 +130,7 @@ pub struct LocateOut {
 }
 
 /// Searches persons for `caller`: a family account searches only the persons granted to it.
+/// Each candidate's status comes from [`App::status`] (kept until the log grows).
 pub fn locate_for(
     app: &App,
     ledger: &mut Ledger,
@@ -137,41 +138,30 @@ pub fn locate_for(
     query: &NameQuery,
 ) -> Result<Vec<CandidateOut>, Refusal> {
     let role = caller.signed_in()?;
-    let moment = Moment::default();
     let found = if role == Role::Family {
-        let index = ledger.person_index(moment, Some(&caller.granted))?;
-        ledger.locate_in(&index, query, moment)?
+        let index = ledger.person_index(Moment::default(), Some(&caller.granted))?;
+        habeas_store::locate::search(&index, query)
     } else {
-        let index = app.person_index(ledger)?;
-        ledger.locate_in(&index, query, moment)?
+        habeas_store::locate::search(&*app.person_index(ledger)?, query)
     };
     let mut out = Vec::new();
     for c in found {
-        if role != Role::Family {
-            // Sealed persons only for admins and editors: the index holds everyone.
-            let record = ledger.record(&c.id)?;
-            if !record.is_some_and(|r| access::role_sees(role, Sensitivity::of(&r.body))) {
-                continue;
-            }
-        } else if access::visible_person(ledger, caller, &c.id).is_err() {
+        let status = app.status(ledger, &c.id)?;
+        // The index holds everyone: sealed persons only for admins and editors, a family's
+        // own persons only if not restricted.
+        if !access::role_sees(role, status.sensitivity) {
             continue;
         }
-        let place_name = match &c.place {
-            Some(place) => ledger
-                .record(place)?
-                .and_then(|r| r.body.get("name").and_then(Value::as_str).map(str::to_string)),
-            None => None,
-        };
         out.push(CandidateOut {
             id: c.id,
             name: c.name,
             score: (c.score * 1000.0).round() / 1000.0,
-            status: c.status.map_or("unknown", Status::name).to_string(),
-            removed: c.removed,
-            place: c.place,
-            place_name,
-            custodian: if role == Role::Family { None } else { c.custodian },
-            since: c.since.as_ref().map(IntervalOut::from),
+            status: status.state.map_or("unknown", Status::name).to_string(),
+            removed: status.removed,
+            place: status.place.clone(),
+            place_name: status.place_name.clone(),
+            custodian: if role == Role::Family { None } else { status.custodian.clone() },
+            since: status.since.as_ref().map(IntervalOut::from),
             why: c.why,
         });
     }

@@ -10,6 +10,7 @@
 //! ([`App::refresh`]), and requests read the latest result, saying when it was computed. The
 //! name index is built by the refresher too, and by the first search if it has not been yet.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use habeas_ledger::Signer;
@@ -62,6 +63,21 @@ type Cached<T> = Mutex<Option<(u64, Arc<T>)>>;
 /// How many ledgers (SQLite connections, each with its own page cache) serve requests at once.
 pub const POOL_SIZE: usize = 8;
 
+/// What a search shows of each person found, and what decides who may see it.
+#[derive(Clone, Debug)]
+pub struct PersonStatus {
+    pub status: habeas_store::Status,
+    pub place_name: Option<String>,
+    pub sensitivity: crate::access::Sensitivity,
+}
+
+impl std::ops::Deref for PersonStatus {
+    type Target = habeas_store::Status;
+    fn deref(&self) -> &habeas_store::Status {
+        &self.status
+    }
+}
+
 /// A result computed from the whole ledger by the refresher.
 pub struct Computed<T> {
     pub value: Arc<T>,
@@ -88,6 +104,7 @@ pub struct App {
     pub limiter: LoginLimiter,
     permits: tokio::sync::Semaphore,
     index: Cached<PersonIndex>,
+    statuses: Mutex<(u64, HashMap<String, Arc<PersonStatus>>)>,
     findings: Latest<Report>,
     counts: Latest<PublicCounts>,
     /// Held while the index is being built, so that a burst of searches builds it once.
@@ -110,6 +127,7 @@ impl App {
             limiter: LoginLimiter::default(),
             permits: tokio::sync::Semaphore::new(POOL_SIZE),
             index: Mutex::new(None),
+            statuses: Mutex::new((0, HashMap::new())),
             findings: Mutex::new(None),
             counts: Mutex::new(None),
             building: Mutex::new(()),
@@ -198,6 +216,41 @@ impl App {
     /// The name index of every person as known now, rebuilt when the log has grown.
     pub fn person_index(&self, ledger: &mut Ledger) -> Result<Arc<PersonIndex>, Refusal> {
         self.cached(&self.index, ledger, |ledger| Ok(ledger.person_index(Moment::default(), None)?))
+    }
+
+    /// A person's status now, kept until the log grows: a search shows ten of them, and the
+    /// same persons come back search after search.
+    pub fn status(&self, ledger: &mut Ledger, id: &str) -> Result<Arc<PersonStatus>, Refusal> {
+        let size = ledger.size()?;
+        {
+            let mut held = self.statuses.lock().map_err(|_| poisoned())?;
+            if held.0 != size {
+                *held = (size, HashMap::new());
+            }
+            if let Some(found) = held.1.get(id) {
+                return Ok(Arc::clone(found));
+            }
+        }
+        let status = ledger.status(id, Moment::default())?;
+        let name_of = |ledger: &mut Ledger, id: &str| -> Result<Option<String>, Refusal> {
+            Ok(ledger
+                .record(id)?
+                .and_then(|r| r.body.get("name").and_then(serde_json::Value::as_str).map(str::to_string)))
+        };
+        let place_name = match &status.place {
+            Some(place) => name_of(ledger, place)?,
+            None => None,
+        };
+        let sensitivity = match ledger.record(id)? {
+            Some(record) => crate::access::Sensitivity::of(&record.body),
+            None => crate::access::Sensitivity::Normal,
+        };
+        let found = Arc::new(PersonStatus { status, place_name, sensitivity });
+        let mut held = self.statuses.lock().map_err(|_| poisoned())?;
+        if held.0 == size {
+            held.1.insert(id.to_string(), Arc::clone(&found));
+        }
+        Ok(found)
     }
 
     /// The latest findings of every rule (default policy), if a check has run.

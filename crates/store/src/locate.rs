@@ -146,22 +146,68 @@ impl Ledger {
     /// Searches an index built by [`Ledger::person_index`]; statuses are read at `moment`.
     pub fn locate_in(&mut self, index: &PersonIndex, query: &Query, moment: Moment) -> Result<Vec<Located>> {
         let mut out = Vec::new();
-        for candidate in index.index.search(query) {
-            let person = index.index.person(candidate.person);
-            let timeline = self.timeline(&person.id, moment)?;
-            let last = timeline.as_ref().and_then(|t| t.segments.last());
+        for found in search(index, query) {
+            let status = self.status(&found.id, moment)?;
             out.push(Located {
-                id: person.id.clone(),
-                name: index.display[candidate.person as usize].clone(),
-                score: candidate.score,
-                why: candidate.why,
-                status: last.map(|s| s.state),
-                removed: last.is_some_and(|s| s.removed),
-                place: last.and_then(|s| s.place.clone()),
-                custodian: last.and_then(|s| s.custodian.clone()),
-                since: last.map(|s| s.from),
+                id: found.id,
+                name: found.name,
+                score: found.score,
+                why: found.why,
+                status: status.state,
+                removed: status.removed,
+                place: status.place,
+                custodian: status.custodian,
+                since: status.since,
             });
         }
         Ok(out)
     }
+
+    /// Where a person is at `moment`: the last segment of their timeline.
+    pub fn status(&mut self, id: &str, moment: Moment) -> Result<Status> {
+        let timeline = self.timeline(id, moment)?;
+        let last = timeline.as_ref().and_then(|t| t.segments.last());
+        Ok(Status {
+            state: last.map(|s| s.state),
+            removed: last.is_some_and(|s| s.removed),
+            place: last.and_then(|s| s.place.clone()),
+            custodian: last.and_then(|s| s.custodian.clone()),
+            since: last.map(|s| s.from),
+        })
+    }
+}
+
+/// A person's status: the state, place, custodian and start of the last segment of their
+/// timeline (all empty when the ledger has no dated custody event for them).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Status {
+    pub state: Option<State>,
+    pub removed: bool,
+    pub place: Option<String>,
+    pub custodian: Option<String>,
+    pub since: Option<Interval>,
+}
+
+/// A person the index found, before their status is read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Found {
+    pub id: String,
+    pub name: String,
+    pub score: f64,
+    pub why: Vec<String>,
+}
+
+/// Searches the index alone (no storage read): best first.
+pub fn search(index: &PersonIndex, query: &Query) -> Vec<Found> {
+    index
+        .index
+        .search(query)
+        .into_iter()
+        .map(|candidate| Found {
+            id: index.index.person(candidate.person).id.clone(),
+            name: index.display[candidate.person as usize].clone(),
+            score: candidate.score,
+            why: candidate.why,
+        })
+        .collect()
 }
