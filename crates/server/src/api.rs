@@ -1100,7 +1100,11 @@ pub async fn sign_in(
     })
     .await
     .unwrap_or(false);
-    let caller = Caller { account: Some(name_owned.clone()), ..Caller::public() };
+    let caller = Caller {
+        account: Some(name_owned.clone()),
+        role: account.as_ref().map(|a| a.role),
+        ..Caller::public()
+    };
     match account {
         Some(account) if ok => {
             app.limiter.succeeded(name);

@@ -132,6 +132,10 @@ impl LoginLimiter {
 
     pub fn failed(&self, key: &str) {
         if let Ok(mut failures) = self.failures.lock() {
+            // Forget windows that have passed, so that a flood of addresses cannot fill memory.
+            if failures.len() > 10_000 {
+                failures.retain(|_, (_, first)| first.elapsed() < FAILURE_WINDOW);
+            }
             let entry = failures.entry(key.to_string()).or_insert((0, Instant::now()));
             if entry.1.elapsed() >= FAILURE_WINDOW {
                 *entry = (0, Instant::now());

@@ -70,6 +70,9 @@ async fn sign_ins_and_refused_sign_ins_are_recorded() {
         .into_iter()
         .map(|(_, e)| (e.account, e.action))
         .collect();
+    let roles: Vec<String> =
+        trail(&server, &AuditFilter::default()).entries.into_iter().map(|(_, e)| e.role).collect();
+    assert_eq!(roles, ["viewer", "admin"], "a sign-in is recorded with the account's role");
     assert_eq!(
         entries,
         [("viewer".to_string(), "login".to_string()), ("admin".to_string(), "login-refused".to_string())]
