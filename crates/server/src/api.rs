@@ -104,6 +104,10 @@ pub struct LocateParams {
     pub limit: Option<usize>,
     /// `en` or `es`.
     pub lang: Option<String>,
+    /// Valid time: each candidate's status as it stood then.
+    pub as_of: Option<String>,
+    /// System time: what the ledger held then.
+    pub known_at: Option<String>,
 }
 
 /// A person found.
@@ -136,17 +140,22 @@ pub fn locate_for(
     ledger: &mut Ledger,
     caller: &Caller,
     query: &NameQuery,
+    moment: Moment,
 ) -> Result<Vec<CandidateOut>, Refusal> {
     let role = caller.signed_in()?;
+    let now = moment == Moment::default();
     let found = if role == Role::Family {
-        let index = ledger.person_index(Moment::default(), Some(&caller.granted))?;
+        let index = ledger.person_index(moment, Some(&caller.granted))?;
         habeas_store::locate::search(&index, query)
-    } else {
+    } else if now {
         habeas_store::locate::search(&*app.person_index(ledger)?, query)
+    } else {
+        // The ledger as it stood then: its own index (not kept).
+        habeas_store::locate::search(&ledger.person_index(moment, None)?, query)
     };
     let mut out = Vec::new();
     for c in found {
-        let status = app.status(ledger, &c.id)?;
+        let status = if now { app.status(ledger, &c.id)? } else { app.status_at(ledger, &c.id, moment)? };
         // The index holds everyone: sealed persons only for admins and editors, a family's
         // own persons only if not restricted.
         if !access::role_sees(role, status.sensitivity) {
@@ -188,8 +197,10 @@ pub async fn locate(
         limit: params.limit.unwrap_or(10).clamp(1, 100),
     };
     let who = caller.clone();
+    let moment =
+        moment(params.as_of.as_deref(), params.known_at.as_deref()).map_err(|e| ApiRefusal(e, lang))?;
     let candidates = app
-        .ledger(move |app, ledger| locate_for(app, ledger, &who, &query))
+        .ledger(move |app, ledger| locate_for(app, ledger, &who, &query, moment))
         .await
         .map_err(|e| ApiRefusal(e, lang))?;
     let ids = candidates.iter().map(|c| c.id.clone()).collect();
@@ -334,6 +345,7 @@ pub fn person_view(
     caller: &Caller,
     id: &str,
     lang: Lang,
+    moment: Moment,
 ) -> Result<PersonOut, Refusal> {
     let record = access::visible_person(ledger, caller, id)?;
     let role = caller.signed_in()?;
@@ -351,7 +363,7 @@ pub fn person_view(
         .cloned()
         .or_else(|| record.body.get("label").and_then(Value::as_str).map(str::to_string))
         .unwrap_or_else(|| id.to_string());
-    let timeline = ledger.timeline(id, Moment::default())?;
+    let timeline = ledger.timeline(id, moment)?;
     let last = timeline.as_ref().and_then(|t| t.segments.last().cloned());
     let place_name =
         last.as_ref().and_then(|s| s.place.as_ref()).and_then(|p| timeline.as_ref()?.names.get(p).cloned());
@@ -367,7 +379,8 @@ pub fn person_view(
         about.extend(t.cohorts.iter().cloned());
         about.extend(t.joined.iter().cloned());
     }
-    let computed = app.findings();
+    // The findings are those of the latest check (now): none for another moment.
+    let computed = if moment == Moment::default() { app.findings() } else { None };
     let findings = match &computed {
         Some(c) => {
             findings_view(ledger, role, &c.value, |f| f.subjects.iter().any(|s| about.contains(s)), lang)?
@@ -403,8 +416,42 @@ pub struct LangParam {
     pub lang: Option<String>,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ViewParams {
+    /// `en` or `es`.
+    pub lang: Option<String>,
+    /// Valid time: where things stood then (an RFC 3339 instant, or a date: the end of that day, UTC).
+    pub as_of: Option<String>,
+    /// System time: what the ledger held then (same forms).
+    pub known_at: Option<String>,
+}
+
+/// Reads `as_of` and `known_at` as the command line's `--as-of` and `--known-at` read them
+/// (without `--tz`: a date is the end of that day in UTC).
+pub fn moment(as_of: Option<&str>, known_at: Option<&str>) -> Result<Moment, Refusal> {
+    let read = |name: &str, text: &str| -> Result<jiff::Timestamp, Refusal> {
+        if let Ok(at) = text.parse::<jiff::Timestamp>() {
+            return Ok(at);
+        }
+        text.parse::<jiff::civil::Date>()
+            .ok()
+            .map(|day| habeas_model::time::day_end(day, &jiff::tz::TimeZone::UTC))
+            .ok_or_else(|| {
+                Refusal::bad_request(
+                    format!("{name}={text}: expected an instant (2025-03-16T12:00:00-06:00) or a date (2025-03-16)"),
+                    format!("{name}={text}: se esperaba un instante (2025-03-16T12:00:00-06:00) o una fecha (2025-03-16)"),
+                )
+            })
+    };
+    Ok(Moment {
+        as_of: as_of.map(|t| read("as_of", t)).transpose()?,
+        known_at: known_at.map(|t| read("known_at", t)).transpose()?,
+    })
+}
+
 /// A person: where they are now, their timeline, the findings about them.
-#[utoipa::path(get, path = "/api/persons/{id}", params(("id" = String, Path, description = "a person's id"), LangParam),
+#[utoipa::path(get, path = "/api/persons/{id}", params(("id" = String, Path, description = "a person's id"), ViewParams),
     responses((status = 200, body = PersonOut), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut)),
     description = "Roles: admin, editor, viewer (not sealed), family (granted persons only, reduced view). Audited.")]
 pub async fn person(
@@ -414,13 +461,15 @@ pub async fn person(
     uri: OriginalUri,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(params): Query<LangParam>,
+    Query(params): Query<ViewParams>,
 ) -> Answer<PersonOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    let moment =
+        moment(params.as_of.as_deref(), params.known_at.as_deref()).map_err(|e| ApiRefusal(e, lang))?;
     let who = caller.clone();
     let target = id.clone();
     let person = app
-        .ledger(move |app, ledger| person_view(app, ledger, &who, &target, lang))
+        .ledger(move |app, ledger| person_view(app, ledger, &who, &target, lang, moment))
         .await
         .map_err(|e| ApiRefusal(e, lang))?;
     audit(&app, &caller, "read", vec![id], request_line(&method, &uri))
@@ -430,7 +479,7 @@ pub async fn person(
 }
 
 /// Where a person or a cohort was, when, held by whom, on what authority.
-#[utoipa::path(get, path = "/api/timeline/{id}", params(("id" = String, Path, description = "a person's or cohort's id"), LangParam),
+#[utoipa::path(get, path = "/api/timeline/{id}", params(("id" = String, Path, description = "a person's or cohort's id"), ViewParams),
     responses((status = 200, body = TimelineOut), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut)),
     description = "Roles: admin, editor, viewer (not sealed); family: granted persons only, without custodians, bases or records. Audited.")]
 pub async fn timeline(
@@ -440,9 +489,11 @@ pub async fn timeline(
     uri: OriginalUri,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(params): Query<LangParam>,
+    Query(params): Query<ViewParams>,
 ) -> Answer<TimelineOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    let moment =
+        moment(params.as_of.as_deref(), params.known_at.as_deref()).map_err(|e| ApiRefusal(e, lang))?;
     let who = caller.clone();
     let target = id.clone();
     let out = app
@@ -453,8 +504,7 @@ pub async fn timeline(
             } else {
                 access::readable_record(ledger, &who, &target)?;
             }
-            let timeline =
-                ledger.timeline(&target, Moment::default())?.ok_or_else(|| Refusal::not_found(&target))?;
+            let timeline = ledger.timeline(&target, moment)?.ok_or_else(|| Refusal::not_found(&target))?;
             timeline_view(ledger, role, &timeline)
         })
         .await

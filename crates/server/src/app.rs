@@ -232,6 +232,31 @@ impl App {
             }
         }
         let status = ledger.status(id, Moment::default())?;
+        let found = self.describe(ledger, id, status)?;
+        let mut held = self.statuses.lock().map_err(|_| poisoned())?;
+        if held.0 == size {
+            held.1.insert(id.to_string(), Arc::clone(&found));
+        }
+        Ok(found)
+    }
+
+    /// A person's status at another moment (not kept).
+    pub fn status_at(
+        &self,
+        ledger: &mut Ledger,
+        id: &str,
+        moment: Moment,
+    ) -> Result<Arc<PersonStatus>, Refusal> {
+        let status = ledger.status(id, moment)?;
+        self.describe(ledger, id, status)
+    }
+
+    fn describe(
+        &self,
+        ledger: &mut Ledger,
+        id: &str,
+        status: habeas_store::Status,
+    ) -> Result<Arc<PersonStatus>, Refusal> {
         let name_of = |ledger: &mut Ledger, id: &str| -> Result<Option<String>, Refusal> {
             Ok(ledger
                 .record(id)?
@@ -245,12 +270,7 @@ impl App {
             Some(record) => crate::access::Sensitivity::of(&record.body),
             None => crate::access::Sensitivity::Normal,
         };
-        let found = Arc::new(PersonStatus { status, place_name, sensitivity });
-        let mut held = self.statuses.lock().map_err(|_| poisoned())?;
-        if held.0 == size {
-            held.1.insert(id.to_string(), Arc::clone(&found));
-        }
-        Ok(found)
+        Ok(Arc::new(PersonStatus { status, place_name, sensitivity }))
     }
 
     /// The latest findings of every rule (default policy), if a check has run.

@@ -245,7 +245,12 @@ pub async fn search(
     if !text.trim().is_empty() {
         let query = NameQuery { text: text.clone(), born: None, nationality: None, limit: 20 };
         let who = caller.clone();
-        match app.ledger(move |app, ledger| api::locate_for(app, ledger, &who, &query)).await {
+        match app
+            .ledger(move |app, ledger| {
+                api::locate_for(app, ledger, &who, &query, habeas_store::Moment::default())
+            })
+            .await
+        {
             Ok(found) => candidates = found,
             Err(refusal) => return refused(refusal, frame),
         }
@@ -375,7 +380,11 @@ pub async fn person(
     let frame = Frame::new(&caller, lang, &uri);
     let who = caller.clone();
     let target = id.clone();
-    let person = match app.ledger(move |app, ledger| api::person_view(app, ledger, &who, &target, lang)).await
+    let person = match app
+        .ledger(move |app, ledger| {
+            api::person_view(app, ledger, &who, &target, lang, habeas_store::Moment::default())
+        })
+        .await
     {
         Ok(person) => person,
         Err(refusal) => return refused(refusal, frame),

@@ -396,3 +396,26 @@ async fn a_consistency_proof_links_an_old_checkpoint_to_today_s() {
     let bad = server.get(P, "/api/consistency?old_size=99999999").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
 }
+
+#[tokio::test]
+async fn past_moments_are_asked_as_on_the_command_line() {
+    let server = server();
+    // Where was he on 20 March 2025? At CECOT. Now: handed to Venezuela.
+    let then = server.get(V, "/api/persons/p-demo-wilmer?as_of=2025-03-20").await.json();
+    assert_eq!((then["place"].as_str(), then["findings_checked_at"].as_str()), (Some("pl-cecot"), None));
+    assert_eq!(server.get(V, "/api/persons/p-demo-wilmer").await.json()["place"], "pl-maiquetia");
+    let timeline = server.get(F, "/api/timeline/p-demo-wilmer?as_of=2025-03-20T12:00:00Z").await.json();
+    assert_eq!(timeline["segments"].as_array().unwrap().last().unwrap()["place"], "pl-cecot");
+    let found = server.get(V, "/api/locate?q=wilmer%20rojas&as_of=2025-03-20").await.json();
+    assert_eq!(found["candidates"][0]["place"], "pl-cecot");
+    // Before the people were imported, the ledger knew no one by that name.
+    let before = server.get(V, "/api/locate?q=wilmer%20rojas&known_at=2026-11-30T08:00:00Z").await.json();
+    assert_eq!(before["candidates"], serde_json::json!([]));
+    assert_eq!(
+        server.get(V, "/api/timeline/p-demo-wilmer?known_at=2026-11-30T08:00:00Z").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = server.get(V, "/api/timeline/p-demo-wilmer?as_of=yesterday&lang=es").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.json()["error"].as_str().unwrap().starts_with("as_of=yesterday: se esperaba un instante"));
+}
