@@ -70,8 +70,11 @@ fn person_of(
 }
 
 /// Every person as known, with the names, birth date and identifiers kept for it (persons whose
-/// names were erased are left out), and the name to show.
+/// names were erased are left out), and the name to show; in id order.
 pub(crate) fn persons_known(known: &KnownAt<'_>) -> Result<Vec<(Person, String)>> {
+    if known.boundary >= known.tx.tree_size()? {
+        return persons_now(known);
+    }
     let mut ids = Vec::new();
     known.tx.scan_records(&mut |row| {
         if row.record_type == "person" {
@@ -85,6 +88,38 @@ pub(crate) fn persons_known(known: &KnownAt<'_>) -> Result<Vec<(Person, String)>
         out.extend(person_of(&id, &leaf, known.tx.kept(idx)?));
     }
     Ok(out)
+}
+
+/// [`persons_known`] for the ledger as it stands: the current version of each person not
+/// retracted is its row's, so one pass over the log in order reads them all, instead of a lookup
+/// by id for each (a million persons: seconds instead of a minute).
+fn persons_now(known: &KnownAt<'_>) -> Result<Vec<(Person, String)>> {
+    let mut current: rustc_hash::FxHashMap<u64, String> = rustc_hash::FxHashMap::default();
+    known.tx.scan_records(&mut |row| {
+        if row.record_type == "person" && row.retracted.is_none() {
+            current.insert(row.current, row.id);
+        }
+        Ok(())
+    })?;
+    let mut out = Vec::with_capacity(current.len());
+    known.tx.scan_log(&mut |entry| {
+        if let Some(id) = current.remove(&entry.idx) {
+            let leaf = match serde_json::from_slice::<Value>(entry.bytes) {
+                Ok(Value::Object(map)) => map,
+                _ => {
+                    return Err(crate::error::StoreError::Backend(format!(
+                        "leaf {} is not a record; run `habeas verify`",
+                        entry.idx
+                    )));
+                }
+            };
+            out.extend(person_of(&id, &leaf, entry.kept.map(<[u8]>::to_vec)).map(|p| (id, p)));
+        }
+        Ok(())
+    })?;
+    // The order the index breaks ties in: by id, as the lookups by id gave them.
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(out.into_iter().map(|(_, p)| p).collect())
 }
 
 /// The persons of a ledger in a name index, as known at one moment: built once, searched many
