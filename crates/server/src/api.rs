@@ -875,32 +875,64 @@ pub async fn export(
 ) -> Result<Response, ApiRefusal> {
     let lang = i18n::lang_of(None, &headers);
     let role = caller.require(&[Role::Admin, Role::Editor, Role::Viewer]).map_err(|e| ApiRefusal(e, lang))?;
-    let (text, count) = app
-        .ledger(move |_, ledger| {
-            let mut records = Vec::new();
-            ledger.export(&mut |r| {
-                if params.record_type.as_ref().is_none_or(|t| *t == r.record_type) {
-                    records.push(r);
-                }
-                Ok(())
-            })?;
-            let mut text = String::new();
-            let mut count = 0u64;
-            for mut r in records {
-                if access::role_sees(role, access::effective_sensitivity(ledger, &r)?) {
-                    access::hide_members(ledger, role, &mut r.body)?;
-                    text.push_str(&Value::Object(r.body).to_string());
-                    text.push('\n');
-                    count += 1;
-                }
-            }
-            Ok((text, count))
-        })
+    // Audited before the first byte leaves; the records stream as they are read, so that an
+    // export of millions of records holds only a chunk in memory.
+    audit(&app, &caller, "export", Vec::new(), request_line(&method, &uri))
         .await
         .map_err(|e| ApiRefusal(e, lang))?;
-    let request = format!("{} ({count} records)", request_line(&method, &uri));
-    audit(&app, &caller, "export", Vec::new(), request).await.map_err(|e| ApiRefusal(e, lang))?;
-    Ok(([(header::CONTENT_TYPE, "application/jsonl; charset=utf-8")], text).into_response())
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+    let location = app.config.location.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(failure) = stream_export(&location, role, params.record_type.as_deref(), &sender) {
+            let _ = sender.blocking_send(Err(std::io::Error::other(failure)));
+        }
+    });
+    let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    Ok(([(header::CONTENT_TYPE, "application/jsonl; charset=utf-8")], axum::body::Body::from_stream(chunks))
+        .into_response())
+}
+
+/// Sends every record `role` may see as JSON Lines, in chunks of about 64 KiB. Stops when the
+/// client has gone.
+fn stream_export(
+    location: &habeas_store::Location,
+    role: Role,
+    record_type: Option<&str>,
+    sender: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), String> {
+    const CHUNK: usize = 64 * 1024;
+    let mut ledger = Ledger::open(location).map_err(|e| e.to_string())?;
+    // A second connection for the lookups the visibility needs while the first one reads.
+    let mut lookups = Ledger::open(location).map_err(|e| e.to_string())?;
+    let mut chunk = String::new();
+    let gone = || habeas_store::StoreError::Input("the client closed the connection".into());
+    let refused = |r: Refusal| habeas_store::StoreError::Backend(r.en);
+    ledger
+        .export(&mut |mut record| {
+            if record_type.is_some_and(|t| t != record.record_type) {
+                return Ok(());
+            }
+            if !access::role_sees(
+                role,
+                access::effective_sensitivity(&mut lookups, &record).map_err(refused)?,
+            ) {
+                return Ok(());
+            }
+            access::hide_members(&mut lookups, role, &mut record.body).map_err(refused)?;
+            chunk.push_str(&Value::Object(record.body).to_string());
+            chunk.push('\n');
+            if chunk.len() >= CHUNK {
+                sender.blocking_send(Ok(Bytes::from(std::mem::take(&mut chunk)))).map_err(|_| gone())?;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    if !chunk.is_empty() {
+        sender.blocking_send(Ok(Bytes::from(chunk))).map_err(|_| gone().to_string())?;
+    }
+    Ok(())
 }
 
 /// A rejected line of an import.
