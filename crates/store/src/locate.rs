@@ -91,8 +91,9 @@ pub(crate) fn persons_known(known: &KnownAt<'_>) -> Result<Vec<(Person, String)>
 }
 
 /// [`persons_known`] for the ledger as it stands: the current version of each person not
-/// retracted is its row's, so one pass over the log in order reads them all, instead of a lookup
-/// by id for each (a million persons: seconds instead of a minute).
+/// retracted is its row's, so one pass over the log in order reads them all instead of a lookup
+/// by id for each (sequential reads; at a million persons the build takes as long either way,
+/// its time being in parsing and allocating: docs/benchmarks.md).
 fn persons_now(known: &KnownAt<'_>) -> Result<Vec<(Person, String)>> {
     let mut current: rustc_hash::FxHashMap<u64, String> = rustc_hash::FxHashMap::default();
     known.tx.scan_records(&mut |row| {
