@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Multipart, OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use habeas_model::time::{TimeSpec, parse_zone, show};
 use habeas_model::{Interval, Lang};
@@ -19,10 +19,9 @@ use serde_json::Value;
 
 use crate::api;
 use crate::app::App;
-use crate::auth::Caller;
 use crate::error::Refusal;
 use crate::i18n;
-use crate::pages::{Frame, LangQuery, page, refused};
+use crate::pages::{Frame, page, refused};
 
 const STAFF: [Role; 3] = [Role::Admin, Role::Editor, Role::Viewer];
 
@@ -116,16 +115,8 @@ fn order_forms(
     out
 }
 
-pub async fn order(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let lang = i18n::lang_of(q.lang.as_deref(), &headers);
-    let frame = Frame::new(&caller, lang, &uri);
+pub async fn order(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<String>) -> Response {
+    let (caller, lang) = (frame.caller.clone(), frame.lang);
     if let Err(refusal) = caller.require(&STAFF) {
         return refused(refusal, frame);
     }
@@ -210,7 +201,7 @@ pub async fn order(
         .await;
     match built {
         Ok((kind, court, court_zone, forms, marks, acts)) => {
-            page(&OrderPage { f: frame, id, kind, court, court_zone, forms, marks, acts }, q.lang.as_deref())
+            page(&OrderPage { f: frame, id, kind, court, court_zone, forms, marks, acts })
         }
         Err(refusal) => refused(refusal, frame),
     }
@@ -238,16 +229,8 @@ struct PlacePage {
     rows: Vec<(String, u64, String, String)>,
 }
 
-pub async fn place(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let lang = i18n::lang_of(q.lang.as_deref(), &headers);
-    let frame = Frame::new(&caller, lang, &uri);
+pub async fn place(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<String>) -> Response {
+    let (caller, lang) = (frame.caller.clone(), frame.lang);
     if let Err(refusal) = caller.require(&STAFF) {
         return refused(refusal, frame);
     }
@@ -320,19 +303,16 @@ pub async fn place(
         .collect();
     let first = days.first().map(|d| d.to_string()).unwrap_or_default();
     let last = days.last().map(|d| d.to_string()).unwrap_or_default();
-    page(
-        &PlacePage {
-            f: frame,
-            name: occupancy.name.clone(),
-            zone: occupancy.zone.clone(),
-            first,
-            last,
-            top,
-            lines,
-            rows,
-        },
-        q.lang.as_deref(),
-    )
+    page(&PlacePage {
+        f: frame,
+        name: occupancy.name.clone(),
+        zone: occupancy.zone.clone(),
+        first,
+        last,
+        top,
+        lines,
+        rows,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,32 +325,16 @@ struct ImportPage {
     error: Option<String>,
 }
 
-pub async fn import_form(
-    State(_app): State<Arc<App>>,
-    caller: Caller,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let lang = i18n::lang_of(q.lang.as_deref(), &headers);
-    let frame = Frame::new(&caller, lang, &uri);
-    if let Err(refusal) = caller.require(&[Role::Admin, Role::Editor]) {
+pub async fn import_form(frame: Frame) -> Response {
+    if let Err(refusal) = frame.caller.require(&[Role::Admin, Role::Editor]) {
         return refused(refusal, frame);
     }
-    page(&ImportPage { f: frame, report: None, error: None }, q.lang.as_deref())
+    page(&ImportPage { f: frame, report: None, error: None })
 }
 
 /// The upload: a JSON Lines file, the keep-going choice and the session's CSRF token.
-pub async fn import_upload(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    mut form: Multipart,
-) -> Response {
-    let lang = i18n::lang_of(None, &headers);
-    let frame = Frame::new(&caller, lang, &uri);
+pub async fn import_upload(State(app): State<Arc<App>>, frame: Frame, mut form: Multipart) -> Response {
+    let (caller, lang) = (frame.caller.clone(), frame.lang);
     if let Err(refusal) = caller.require(&[Role::Admin, Role::Editor]) {
         return refused(refusal, frame);
     }
@@ -397,22 +361,22 @@ pub async fn import_upload(
     let Some(file) = file.filter(|f| !f.is_empty()) else {
         let error =
             Some(frame.lang.pick("Choose a file to import.", "Elija un archivo para importar.").to_string());
-        let mut response = page(&ImportPage { f: frame, report: None, error }, None);
+        let mut response = page(&ImportPage { f: frame, report: None, error });
         *response.status_mut() = StatusCode::BAD_REQUEST;
         return response;
     };
     match api::import_text(&app, &caller, file, keep_going, lang).await {
         Ok(report) => {
             let request = format!(
-                "{method} {} ({} appended, {} rejected)",
-                uri.0.path(),
+                "{} ({} appended, {} rejected)",
+                frame.request,
                 report.appended,
                 report.rejected.len()
             );
             if let Err(refusal) = api::audit(&app, &caller, "import", Vec::new(), request).await {
                 return refused(refusal, frame);
             }
-            page(&ImportPage { f: frame, report: Some(report), error: None }, None)
+            page(&ImportPage { f: frame, report: Some(report), error: None })
         }
         Err(refusal) => refused(refusal, frame),
     }

@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
+use axum::extract::FromRequestParts;
 use axum::extract::{ConnectInfo, OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use habeas_model::Lang;
 use habeas_names::Query as NameQuery;
@@ -35,6 +37,29 @@ pub struct Frame {
     pub csrf: String,
     /// This page in the other language.
     pub switch_url: String,
+    /// Who asks.
+    pub caller: Caller,
+    /// The request, as the audit trail records it: `GET /persons/p-1`.
+    pub request: String,
+}
+
+/// Every page handler takes its [`Frame`]: the caller, the language (from `?lang=`, the cookie
+/// or `Accept-Language`) and the words.
+impl FromRequestParts<Arc<App>> for Frame {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Frame, Refusal> {
+        let caller = Caller::from_request_parts(parts, app).await?;
+        let uri = OriginalUri::from_request_parts(parts, app)
+            .await
+            .map_err(|_| Refusal::bad_request("uri", "uri"))?;
+        let chosen = uri.0.query().unwrap_or("").split('&').find_map(|p| p.strip_prefix("lang="));
+        let lang = i18n::lang_of(chosen, &parts.headers);
+        let mut frame = Frame::new(&caller, lang, &uri);
+        frame.request = format!("{} {}", parts.method, uri.0.path());
+        frame.caller = caller;
+        Ok(frame)
+    }
 }
 
 impl Frame {
@@ -56,6 +81,8 @@ impl Frame {
             role: caller.role,
             csrf: caller.csrf.clone().unwrap_or_default(),
             switch_url: format!("{}?{}", uri.0.path(), query.join("&")),
+            caller: caller.clone(),
+            request: String::new(),
         }
     }
 
@@ -68,19 +95,10 @@ impl Frame {
     }
 }
 
-/// Renders a template into a page; a `?lang=` choice is kept in a cookie.
-pub fn page(template: &impl Template, lang_chosen: Option<&str>) -> Response {
+/// Renders a template into a page.
+pub fn page(template: &impl Template) -> Response {
     match template.render() {
-        Ok(html) => {
-            let mut response = Html(html).into_response();
-            if let Some(code) = lang_chosen.and_then(Lang::parse) {
-                let cookie = format!("lang={}; Path=/; SameSite=Strict; Max-Age=31536000", code.code());
-                if let Ok(value) = cookie.parse() {
-                    response.headers_mut().insert(header::SET_COOKIE, value);
-                }
-            }
-            response
-        }
+        Ok(html) => Html(html).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("template: {e}")).into_response(),
     }
 }
@@ -99,14 +117,9 @@ pub fn refused(refusal: Refusal, frame: Frame) -> Response {
     }
     let status = refusal.status;
     let message = refusal.message(frame.lang).to_string();
-    let mut response = page(&ErrorPage { f: frame, message }, None);
+    let mut response = page(&ErrorPage { f: frame, message });
     *response.status_mut() = status;
     response
-}
-
-#[derive(Deserialize)]
-pub struct LangQuery {
-    pub lang: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,19 +132,9 @@ struct LoginPage {
     error: Option<String>,
 }
 
-pub async fn login_form(
-    caller: Caller,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    State(app): State<Arc<App>>,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let lang = i18n::lang_of(q.lang.as_deref(), &headers);
+pub async fn login_form(State(app): State<Arc<App>>, frame: Frame) -> Response {
     let token = auth::random_id();
-    let mut response = page(
-        &LoginPage { f: Frame::new(&caller, lang, &uri), token: token.clone(), error: None },
-        q.lang.as_deref(),
-    );
+    let mut response = page(&LoginPage { f: frame, token: token.clone(), error: None });
     let cookie = auth::set_cookie(&app, auth::LOGIN_COOKIE, &token, std::time::Duration::from_secs(3600));
     if let Ok(value) = cookie.parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -181,7 +184,7 @@ fn login_again(app: &App, frame: Frame, refusal: Refusal) -> Response {
     let token = auth::random_id();
     let status = refusal.status;
     let error = Some(refusal.message(frame.lang).to_string());
-    let mut response = page(&LoginPage { f: frame, token: token.clone(), error }, None);
+    let mut response = page(&LoginPage { f: frame, token: token.clone(), error });
     *response.status_mut() = status;
     let cookie = auth::set_cookie(app, auth::LOGIN_COOKIE, &token, std::time::Duration::from_secs(3600));
     if let Ok(value) = cookie.parse() {
@@ -227,16 +230,8 @@ pub async fn home(caller: Caller) -> Redirect {
     Redirect::to(if caller.role.is_some() { "/search" } else { "/public" })
 }
 
-pub async fn search(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Query(q): Query<SearchQuery>,
-) -> Response {
-    let lang = i18n::lang_of(q.lang.as_deref(), &headers);
-    let frame = Frame::new(&caller, lang, &uri);
+pub async fn search(State(app): State<Arc<App>>, frame: Frame, Query(q): Query<SearchQuery>) -> Response {
+    let caller = frame.caller.clone();
     if let Err(refusal) = caller.signed_in() {
         return refused(refusal, frame);
     }
@@ -255,13 +250,11 @@ pub async fn search(
             Err(refusal) => return refused(refusal, frame),
         }
         let ids = candidates.iter().map(|c| c.id.clone()).collect();
-        if let Err(refusal) =
-            api::audit(&app, &caller, "search", ids, format!("{method} {}", uri.0.path())).await
-        {
+        if let Err(refusal) = api::audit(&app, &caller, "search", ids, frame.request.clone()).await {
             return refused(refusal, frame);
         }
     }
-    page(&SearchPage { f: frame, searched: !text.trim().is_empty(), q: text, candidates }, q.lang.as_deref())
+    page(&SearchPage { f: frame, searched: !text.trim().is_empty(), q: text, candidates })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,17 +360,8 @@ pub fn finding_rows(findings: &[FindingOut], lang: Lang) -> Vec<FindingRow> {
         .collect()
 }
 
-pub async fn person(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let lang = i18n::lang_of(q.lang.as_deref(), &headers);
-    let frame = Frame::new(&caller, lang, &uri);
+pub async fn person(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<String>) -> Response {
+    let (caller, lang) = (frame.caller.clone(), frame.lang);
     let who = caller.clone();
     let target = id.clone();
     let person = match app
@@ -389,9 +373,7 @@ pub async fn person(
         Ok(person) => person,
         Err(refusal) => return refused(refusal, frame),
     };
-    if let Err(refusal) =
-        api::audit(&app, &caller, "read", vec![id], format!("{method} {}", uri.0.path())).await
-    {
+    if let Err(refusal) = api::audit(&app, &caller, "read", vec![id], frame.request.clone()).await {
         return refused(refusal, frame);
     }
     let t = frame.t;
@@ -410,7 +392,7 @@ pub async fn person(
         })
         .collect();
     let findings = finding_rows(&person.findings, lang);
-    page(&PersonPage { f: frame, person, bars, rows, findings }, q.lang.as_deref())
+    page(&PersonPage { f: frame, person, bars, rows, findings })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,14 +410,10 @@ struct FindingsPage {
 
 pub async fn findings(
     State(app): State<Arc<App>>,
-    caller: Caller,
-    uri: OriginalUri,
-    headers: HeaderMap,
+    frame: Frame,
     Query(params): Query<FindingsParams>,
 ) -> Response {
-    let lang = i18n::lang_of(params.lang.as_deref(), &headers);
-    let frame = Frame::new(&caller, lang, &uri);
-    let chosen = params.lang.clone();
+    let (caller, lang) = (frame.caller.clone(), frame.lang);
     let rule = params.rule.clone().unwrap_or_default();
     let outcome = params.outcome.clone().unwrap_or_default();
     let params = FindingsParams {
@@ -455,10 +433,7 @@ pub async fn findings(
         .map(|o| (o, i18n::outcome_name(lang, o)))
         .collect();
     let findings = finding_rows(&found.findings, lang);
-    page(
-        &FindingsPage { f: frame, rules: habeas_rules::RULES.to_vec(), outcomes, rule, outcome, findings },
-        chosen.as_deref(),
-    )
+    page(&FindingsPage { f: frame, rules: habeas_rules::RULES.to_vec(), outcomes, rule, outcome, findings })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -479,15 +454,7 @@ pub fn shown_count(shown: &Shown, t: &Texts) -> String {
     }
 }
 
-pub async fn public(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let lang = i18n::lang_of(q.lang.as_deref(), &headers);
-    let frame = Frame::new(&caller, lang, &uri);
+pub async fn public(State(app): State<Arc<App>>, frame: Frame) -> Response {
     match app.public_counts().map(|c| c.value).ok_or_else(api::counts_pending) {
         Ok(counts) => {
             let t = frame.t;
@@ -497,7 +464,7 @@ pub async fn public(
                 (t.by_status, counts.by_status.clone()),
                 (t.by_month, counts.by_month.clone()),
             ];
-            page(&PublicPage { f: frame, counts: (*counts).clone(), tables }, q.lang.as_deref())
+            page(&PublicPage { f: frame, counts: (*counts).clone(), tables })
         }
         Err(refusal) => refused(refusal, frame),
     }
@@ -516,17 +483,8 @@ struct RecordPage {
     view: Option<String>,
 }
 
-pub async fn record(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let lang = i18n::lang_of(q.lang.as_deref(), &headers);
-    let frame = Frame::new(&caller, lang, &uri);
+pub async fn record(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<String>) -> Response {
+    let caller = frame.caller.clone();
     let who = caller.clone();
     let target = id.clone();
     let record =
@@ -534,9 +492,7 @@ pub async fn record(
             Ok(record) => record,
             Err(refusal) => return refused(refusal, frame),
         };
-    if let Err(refusal) =
-        api::audit(&app, &caller, "read", vec![id.clone()], format!("{method} {}", uri.0.path())).await
-    {
+    if let Err(refusal) = api::audit(&app, &caller, "read", vec![id.clone()], frame.request.clone()).await {
         return refused(refusal, frame);
     }
     let json = serde_json::to_string_pretty(&record.body).unwrap_or_default();
@@ -545,7 +501,7 @@ pub async fn record(
         "place" => Some(format!("/places/{id}")),
         _ => None,
     };
-    page(&RecordPage { f: frame, id, record_type: record.record_type, json, view }, q.lang.as_deref())
+    page(&RecordPage { f: frame, id, record_type: record.record_type, json, view })
 }
 
 /// The stylesheet: one file, no framework.

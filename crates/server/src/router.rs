@@ -76,10 +76,25 @@ pub fn router(app: Arc<App>) -> axum::Router {
 
 /// Headers every answer carries: no framing, no sniffing, no referrer, a strict content policy
 /// (no script at all: the pages need none), and no caching of anything personal.
+///
+/// A page asked with `?lang=es` or `?lang=en` (the switch on every page) also keeps that choice
+/// in the `lang` cookie for the pages after it.
 async fn security_headers(request: Request, next: Next, behind_tls: bool) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
+    let chosen = request
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("lang="))
+        .and_then(habeas_model::Lang::parse);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if let Some(lang) = chosen
+        && let Ok(cookie) = format!("lang={}; Path=/; SameSite=Strict; Max-Age=31536000", lang.code()).parse()
+    {
+        headers.append(header::SET_COOKIE, cookie);
+    }
     let mut set = |name: header::HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
