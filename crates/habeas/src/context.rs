@@ -139,20 +139,9 @@ impl Context {
     /// Reads a time typed on the command line: an RFC 3339 instant, or a date (the end of that
     /// day) or local date-time read in `--tz` (UTC if none).
     pub fn parse_time(&self, flag: &str, text: &str) -> Result<jiff::Timestamp, Failure> {
-        if let Ok(at) = text.parse::<jiff::Timestamp>() {
-            return Ok(at);
-        }
         let zone = self.tz.clone().unwrap_or(jiff::tz::TimeZone::UTC);
-        if let Ok(date) = text.parse::<jiff::civil::Date>() {
-            let end = date.tomorrow().and_then(|d| d.to_zoned_datetime(zone.clone())).map(|z| z.timestamp());
-            if let Ok(end) = end.and_then(|t| t.checked_sub(jiff::Span::new().nanoseconds(1))) {
-                return Ok(end);
-            }
-        }
-        if let Ok(local) = text.parse::<jiff::civil::DateTime>()
-            && let Ok(zoned) = local.to_zoned_datetime(zone)
-        {
-            return Ok(zoned.timestamp());
+        if let Some(at) = habeas_model::time::parse_typed(text, &zone) {
+            return Ok(at);
         }
         Err(Failure(format!(
             "{flag} {text}: {}",

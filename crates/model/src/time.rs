@@ -280,6 +280,19 @@ pub fn whole_day(interval: &Interval, zone: &TimeZone) -> Option<Date> {
     (interval.earliest == day_start(day, zone) && interval.latest == day_end(day, zone)).then_some(day)
 }
 
+/// A time typed by a person (a flag, a query parameter): an RFC 3339 instant; a date, meaning the
+/// end of that day in `zone`; or a local date-time in `zone`.
+pub fn parse_typed(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Some(at);
+    }
+    if let Ok(day) = text.parse::<Date>() {
+        return Some(day_end(day, zone));
+    }
+    let local = text.parse::<jiff::civil::DateTime>().ok()?;
+    local.to_zoned_datetime(zone.clone()).ok().map(|z| z.timestamp())
+}
+
 /// An interval as a person reads it in `zone`, with the offset: `2025-03-15 16:26 -05:00`, or
 /// `2025-03-15 23:30 .. 2025-03-16 01:00 -04:00` for a window, or `2025-07-18 (-06:00)` for a
 /// whole local day (a date given alone).

@@ -153,9 +153,11 @@ pub fn locate_for(
         // The ledger as it stood then: its own index (not kept).
         habeas_store::locate::search(&ledger.person_index(moment, None)?, query)
     };
+    let size = ledger.size()?;
     let mut out = Vec::new();
     for c in found {
-        let status = if now { app.status(ledger, &c.id)? } else { app.status_at(ledger, &c.id, moment)? };
+        let status =
+            if now { app.status(ledger, size, &c.id)? } else { app.status_at(ledger, &c.id, moment)? };
         // The index holds everyone: sealed persons only for admins and editors, a family's
         // own persons only if not restricted.
         if !access::role_sees(role, status.sensitivity) {
@@ -431,13 +433,7 @@ pub struct ViewParams {
 /// (without `--tz`: a date is the end of that day in UTC).
 pub fn moment(as_of: Option<&str>, known_at: Option<&str>) -> Result<Moment, Refusal> {
     let read = |name: &str, text: &str| -> Result<jiff::Timestamp, Refusal> {
-        if let Ok(at) = text.parse::<jiff::Timestamp>() {
-            return Ok(at);
-        }
-        text.parse::<jiff::civil::Date>()
-            .ok()
-            .map(|day| habeas_model::time::day_end(day, &jiff::tz::TimeZone::UTC))
-            .ok_or_else(|| {
+        habeas_model::time::parse_typed(text, &jiff::tz::TimeZone::UTC).ok_or_else(|| {
                 Refusal::bad_request(
                     format!("{name}={text}: expected an instant (2025-03-16T12:00:00-06:00) or a date (2025-03-16)"),
                     format!("{name}={text}: se esperaba un instante (2025-03-16T12:00:00-06:00) o una fecha (2025-03-16)"),

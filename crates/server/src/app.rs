@@ -220,8 +220,8 @@ impl App {
 
     /// A person's status now, kept until the log grows: a search shows ten of them, and the
     /// same persons come back search after search.
-    pub fn status(&self, ledger: &mut Ledger, id: &str) -> Result<Arc<PersonStatus>, Refusal> {
-        let size = ledger.size()?;
+    /// `size` is the log's size now (read once per search by the caller).
+    pub fn status(&self, ledger: &mut Ledger, size: u64, id: &str) -> Result<Arc<PersonStatus>, Refusal> {
         {
             let mut held = self.statuses.lock().map_err(|_| poisoned())?;
             if held.0 != size {

@@ -326,6 +326,18 @@ async fn cookies_are_strict_and_sign_ins_are_limited() {
 }
 
 #[tokio::test]
+async fn behind_tls_cookies_are_secure_and_pages_demand_https() {
+    let server = common::server_with(|config| config.behind_tls = true);
+    let body = serde_json::json!({"name": "viewer", "password": common::PASSWORD}).to_string();
+    let reply = server.call(P, Method::POST, "/api/session", &body).await;
+    assert!(reply.headers["set-cookie"].to_str().unwrap().contains("; Secure"));
+    let page = server.get(P, "/public").await;
+    assert_eq!(page.headers["strict-transport-security"], "max-age=31536000; includeSubDomains");
+    // Without TLS in front, neither (the plain server of the other tests).
+    assert!(common::server().get(P, "/public").await.headers.get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
 async fn a_revoked_token_or_grant_stops_working_at_once() {
     let server = server();
     assert_eq!(server.get(F, "/api/persons/p-demo-wilmer").await.status, StatusCode::OK);

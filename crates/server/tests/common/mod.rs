@@ -43,15 +43,20 @@ fn examples() -> std::path::PathBuf {
 /// Accounts `admin`, `editor`, `viewer` and `family` (granted `p-demo-wilmer`), each with the
 /// password [`PASSWORD`] and the API token `token-<role>`.
 pub fn server() -> Server {
-    build(true)
+    build(true, |_| {})
+}
+
+/// A server with its configuration changed by `change`.
+pub fn server_with(change: impl FnOnce(&mut Config)) -> Server {
+    build(true, change)
 }
 
 /// A server whose findings and counts were never computed (a large ledger, just started).
 pub fn server_unrefreshed() -> Server {
-    build(false)
+    build(false, |_| {})
 }
 
-fn build(refresh: bool) -> Server {
+fn build(refresh: bool, change: impl FnOnce(&mut Config)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ledger.db");
     let location = Location::Sqlite(db.clone());
@@ -74,6 +79,7 @@ fn build(refresh: bool) -> Server {
     config.now = Some("2026-11-30T10:00:00Z".parse().unwrap());
     // No refresher thread: the findings and counts are computed here, before any request.
     config.refresh_every = None;
+    change(&mut config);
     let app = App::open(config).unwrap();
     if refresh {
         app.refresh(&mut ledger).unwrap();
