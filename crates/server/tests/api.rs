@@ -431,3 +431,16 @@ async fn past_moments_are_asked_as_on_the_command_line() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.json()["error"].as_str().unwrap().starts_with("as_of=yesterday: se esperaba un instante"));
 }
+
+#[tokio::test]
+async fn the_public_threshold_is_the_server_s_setting() {
+    // Two persons are counted (Wilmer and Luis; José is restricted, Carlos sealed).
+    let open = common::server_with(|config| config.public_min_count = 1);
+    let counts = open.get(P, "/api/public").await.json();
+    assert_eq!(
+        (counts["min_count"].as_u64(), counts["persons"].clone()),
+        (Some(1), serde_json::json!({"count": 2}))
+    );
+    let strict = common::server_with(|config| config.public_min_count = 3);
+    assert_eq!(strict.get(P, "/api/public").await.json()["persons"], serde_json::json!({"fewer_than": 3}));
+}
