@@ -76,6 +76,7 @@ request = function()
   n = n + 1
   local path
   if mode == "locate" then path = "/api/locate?q=" .. queries[(n % #queries) + 1]
+  elseif mode == "nobody" then path = "/api/locate?q=Zyxwq%20Qwxzy%20Vvxq"
   else path = "/persons/" .. persons[(n % #persons) + 1] end
   return wrk.format("GET", path, {["Authorization"] = "Bearer $TOKEN"})
 end
@@ -88,6 +89,7 @@ run() { # label, then wrk arguments
 }
 run "static file (ceiling)" "http://127.0.0.1:$PORT/static/app.css"
 MODE=locate run "locate API" -s "$OUT/wrk.lua" "http://127.0.0.1:$PORT"
+MODE=nobody run "locate API, a name no one has (all but the search)" -s "$OUT/wrk.lua" "http://127.0.0.1:$PORT"
 MODE=person run "person page" -s "$OUT/wrk.lua" "http://127.0.0.1:$PORT"
 echo "audit entries: $($H audit --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"], "intact" if d["intact"] else "BROKEN")')"
 echo "server RSS $(($(ps -o rss= -p $SERVER) / 1024)) MB"

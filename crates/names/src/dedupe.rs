@@ -30,7 +30,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::distance::similarity;
+use crate::distance::{letters, may_be_near, similarity};
 use crate::index::{Match, Person, normalize_identifier};
 use crate::name::Token;
 use crate::nicknames;
@@ -135,10 +135,6 @@ struct Word<'p> {
     /// differ in more than four letters, and are rejected without computing the distance.
     letters: u32,
     key_letters: u32,
-}
-
-fn letters(word: &str) -> u32 {
-    word.bytes().filter(u8::is_ascii_lowercase).fold(0, |mask, b| mask | 1 << (b - b'a'))
 }
 
 /// A person's names as prepared words (at most [`MAX_WORDS`] per name), and identifiers.
@@ -260,9 +256,8 @@ fn word_match(x: &Word<'_>, y: &Word<'_>) -> Option<Match> {
         let (short, long) = if short_a { (a, b) } else { (b, a) };
         return long.word.starts_with(&short.word).then_some(Match::Initial);
     }
-    let near = |m: u32, n: u32| (m ^ n).count_ones() <= 4;
-    let word = if near(x.letters, y.letters) { similarity(&a.word, &b.word) } else { 0.0 };
-    let key = if near(x.key_letters, y.key_letters) { similarity(&a.key, &b.key) } else { 0.0 };
+    let word = if may_be_near(x.letters, y.letters) { similarity(&a.word, &b.word) } else { 0.0 };
+    let key = if may_be_near(x.key_letters, y.key_letters) { similarity(&a.key, &b.key) } else { 0.0 };
     let s = word.max(key);
     (s >= 0.6).then_some(Match::Typo(s))
 }

@@ -63,6 +63,18 @@ fn osa<T: PartialEq, R: AsMut<[usize]>>(a: &[T], b: &[T], limit: usize, rows: &m
     rows[a.len() % 3].as_mut()[b.len()].min(limit + 1)
 }
 
+/// Which of the letters a to z a folded word holds, as bits.
+pub fn letters(word: &str) -> u32 {
+    word.bytes().filter(u8::is_ascii_lowercase).fold(0, |mask, b| mask | 1 << (b - b'a'))
+}
+
+/// Whether two words with these [`letters`] can be two edits apart or closer. An edit adds or
+/// removes at most one letter each way (a swap none), so words two edits apart differ in at most
+/// four letters: words differing in more are rejected without computing their distance.
+pub fn may_be_near(a: u32, b: u32) -> bool {
+    (a ^ b).count_ones() <= 4
+}
+
 /// `1 - distance / longer length`, 0 when more than two edits apart.
 pub fn similarity(a: &str, b: &str) -> f64 {
     let longer = if a.is_ascii() && b.is_ascii() {

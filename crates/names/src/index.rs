@@ -17,7 +17,8 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::distance::{distance, similarity};
+use crate::distance::{distance, letters, may_be_near, similarity};
+use crate::found::{Found, Postings, all_and_all_but_one};
 use crate::name::{NameTokens, Token};
 use crate::nicknames;
 use crate::normalize::fold;
@@ -82,10 +83,25 @@ pub struct NameIndex {
     /// persons the query explains best): kept beside the persons so that ranking thousands of
     /// equals reads bytes in a row instead of each person's names.
     shortest: Vec<u8>,
-    postings: FxHashMap<String, Vec<u32>>,
+    postings: FxHashMap<String, Postings>,
     /// Each vocabulary key with one character deleted, to the keys it came from.
     deletions: FxHashMap<String, Vec<String>>,
     identifiers: FxHashMap<String, Vec<u32>>,
+    /// Every distinct word of the names, numbered: scoring compares a query with each word once.
+    words: Vec<KnownWord>,
+    word_numbers: FxHashMap<String, u32>,
+    /// Each person's names as word numbers, every name after its length: person `p`'s are
+    /// `name_words[names_at[p]..names_at[p + 1]]`, read in a row when scoring.
+    name_words: Vec<u32>,
+    names_at: Vec<u32>,
+}
+
+/// A word of the names in the index, with what scoring compares of it.
+struct KnownWord {
+    word: String,
+    key: String,
+    letters: u32,
+    key_letters: u32,
 }
 
 fn deletions(key: &str) -> Vec<String> {
@@ -93,36 +109,6 @@ fn deletions(key: &str) -> Vec<String> {
     (0..chars.len())
         .map(|skip| chars.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| *c).collect())
         .collect()
-}
-
-/// The values in every sorted list, walking the shortest and galloping through the others from
-/// where the last search left off.
-fn intersect(lists: &[&[u32]]) -> Vec<u32> {
-    let Some((shortest, others)) = lists.split_first() else { return Vec::new() };
-    let mut at = vec![0usize; others.len()];
-    let mut out = Vec::new();
-    'values: for &value in shortest.iter() {
-        for (list, pos) in others.iter().zip(at.iter_mut()) {
-            // Gallop: double the step until past `value`, then binary search that stretch.
-            let mut step = 1;
-            let mut hi = *pos;
-            while hi < list.len() && list[hi] < value {
-                *pos = hi;
-                hi += step;
-                step *= 2;
-            }
-            let hi = hi.min(list.len());
-            *pos += list[*pos..hi].partition_point(|&x| x < value);
-            if *pos >= list.len() {
-                break 'values;
-            }
-            if list[*pos] != value {
-                continue 'values;
-            }
-        }
-        out.push(value);
-    }
-    out
 }
 
 /// How one query word matches one name word.
@@ -157,52 +143,176 @@ impl Match {
     }
 }
 
-pub(crate) fn word_match(q: &Token, n: &Token) -> Option<Match> {
+/// A query word prepared once per search for comparing with thousands of name words: what it is
+/// a nickname of or for, and its letters, to reject words too far apart without a distance.
+struct QueryWord<'q> {
+    token: &'q Token,
+    related: Vec<&'static str>,
+    letters: u32,
+    key_letters: u32,
+}
+
+impl QueryWord<'_> {
+    fn all(query: &NameTokens) -> Vec<QueryWord<'_>> {
+        query
+            .tokens
+            .iter()
+            .map(|token| QueryWord {
+                token,
+                related: nicknames::related_words(&token.word),
+                letters: letters(&token.word),
+                key_letters: letters(&token.key),
+            })
+            .collect()
+    }
+}
+
+/// A word of a name as scoring compares it.
+#[derive(Clone, Copy)]
+struct NameWord<'a> {
+    word: &'a str,
+    key: &'a str,
+    letters: u32,
+    key_letters: u32,
+}
+
+impl<'a> NameWord<'a> {
+    fn of(token: &'a Token) -> NameWord<'a> {
+        NameWord {
+            word: &token.word,
+            key: &token.key,
+            letters: letters(&token.word),
+            key_letters: letters(&token.key),
+        }
+    }
+}
+
+fn word_match(query: &QueryWord<'_>, n: NameWord<'_>) -> Option<Match> {
+    let q = query.token;
     if q.word == n.word {
         return Some(Match::Same);
     }
     if q.key == n.key {
         return Some(Match::Sound);
     }
-    if nicknames::related(&q.word, &n.word) {
+    if query.related.contains(&n.word) {
         return Some(Match::Nickname);
     }
     if q.word.len() == 1 {
         return n.word.starts_with(&q.word).then_some(Match::Initial);
     }
-    let s = similarity(&q.word, &n.word).max(similarity(&q.key, &n.key));
+    let word = if may_be_near(query.letters, n.letters) { similarity(&q.word, n.word) } else { 0.0 };
+    let key = if may_be_near(query.key_letters, n.key_letters) { similarity(&q.key, n.key) } else { 0.0 };
+    let s = word.max(key);
     (s >= 0.6).then_some(Match::Typo(s))
 }
 
 /// Aligns query words with a name's words, each used once, best matches first. Returns the
 /// score and, when `explain`, why.
-fn name_score(query: &NameTokens, name: &NameTokens, explain: bool) -> (f64, Vec<String>) {
-    let (nq, nn) = (query.tokens.len(), name.tokens.len());
+fn name_score(query: &[QueryWord<'_>], name: &NameTokens, explain: bool) -> (f64, Vec<String>) {
+    let mut pairs = Vec::new();
+    let mut why = Vec::new();
+    let score = align(
+        query.len(),
+        name.tokens.len(),
+        &mut pairs,
+        |qi, ni| word_match(&query[qi], NameWord::of(&name.tokens[ni])),
+        |qi, ni, m| {
+            if explain {
+                why.push(m.explain(query[qi].token, &name.tokens[ni]));
+            }
+        },
+    );
+    (score, why)
+}
+
+/// The alignment behind [`name_score`], for `nq` query words and `nn` name words matched by
+/// `matches`: `chosen` hears each pair used, best first. `pairs` is room to work in.
+fn align(
+    nq: usize,
+    nn: usize,
+    pairs: &mut Vec<(f64, usize, usize, Match)>,
+    mut matches: impl FnMut(usize, usize) -> Option<Match>,
+    mut chosen: impl FnMut(usize, usize, Match),
+) -> f64 {
     if nq == 0 || nn == 0 || nq > 32 || nn > 32 {
-        return (0.0, Vec::new());
+        return 0.0;
     }
-    let mut pairs: Vec<(f64, usize, usize, Match)> = Vec::with_capacity(nq * nn);
-    for (qi, q) in query.tokens.iter().enumerate() {
-        for (ni, n) in name.tokens.iter().enumerate() {
-            if let Some(m) = word_match(q, n) {
+    pairs.clear();
+    for qi in 0..nq {
+        for ni in 0..nn {
+            if let Some(m) = matches(qi, ni) {
                 pairs.push((m.weight(), qi, ni, m));
             }
         }
     }
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let (mut used_q, mut used_n) = (0u32, 0u32);
-    let (mut total, mut why) = (0.0, Vec::new());
-    for (weight, qi, ni, m) in pairs {
+    let mut total = 0.0;
+    for &(weight, qi, ni, m) in pairs.iter() {
         if used_q & (1 << qi) == 0 && used_n & (1 << ni) == 0 {
             used_q |= 1 << qi;
             used_n |= 1 << ni;
             total += weight;
-            if explain {
-                why.push(m.explain(&query.tokens[qi], &name.tokens[ni]));
-            }
+            chosen(qi, ni, m);
         }
     }
-    (0.8 * total / nq as f64 + 0.2 * total / nn as f64, why)
+    0.8 * total / nq as f64 + 0.2 * total / nn as f64
+}
+
+/// Scores of many candidates for one query: each distinct word of their names is compared with
+/// the query's words once (candidates for one query share most of their words).
+struct Scorer<'q, 'i> {
+    query: &'q [QueryWord<'q>],
+    index: &'i NameIndex,
+    /// Word number to where its matches with the query's words start in `matches`.
+    seen: FxHashMap<u32, usize>,
+    matches: Vec<Option<Match>>,
+    pairs: Vec<(f64, usize, usize, Match)>,
+}
+
+impl<'q, 'i> Scorer<'q, 'i> {
+    fn new(query: &'q [QueryWord<'q>], index: &'i NameIndex) -> Scorer<'q, 'i> {
+        Scorer { query, index, seen: FxHashMap::default(), matches: Vec::new(), pairs: Vec::new() }
+    }
+
+    /// The best [`name_score`] of the person's names.
+    fn best(&mut self, person: u32) -> f64 {
+        let index = self.index;
+        let (from, to) =
+            (index.names_at[person as usize] as usize, index.names_at[person as usize + 1] as usize);
+        let mut rest = &index.name_words[from..to];
+        let mut best: f64 = 0.0;
+        while let Some((&len, after)) = rest.split_first() {
+            let (name, after) = after.split_at((len as usize).min(after.len()));
+            rest = after;
+            let nq = self.query.len();
+            let mut starts = [0usize; 32];
+            for (slot, &word) in starts.iter_mut().zip(name) {
+                *slot = match self.seen.get(&word) {
+                    Some(&start) => start,
+                    None => {
+                        let start = self.matches.len();
+                        let known = &index.words[word as usize];
+                        let n = NameWord {
+                            word: &known.word,
+                            key: &known.key,
+                            letters: known.letters,
+                            key_letters: known.key_letters,
+                        };
+                        self.matches.extend(self.query.iter().map(|q| word_match(q, n)));
+                        self.seen.insert(word, start);
+                        start
+                    }
+                };
+            }
+            let matches = &self.matches;
+            let score =
+                align(nq, name.len(), &mut self.pairs, |qi, ni| matches[starts[ni] + qi], |_, _, _| ());
+            best = best.max(score);
+        }
+        best
+    }
 }
 
 /// Whether two written birth dates can be the same day (one may be a prefix: `1990` and `1990-05-01`).
@@ -243,13 +353,13 @@ impl NameIndex {
             if key.chars().count() < 2 {
                 continue;
             }
-            let list = self.postings.entry(key.clone()).or_default();
-            if list.is_empty() {
+            let postings = self.postings.entry(key.clone()).or_default();
+            if postings.list.is_empty() {
                 for deleted in deletions(&key) {
                     self.deletions.entry(deleted).or_default().push(key.clone());
                 }
             }
-            list.push(index);
+            postings.push(index, index as usize + 1);
         }
         person.identifiers = person.identifiers.iter().map(|i| normalize_identifier(i)).collect();
         for id in &person.identifiers {
@@ -258,6 +368,33 @@ impl NameIndex {
                 list.push(index);
             }
         }
+        if self.names_at.is_empty() {
+            self.names_at.push(0);
+        }
+        for name in &person.names {
+            self.name_words.push(name.tokens.len() as u32);
+            for token in &name.tokens {
+                // A word's key is a function of the word, unless a caller built the token itself.
+                let number = match self.word_numbers.get(&token.word) {
+                    Some(&number) if self.words[number as usize].key == token.key => number,
+                    known => {
+                        let number = self.words.len() as u32;
+                        self.words.push(KnownWord {
+                            word: token.word.clone(),
+                            key: token.key.clone(),
+                            letters: letters(&token.word),
+                            key_letters: letters(&token.key),
+                        });
+                        if known.is_none() {
+                            self.word_numbers.insert(token.word.clone(), number);
+                        }
+                        number
+                    }
+                };
+                self.name_words.push(number);
+            }
+        }
+        self.names_at.push(self.name_words.len() as u32);
         let shortest = person.names.iter().map(|n| n.tokens.len()).min().unwrap_or(0);
         self.shortest.push(u8::try_from(shortest).unwrap_or(u8::MAX));
         self.persons.push(person);
@@ -273,7 +410,7 @@ impl NameIndex {
         for full in nicknames::expand(&token.word) {
             keys.extend(full.split(' ').map(phonetic::key));
         }
-        if self.postings.get(&token.key).is_some_and(|p| p.len() >= COMMON) {
+        if self.postings.get(&token.key).is_some_and(|p| p.list.len() >= COMMON) {
             return keys;
         }
         let mut probes = deletions(&token.key);
@@ -306,24 +443,12 @@ impl NameIndex {
 
         // Count, per person, how many query words found them.
         let blocking: Vec<&Token> = name_query.tokens.iter().filter(|t| t.word.chars().count() > 1).collect();
-        // Each query word's persons, sorted (postings are in person order; a word standing for
-        // several keys merges them).
-        let lists: Vec<std::borrow::Cow<'_, [u32]>> = blocking
+        // Each query word's persons (a word standing for several keys: the union of theirs).
+        let found: Vec<Found<'_>> = blocking
             .iter()
             .map(|token| {
                 let keys = self.keys_for(token);
-                let mut slices = keys.iter().filter_map(|k| self.postings.get(k)).filter(|l| !l.is_empty());
-                match (slices.next(), slices.next()) {
-                    (None, _) => std::borrow::Cow::Owned(Vec::new()),
-                    (Some(only), None) => std::borrow::Cow::Borrowed(only.as_slice()),
-                    (Some(first), Some(second)) => {
-                        let mut merged: Vec<u32> =
-                            first.iter().chain(second).chain(slices.flatten()).copied().collect();
-                        merged.sort_unstable();
-                        merged.dedup();
-                        std::borrow::Cow::Owned(merged)
-                    }
-                }
+                Found::union(keys.iter().filter_map(|k| self.postings.get(k)).map(Postings::found).collect())
             })
             .collect();
         let needed = match blocking.len() {
@@ -331,29 +456,24 @@ impl NameIndex {
             1 | 2 => blocking.len() as u16,
             n => n as u16 - 1,
         };
-        // The persons every word found, by intersecting from the shortest list; counting every
-        // list (to admit those found by all words but one) only when almost no one matched every
-        // word, the sign of a word mangled beyond finding.
-        // `(person, how many query words found them)`.
+        // The persons every word found, by intersecting from the shortest list; those found by all
+        // words but one only when almost no one matched every word, the sign of a word mangled
+        // beyond finding. `(person, how many query words found them)`.
         let mut counted: Vec<(u32, u16)> = Vec::new();
-        if !lists.is_empty() {
-            let mut order: Vec<&[u32]> = lists.iter().map(|l| l.as_ref()).collect();
-            order.sort_by_key(|l| l.len());
-            let all = intersect(&order);
-            let full = lists.len() as u16;
+        if !found.is_empty() {
+            let mut order: Vec<Found<'_>> = found.iter().map(Found::view).collect();
+            order.sort_by_key(Found::len);
+            let full = found.len() as u16;
+            let (all, but_one) = all_and_all_but_one(&order);
             // Enough persons matched every word: a mangled word would have found no one.
             if all.len() >= 3 || needed == full {
                 counted = all.into_iter().map(|p| (p, full)).collect();
             } else {
-                let total: usize = lists.iter().map(|l| l.len()).sum();
-                let mut counts: FxHashMap<u32, u16> =
-                    FxHashMap::with_capacity_and_hasher(total, Default::default());
-                for list in &lists {
-                    for &person in list.iter() {
-                        *counts.entry(person).or_default() += 1;
-                    }
-                }
-                counted = counts.into_iter().collect();
+                let but_one = but_one();
+                counted = but_one
+                    .into_iter()
+                    .map(|p| (p, if all.binary_search(&p).is_ok() { full } else { full - 1 }))
+                    .collect();
             }
         }
         // Those found by every query word come first; those found by all but one only when too
@@ -382,6 +502,8 @@ impl NameIndex {
         candidates.sort_unstable();
         candidates.dedup();
 
+        let query_words = QueryWord::all(&name_query);
+        let mut scorer = Scorer::new(&query_words, self);
         let mut out: Vec<Candidate> = Vec::new();
         for index in candidates {
             let person = &self.persons[index as usize];
@@ -394,12 +516,7 @@ impl NameIndex {
             let (mut score, mut why) = if by_id.contains(&index) {
                 (1.0, vec!["identifier matches".to_string()])
             } else {
-                let score = person
-                    .names
-                    .iter()
-                    .map(|name| name_score(&name_query, name, false).0)
-                    .fold(0.0, f64::max);
-                (score, Vec::new())
+                (scorer.best(index), Vec::new())
             };
             if let (Some(asked), Some(known)) = (&query.born, &person.born) {
                 if born_compatible(asked, known) {
@@ -429,7 +546,7 @@ impl NameIndex {
             let best = person
                 .names
                 .iter()
-                .map(|name| name_score(&name_query, name, true))
+                .map(|name| name_score(&query_words, name, true))
                 .max_by(|a, b| a.0.total_cmp(&b.0))
                 .map(|(_, why)| why)
                 .unwrap_or_default();
@@ -501,18 +618,6 @@ mod tests {
         // One surname alone finds both Pérez, and nobody else.
         let perez = top(&idx, "Pérez");
         assert_eq!(perez.len(), 2, "{perez:?}");
-    }
-
-    #[test]
-    fn intersections() {
-        let (a, b, c) = ([1u32, 4, 7, 9, 20], [0u32, 1, 2, 4, 5, 9, 10, 20, 30], [1u32, 3, 4, 9, 19, 20]);
-        assert_eq!(intersect(&[&a, &b, &c]), vec![1, 4, 9, 20]);
-        assert_eq!(intersect(&[&a]), a.to_vec());
-        assert!(intersect(&[&a, &[]]).is_empty());
-        let big: Vec<u32> = (0..10_000).map(|x| x * 3).collect();
-        let other: Vec<u32> = (0..15_000).map(|x| x * 2).collect();
-        let expected: Vec<u32> = (0..10_000).map(|x| x * 3).filter(|x| x % 2 == 0).collect();
-        assert_eq!(intersect(&[&big, &other]), expected);
     }
 
     #[test]

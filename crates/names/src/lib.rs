@@ -28,6 +28,7 @@ assert_eq!(index.person(found[0].person).id, "p-1");
 
 pub mod dedupe;
 pub mod distance;
+mod found;
 pub mod index;
 pub mod name;
 pub mod nicknames;

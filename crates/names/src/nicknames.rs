@@ -83,12 +83,37 @@ pub fn expand(word: &str) -> &'static [&'static str] {
     TABLE.get_or_init(|| NICKNAMES.iter().copied().collect()).get(word).copied().unwrap_or(&[])
 }
 
+fn first(full: &'static str) -> &'static str {
+    full.split(' ').next().unwrap_or("")
+}
+
 /// Whether one folded word is a nickname of the other (either way round).
 pub fn related(a: &str, b: &str) -> bool {
-    fn first(full: &'static str) -> &'static str {
-        full.split(' ').next().unwrap_or("")
-    }
     expand(a).iter().any(|full| first(full) == b) || expand(b).iter().any(|full| first(full) == a)
+}
+
+/// Every word `word` is [`related`] to: the given names it stands for and the nicknames that
+/// stand for it. For comparing one word with many: `related(word, other)` is
+/// `related_words(word).contains(&other)`.
+pub fn related_words(word: &str) -> Vec<&'static str> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    // Given name (first word) to the nicknames that stand for it.
+    static REVERSE: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    let reverse = REVERSE.get_or_init(|| {
+        let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for (nick, names) in NICKNAMES {
+            for full in *names {
+                map.entry(first(full)).or_default().push(nick);
+            }
+        }
+        map
+    });
+    let mut out: Vec<&'static str> = expand(word).iter().map(|full| first(full)).collect();
+    out.extend(reverse.get(word).into_iter().flatten());
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]
@@ -102,10 +127,27 @@ mod tests {
         assert_eq!(expand("lupe"), &["guadalupe"]);
         assert_eq!(expand("nacho"), &["ignacio"]);
         assert!(expand("jose").is_empty());
+        assert_eq!(related_words("jose"), ["chema", "cheo", "chepe", "pepe", "pepito"]);
+        assert_eq!(related_words("chema"), ["jose"]);
         for (nick, names) in NICKNAMES {
             assert_eq!(crate::normalize::fold(nick), *nick, "{nick} must be folded");
             for name in *names {
                 assert_eq!(crate::normalize::fold(name), *name, "{name} must be folded");
+            }
+        }
+    }
+
+    #[test]
+    fn related_words_are_what_related_says() {
+        let words: Vec<&str> = NICKNAMES
+            .iter()
+            .flat_map(|(nick, names)| std::iter::once(*nick).chain(names.iter().map(|n| first(n))))
+            .chain(["maria", "zoraida", ""])
+            .collect();
+        for a in &words {
+            let related_to_a = related_words(a);
+            for b in &words {
+                assert_eq!(related(a, b), related_to_a.contains(b), "{a} / {b}");
             }
         }
     }
