@@ -68,6 +68,7 @@ pub fn run(persons: usize, queries: usize, fts_queries: usize, seed: u64, data: 
         });
         people.push((given, family));
     }
+    index.prepare();
     let index_seconds = start.elapsed().as_secs_f64();
 
     let conn = rusqlite::Connection::open_in_memory()?;
@@ -97,7 +98,7 @@ pub fn run(persons: usize, queries: usize, fts_queries: usize, seed: u64, data: 
     let mut ours_hit_shared = 0usize; // on the queries FTS5 also answered
     let mut stmt = conn.prepare("SELECT rowid FROM names WHERE names MATCH ?1 ORDER BY rank LIMIT 10")?;
     let mut n = 0;
-    // Every answer (ids and scores, in order) folded into one number: two builds that print the
+    // Every answer (persons, scores and explanations, in order) folded into one number: two builds that print the
     // same digest answered every query the same.
     let mut digest = std::hash::DefaultHasher::new();
     while asked < queries {
@@ -115,7 +116,10 @@ pub fn run(persons: usize, queries: usize, fts_queries: usize, seed: u64, data: 
         let ms = start.elapsed().as_secs_f64() * 1e3;
         ours.push(ms);
         for candidate in &found {
-            std::hash::Hash::hash(&(candidate.person, candidate.score.to_bits()), &mut digest);
+            std::hash::Hash::hash(
+                &(candidate.person, candidate.score.to_bits(), &candidate.why),
+                &mut digest,
+            );
         }
         let hit = found.iter().any(|c| c.person as usize == target);
         ours_hit += usize::from(hit);

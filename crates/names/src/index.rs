@@ -15,6 +15,8 @@
 //! score 1. Nationality filters; a birth year more than one year off filters, an exact birth date
 //! lifts the score.
 
+use std::sync::OnceLock;
+
 use rustc_hash::FxHashMap;
 
 use crate::distance::{distance, letters, may_be_near, similarity};
@@ -94,6 +96,9 @@ pub struct NameIndex {
     /// `name_words[names_at[p]..names_at[p + 1]]`, read in a row when scoring.
     name_words: Vec<u32>,
     names_at: Vec<u32>,
+    /// Each person's place among all persons in the order of their ids, computed by the first
+    /// search after a change (or [`NameIndex::prepare`]): equals are ranked by id.
+    id_ranks: OnceLock<Vec<u32>>,
 }
 
 /// A word of the names in the index, with what scoring compares of it.
@@ -176,17 +181,6 @@ struct NameWord<'a> {
     key_letters: u32,
 }
 
-impl<'a> NameWord<'a> {
-    fn of(token: &'a Token) -> NameWord<'a> {
-        NameWord {
-            word: &token.word,
-            key: &token.key,
-            letters: letters(&token.word),
-            key_letters: letters(&token.key),
-        }
-    }
-}
-
 fn word_match(query: &QueryWord<'_>, n: NameWord<'_>) -> Option<Match> {
     let q = query.token;
     if q.word == n.word {
@@ -207,27 +201,9 @@ fn word_match(query: &QueryWord<'_>, n: NameWord<'_>) -> Option<Match> {
     (s >= 0.6).then_some(Match::Typo(s))
 }
 
-/// Aligns query words with a name's words, each used once, best matches first. Returns the
-/// score and, when `explain`, why.
-fn name_score(query: &[QueryWord<'_>], name: &NameTokens, explain: bool) -> (f64, Vec<String>) {
-    let mut pairs = Vec::new();
-    let mut why = Vec::new();
-    let score = align(
-        query.len(),
-        name.tokens.len(),
-        &mut pairs,
-        |qi, ni| word_match(&query[qi], NameWord::of(&name.tokens[ni])),
-        |qi, ni, m| {
-            if explain {
-                why.push(m.explain(query[qi].token, &name.tokens[ni]));
-            }
-        },
-    );
-    (score, why)
-}
-
-/// The alignment behind [`name_score`], for `nq` query words and `nn` name words matched by
-/// `matches`: `chosen` hears each pair used, best first. `pairs` is room to work in.
+/// A name's score: query words aligned with the name's words, each used once, best matches
+/// first. For `nq` query words and `nn` name words matched by `matches`; `chosen` hears each
+/// pair used, best first. `pairs` is room to work in.
 fn align(
     nq: usize,
     nn: usize,
@@ -276,42 +252,103 @@ impl<'q, 'i> Scorer<'q, 'i> {
         Scorer { query, index, seen: FxHashMap::default(), matches: Vec::new(), pairs: Vec::new() }
     }
 
-    /// The best [`name_score`] of the person's names.
-    fn best(&mut self, person: u32) -> f64 {
+    /// The person's names as stored: each name's length, then its words.
+    fn names_of(&self, person: u32) -> &'i [u32] {
         let index = self.index;
         let (from, to) =
             (index.names_at[person as usize] as usize, index.names_at[person as usize + 1] as usize);
-        let mut rest = &index.name_words[from..to];
+        &index.name_words[from..to]
+    }
+
+    /// The best [`align`] of names as [`Scorer::names_of`] gives them.
+    fn best(&mut self, names: &[u32]) -> f64 {
         let mut best: f64 = 0.0;
+        self.each_name(names, |_, score| best = best.max(score));
+        best
+    }
+
+    /// Which of the person's names scores best (the last of equals), to explain only that one.
+    fn best_name(&mut self, person: u32) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        self.each_name(self.names_of(person), |name, score| {
+            if best.is_none_or(|(_, b)| score >= b) {
+                best = Some((name, score));
+            }
+        });
+        best.map(|(name, _)| name)
+    }
+
+    /// Where the matches of a name word with the query's words start in `matches`.
+    fn matches_of(&mut self, word: u32) -> usize {
+        if let Some(&start) = self.seen.get(&word) {
+            return start;
+        }
+        let start = self.matches.len();
+        let known = &self.index.words[word as usize];
+        let n = NameWord {
+            word: &known.word,
+            key: &known.key,
+            letters: known.letters,
+            key_letters: known.key_letters,
+        };
+        self.matches.extend(self.query.iter().map(|q| word_match(q, n)));
+        self.seen.insert(word, start);
+        start
+    }
+
+    /// Calls `scored` with each name (by number) and its [`align`].
+    fn each_name(&mut self, names: &[u32], mut scored: impl FnMut(usize, f64)) {
+        let mut rest = names;
+        let mut number = 0;
         while let Some((&len, after)) = rest.split_first() {
             let (name, after) = after.split_at((len as usize).min(after.len()));
             rest = after;
-            let nq = self.query.len();
             let mut starts = [0usize; 32];
             for (slot, &word) in starts.iter_mut().zip(name) {
-                *slot = match self.seen.get(&word) {
-                    Some(&start) => start,
-                    None => {
-                        let start = self.matches.len();
-                        let known = &index.words[word as usize];
-                        let n = NameWord {
-                            word: &known.word,
-                            key: &known.key,
-                            letters: known.letters,
-                            key_letters: known.key_letters,
-                        };
-                        self.matches.extend(self.query.iter().map(|q| word_match(q, n)));
-                        self.seen.insert(word, start);
-                        start
-                    }
-                };
+                *slot = self.matches_of(word);
             }
             let matches = &self.matches;
-            let score =
-                align(nq, name.len(), &mut self.pairs, |qi, ni| matches[starts[ni] + qi], |_, _, _| ());
-            best = best.max(score);
+            let score = align(
+                self.query.len(),
+                name.len(),
+                &mut self.pairs,
+                |qi, ni| matches[starts[ni] + qi],
+                |_, _, _| (),
+            );
+            scored(number, score);
+            number += 1;
         }
-        best
+    }
+
+    /// Why the person's best name matches: the pairs of words [`align`] chose.
+    fn explain(&mut self, person: u32) -> Vec<String> {
+        let Some(number) = self.best_name(person) else { return Vec::new() };
+        let Some(name) = self.index.persons[person as usize].names.get(number) else { return Vec::new() };
+        let mut starts = [0usize; 32];
+        for (slot, &word) in starts.iter_mut().zip(self.name_at(person, number)) {
+            *slot = self.matches_of(word);
+        }
+        let (query, matches) = (self.query, &self.matches);
+        let mut why = Vec::new();
+        align(
+            query.len(),
+            name.tokens.len(),
+            &mut self.pairs,
+            |qi, ni| matches[starts[ni] + qi],
+            |qi, ni, m| why.push(m.explain(query[qi].token, &name.tokens[ni])),
+        );
+        why
+    }
+
+    /// The words of the person's name number `number`.
+    fn name_at(&self, person: u32, number: usize) -> &'i [u32] {
+        let mut rest = self.names_of(person);
+        for _ in 0..number {
+            let len = rest.first().map_or(0, |&l| l as usize);
+            rest = rest.get(1 + len..).unwrap_or(&[]);
+        }
+        let len = rest.first().map_or(0, |&l| l as usize);
+        rest.get(1..1 + len).unwrap_or(&[])
     }
 }
 
@@ -342,8 +379,29 @@ impl NameIndex {
         &self.persons[index as usize]
     }
 
+    /// Computes what searches share, which the first search would otherwise compute: for a
+    /// caller that builds an index and wants its first search as quick as the next.
+    pub fn prepare(&self) {
+        self.id_ranks();
+    }
+
+    fn id_ranks(&self) -> &[u32] {
+        self.id_ranks.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.persons.len() as u32).collect();
+            order.sort_unstable_by(|a, b| {
+                self.persons[*a as usize].id.cmp(&self.persons[*b as usize].id).then(a.cmp(b))
+            });
+            let mut ranks = vec![0u32; order.len()];
+            for (rank, person) in order.into_iter().enumerate() {
+                ranks[person as usize] = rank as u32;
+            }
+            ranks
+        })
+    }
+
     /// Adds a person; returns their index.
     pub fn add(&mut self, mut person: Person) -> u32 {
+        self.id_ranks = OnceLock::new();
         let index = self.persons.len() as u32;
         let mut keys: Vec<String> =
             person.names.iter().flat_map(|n| n.tokens.iter().map(|t| t.key.clone())).collect();
@@ -504,21 +562,33 @@ impl NameIndex {
 
         let query_words = QueryWord::all(&name_query);
         let mut scorer = Scorer::new(&query_words, self);
+        // The candidates' names read first, all together: hundreds of reads from far apart in
+        // memory overlap when none waits for another, instead of one at a time between scorings.
+        let mut gathered: Vec<u32> = Vec::new();
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(candidates.len());
+        for &index in &candidates {
+            let names = scorer.names_of(index);
+            spans.push((gathered.len(), gathered.len() + names.len()));
+            gathered.extend_from_slice(names);
+        }
         let mut out: Vec<Candidate> = Vec::new();
-        for index in candidates {
-            let person = &self.persons[index as usize];
-            if let Some(nationality) = &query.nationality
-                && !person.nationality.is_empty()
-                && !person.nationality.iter().any(|n| n.eq_ignore_ascii_case(nationality))
-            {
-                continue;
+        for (&index, &(from, to)) in candidates.iter().zip(&spans) {
+            if let Some(nationality) = &query.nationality {
+                let person = &self.persons[index as usize];
+                if !person.nationality.is_empty()
+                    && !person.nationality.iter().any(|n| n.eq_ignore_ascii_case(nationality))
+                {
+                    continue;
+                }
             }
             let (mut score, mut why) = if by_id.contains(&index) {
                 (1.0, vec!["identifier matches".to_string()])
             } else {
-                (scorer.best(index), Vec::new())
+                (scorer.best(&gathered[from..to]), Vec::new())
             };
-            if let (Some(asked), Some(known)) = (&query.born, &person.born) {
+            if let Some(asked) = &query.born
+                && let Some(known) = &self.persons[index as usize].born
+            {
                 if born_compatible(asked, known) {
                     score = (score + 0.05).min(1.0);
                     why.push(format!("born {known}"));
@@ -531,25 +601,24 @@ impl NameIndex {
                 out.push(Candidate { person: index, score, why });
             }
         }
-        out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(self.persons[a.person as usize].id.cmp(&self.persons[b.person as usize].id))
-        });
-        out.truncate(limit);
+        // Best first, equals by id (ids are unique, so the order is total; compared by their rank
+        // among all ids): the first `limit` picked out before sorting them, as hundreds may score
+        // the same.
+        let ranks = self.id_ranks();
+        let order = |a: &Candidate, b: &Candidate| {
+            b.score.total_cmp(&a.score).then(ranks[a.person as usize].cmp(&ranks[b.person as usize]))
+        };
+        if out.len() > limit {
+            out.select_nth_unstable_by(limit, order);
+            out.truncate(limit);
+        }
+        out.sort_by(order);
         // Explain only what is shown.
         for candidate in &mut out {
             if candidate.why.first().is_some_and(|w| w.starts_with("identifier")) {
                 continue;
             }
-            let person = &self.persons[candidate.person as usize];
-            let best = person
-                .names
-                .iter()
-                .map(|name| name_score(&query_words, name, true))
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, why)| why)
-                .unwrap_or_default();
+            let best = scorer.explain(candidate.person);
             let born: Vec<String> = std::mem::take(&mut candidate.why);
             candidate.why = best.into_iter().chain(born).collect();
         }
@@ -618,6 +687,14 @@ mod tests {
         // One surname alone finds both Pérez, and nobody else.
         let perez = top(&idx, "Pérez");
         assert_eq!(perez.len(), 2, "{perez:?}");
+    }
+
+    #[test]
+    fn equals_come_in_the_order_of_their_ids_even_after_more_are_added() {
+        let mut idx = index(&[("p3", "Ana Soto"), ("p1", "Ana Soto"), ("p2", "Ana Soto")]);
+        assert_eq!(top(&idx, "Ana Soto"), ["p1", "p2", "p3"]);
+        idx.add(person("p0", "Ana Soto"));
+        assert_eq!(top(&idx, "Ana Soto"), ["p0", "p1", "p2"]);
     }
 
     #[test]

@@ -144,16 +144,16 @@ pub fn locate_for(
 ) -> Result<Vec<CandidateOut>, Refusal> {
     let role = caller.signed_in()?;
     let now = moment == Moment::default();
-    let found = if role == Role::Family {
+    let (size, found) = if role == Role::Family {
         let index = ledger.person_index(moment, Some(&caller.granted))?;
-        habeas_store::locate::search(&index, query)
+        (ledger.size()?, habeas_store::locate::search(&index, query))
     } else if now {
-        habeas_store::locate::search(&*app.person_index(ledger)?, query)
+        let (size, index) = app.person_index(ledger)?;
+        (size, habeas_store::locate::search(&index, query))
     } else {
         // The ledger as it stood then: its own index (not kept).
-        habeas_store::locate::search(&ledger.person_index(moment, None)?, query)
+        (ledger.size()?, habeas_store::locate::search(&ledger.person_index(moment, None)?, query))
     };
-    let size = ledger.size()?;
     let mut out = Vec::new();
     for c in found {
         let status =

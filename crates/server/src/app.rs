@@ -213,8 +213,9 @@ impl App {
         Ok(work(&mut directory)?)
     }
 
-    /// The name index of every person as known now, rebuilt when the log has grown.
-    pub fn person_index(&self, ledger: &mut Ledger) -> Result<Arc<PersonIndex>, Refusal> {
+    /// The name index of every person as known now, rebuilt when the log has grown, and the
+    /// size of the log it was built at.
+    pub fn person_index(&self, ledger: &mut Ledger) -> Result<(u64, Arc<PersonIndex>), Refusal> {
         self.cached(&self.index, ledger, |ledger| Ok(ledger.person_index(Moment::default(), None)?))
     }
 
@@ -288,23 +289,23 @@ impl App {
         slot: &Cached<T>,
         ledger: &mut Ledger,
         build: impl FnOnce(&mut Ledger) -> Result<T, Refusal>,
-    ) -> Result<Arc<T>, Refusal> {
+    ) -> Result<(u64, Arc<T>), Refusal> {
         let size = ledger.size()?;
         let fresh = |slot: &Cached<T>| -> Result<Option<Arc<T>>, Refusal> {
             let held = slot.lock().map_err(|_| poisoned())?;
             Ok(held.as_ref().filter(|(at, _)| *at == size).map(|(_, value)| Arc::clone(value)))
         };
         if let Some(value) = fresh(slot)? {
-            return Ok(value);
+            return Ok((size, value));
         }
         let _building = self.building.lock().map_err(|_| poisoned())?;
         // Another request may have built it while this one waited.
         if let Some(value) = fresh(slot)? {
-            return Ok(value);
+            return Ok((size, value));
         }
         let value = Arc::new(build(ledger)?);
         *slot.lock().map_err(|_| poisoned())? = Some((size, Arc::clone(&value)));
-        Ok(value)
+        Ok((size, value))
     }
 }
 

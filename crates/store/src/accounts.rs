@@ -182,10 +182,10 @@ impl Directory {
     }
 
     pub fn account(&self, name: &str) -> Result<Option<Account>> {
+        // Cached statements: the server asks these on every request.
         self.conn
-            .query_row("SELECT name, role, password, created FROM accounts WHERE name = ?1", [name], |row| {
-                Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?))
-            })
+            .prepare_cached("SELECT name, role, password, created FROM accounts WHERE name = ?1")?
+            .query_row([name], |row| Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?)))
             .optional()?
             .map(|(name, role, password, created)| {
                 let role = Role::parse(&role)
@@ -233,7 +233,8 @@ impl Directory {
 
     /// The persons granted to an account.
     pub fn granted(&self, account: &str) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare("SELECT person FROM grants WHERE account = ?1 ORDER BY person")?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT person FROM grants WHERE account = ?1 ORDER BY person")?;
         let persons = stmt.query_map([account], |row| row.get(0))?.collect::<Result<_, _>>()?;
         Ok(persons)
     }
@@ -252,7 +253,8 @@ impl Directory {
     pub fn token_account(&self, digest: &[u8; 32]) -> Result<Option<Account>> {
         let name: Option<String> = self
             .conn
-            .query_row("SELECT account FROM tokens WHERE digest = ?1", [digest.as_slice()], |row| row.get(0))
+            .prepare_cached("SELECT account FROM tokens WHERE digest = ?1")?
+            .query_row([digest.as_slice()], |row| row.get(0))
             .optional()?;
         match name {
             Some(name) => self.account(&name),

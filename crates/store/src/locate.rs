@@ -176,6 +176,7 @@ impl Ledger {
             index.add(person);
             display.push(name);
         }
+        index.prepare();
         Ok(PersonIndex { index, display, size })
     }
 
