@@ -81,6 +81,17 @@ enum Command {
     /// Times parsing alone (and with leaf building), single-threaded
     Parse { input: PathBuf },
     /// The locator against an SQLite FTS5 trigram index over the same names: latency and recall@10
+    /// The server's searches in process: the name index of a ledger, searched by the `q` lines
+    /// of bench/server.sh's query file (names with `%20` for spaces).
+    Search {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        /// Times over the whole list.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     Locate {
         #[arg(long, default_value_t = 1_000_000)]
         persons: usize,
@@ -197,6 +208,39 @@ fn main() -> Result<()> {
                 "{{\"lines\": {}, \"parsed_and_leafed_per_second\": {:.0}, \"check\": {check}}}",
                 lines.len(),
                 lines.len() as f64 / secs
+            );
+        }
+        Command::Search { db, queries, rounds } => {
+            let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(db))?;
+            let start = Instant::now();
+            let index = ledger.person_index(habeas_store::Moment::default(), None)?;
+            let build = start.elapsed().as_secs_f64();
+            let texts: Vec<String> = BufReader::new(File::open(&queries)?)
+                .lines()
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .filter_map(|line| line.strip_prefix("q ").map(|q| q.replace("%20", " ")))
+                .collect();
+            let mut micros = Vec::with_capacity(texts.len() * rounds);
+            let mut found = 0usize;
+            for _ in 0..rounds {
+                for text in &texts {
+                    let query = habeas_names::Query { text: text.clone(), limit: 10, ..Default::default() };
+                    let start = Instant::now();
+                    found += habeas_store::locate::search(&index, &query).len();
+                    micros.push(start.elapsed().as_secs_f64() * 1e6);
+                }
+            }
+            let mean = micros.iter().sum::<f64>() / micros.len().max(1) as f64;
+            micros.sort_by(f64::total_cmp);
+            let at =
+                |q: f64| micros.get(((micros.len() as f64 * q) as usize).min(micros.len().saturating_sub(1)));
+            println!(
+                "{{\"persons\": {}, \"build_s\": {build:.1}, \"searches\": {}, \"mean_us\": {mean:.0}, \"p50_us\": {:.0}, \"p99_us\": {:.0}, \"found\": {found}}}",
+                index.len(),
+                micros.len(),
+                at(0.5).copied().unwrap_or(f64::NAN),
+                at(0.99).copied().unwrap_or(f64::NAN),
             );
         }
         Command::Locate { persons, queries, fts_queries, seed, data } => {

@@ -245,11 +245,20 @@ struct Scorer<'q, 'i> {
     seen: FxHashMap<u32, usize>,
     matches: Vec<Option<Match>>,
     pairs: Vec<(f64, usize, usize, Match)>,
+    /// (query word, name word) to its explanation.
+    explained: FxHashMap<(usize, u32), String>,
 }
 
 impl<'q, 'i> Scorer<'q, 'i> {
     fn new(query: &'q [QueryWord<'q>], index: &'i NameIndex) -> Scorer<'q, 'i> {
-        Scorer { query, index, seen: FxHashMap::default(), matches: Vec::new(), pairs: Vec::new() }
+        Scorer {
+            query,
+            index,
+            seen: FxHashMap::default(),
+            matches: Vec::new(),
+            pairs: Vec::new(),
+            explained: FxHashMap::default(),
+        }
     }
 
     /// The person's names as stored: each name's length, then its words.
@@ -324,18 +333,25 @@ impl<'q, 'i> Scorer<'q, 'i> {
     fn explain(&mut self, person: u32) -> Vec<String> {
         let Some(number) = self.best_name(person) else { return Vec::new() };
         let Some(name) = self.index.persons[person as usize].names.get(number) else { return Vec::new() };
+        let words = self.name_at(person, number);
         let mut starts = [0usize; 32];
-        for (slot, &word) in starts.iter_mut().zip(self.name_at(person, number)) {
+        for (slot, &word) in starts.iter_mut().zip(words) {
             *slot = self.matches_of(word);
         }
-        let (query, matches) = (self.query, &self.matches);
+        let (query, matches, explained) = (self.query, &self.matches, &mut self.explained);
         let mut why = Vec::new();
         align(
             query.len(),
             name.tokens.len(),
             &mut self.pairs,
             |qi, ni| matches[starts[ni] + qi],
-            |qi, ni, m| why.push(m.explain(query[qi].token, &name.tokens[ni])),
+            |qi, ni, m| {
+                // The shown candidates share most words: each pair is put in words once.
+                let text = explained
+                    .entry((qi, words[ni]))
+                    .or_insert_with(|| m.explain(query[qi].token, &name.tokens[ni]));
+                why.push(text.clone());
+            },
         );
         why
     }
