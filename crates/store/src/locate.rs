@@ -202,7 +202,11 @@ impl Ledger {
 
     /// Where a person is at `moment`: the last segment of their timeline.
     pub fn status(&mut self, id: &str, moment: Moment) -> Result<Status> {
-        let timeline = self.timeline(id, moment)?;
+        self.catch_up_views()?;
+        let tx = self.backend().read()?;
+        let known = KnownAt::then(&*tx, moment.known_at)?;
+        // The segments alone: the names, zones and sources of a timeline are for showing it.
+        let timeline = crate::timeline::timeline(&known, id, moment.as_of, false)?;
         let last = timeline.as_ref().and_then(|t| t.segments.last());
         Ok(Status {
             state: last.map(|s| s.state),
