@@ -211,7 +211,7 @@ fn main() -> Result<()> {
             );
         }
         Command::Search { db, queries, rounds } => {
-            let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(db))?;
+            let mut ledger = habeas_store::Ledger::open_for_reading(&habeas_store::Location::Sqlite(db))?;
             let start = Instant::now();
             let index = ledger.person_index(habeas_store::Moment::default(), None)?;
             let build = start.elapsed().as_secs_f64();
@@ -247,7 +247,7 @@ fn main() -> Result<()> {
             locate::run(persons, queries, fts_queries, seed, &data)?
         }
         Command::Timelines { db, persons, count, occupancy } => {
-            let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(db))?;
+            let mut ledger = habeas_store::Ledger::open_for_reading(&habeas_store::Location::Sqlite(db))?;
             let start = Instant::now();
             ledger.catch_up_views()?;
             let views = start.elapsed().as_secs_f64();

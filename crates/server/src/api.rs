@@ -899,9 +899,9 @@ fn stream_export(
     sender: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), String> {
     const CHUNK: usize = 64 * 1024;
-    let mut ledger = Ledger::open(location).map_err(|e| e.to_string())?;
+    let mut ledger = Ledger::open_for_reading(location).map_err(|e| e.to_string())?;
     // A second connection for the lookups the visibility needs while the first one reads.
-    let mut lookups = Ledger::open(location).map_err(|e| e.to_string())?;
+    let mut lookups = Ledger::open_for_reading(location).map_err(|e| e.to_string())?;
     let mut chunk = String::new();
     let gone = || habeas_store::StoreError::Input("the client closed the connection".into());
     let refused = |r: Refusal| habeas_store::StoreError::Backend(r.en);

@@ -188,7 +188,7 @@ impl App {
         let result = tokio::task::spawn_blocking(move || {
             let mut ledger = match app.idle.lock().ok().and_then(|mut idle| idle.pop()) {
                 Some(ledger) => ledger,
-                None => Ledger::open(&app.config.location)?,
+                None => Ledger::open_for_reading(&app.config.location)?,
             };
             let result = work(&app, &mut ledger);
             if let Ok(mut idle) = app.idle.lock() {
@@ -329,7 +329,7 @@ fn refresher(app: std::sync::Weak<App>, location: Location, every: std::time::Du
     loop {
         let Some(app) = app.upgrade() else { return };
         if ledger.is_none() {
-            ledger = Ledger::open(&location).ok();
+            ledger = Ledger::open_for_reading(&location).ok();
         }
         if let Some(ledger) = ledger.as_mut()
             && let Err(refusal) = app.refresh(ledger)

@@ -141,4 +141,9 @@ pub trait Backend: Send {
     fn durability(&self) -> Result<Durability>;
     /// After personal values were erased: make sure no copy of their bytes stays in any file.
     fn scrub(&mut self) -> Result<()>;
+    /// Tunes this connection for reading records scattered over a large ledger (a server, a
+    /// search); nothing by default.
+    fn map_for_reading(&mut self) -> Result<()> {
+        Ok(())
+    }
 }

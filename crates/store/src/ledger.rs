@@ -54,6 +54,14 @@ impl Ledger {
         Ok(Ledger { backend: backend(location, false)? })
     }
 
+    /// Opens a ledger for a reader of scattered records (a server, a search): quicker reads,
+    /// slower bulk imports (see `Backend::map_for_reading`).
+    pub fn open_for_reading(location: &Location) -> Result<Ledger> {
+        let mut ledger = Ledger::open(location)?;
+        ledger.backend.map_for_reading()?;
+        Ok(ledger)
+    }
+
     /// The backend, for tests and tools that must reach below the ledger.
     pub fn backend(&mut self) -> &mut dyn Backend {
         &mut *self.backend
