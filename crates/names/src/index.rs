@@ -101,7 +101,8 @@ pub struct NameIndex {
     id_ranks: OnceLock<Vec<u32>>,
 }
 
-/// A word of the names in the index, with what scoring compares of it.
+/// A word of the names in the index, with what scoring compares of it: its letters let words
+/// too far apart be rejected without a distance.
 struct KnownWord {
     word: String,
     key: String,
@@ -172,16 +173,7 @@ impl QueryWord<'_> {
     }
 }
 
-/// A word of a name as scoring compares it.
-#[derive(Clone, Copy)]
-struct NameWord<'a> {
-    word: &'a str,
-    key: &'a str,
-    letters: u32,
-    key_letters: u32,
-}
-
-fn word_match(query: &QueryWord<'_>, n: NameWord<'_>) -> Option<Match> {
+fn word_match(query: &QueryWord<'_>, n: &KnownWord) -> Option<Match> {
     let q = query.token;
     if q.word == n.word {
         return Some(Match::Same);
@@ -189,14 +181,14 @@ fn word_match(query: &QueryWord<'_>, n: NameWord<'_>) -> Option<Match> {
     if q.key == n.key {
         return Some(Match::Sound);
     }
-    if query.related.contains(&n.word) {
+    if query.related.contains(&n.word.as_str()) {
         return Some(Match::Nickname);
     }
     if q.word.len() == 1 {
         return n.word.starts_with(&q.word).then_some(Match::Initial);
     }
-    let word = if may_be_near(query.letters, n.letters) { similarity(&q.word, n.word) } else { 0.0 };
-    let key = if may_be_near(query.key_letters, n.key_letters) { similarity(&q.key, n.key) } else { 0.0 };
+    let word = if may_be_near(query.letters, n.letters) { similarity(&q.word, &n.word) } else { 0.0 };
+    let key = if may_be_near(query.key_letters, n.key_letters) { similarity(&q.key, &n.key) } else { 0.0 };
     let s = word.max(key);
     (s >= 0.6).then_some(Match::Typo(s))
 }
@@ -294,13 +286,7 @@ impl<'q, 'i> Scorer<'q, 'i> {
         }
         let start = self.matches.len();
         let known = &self.index.words[word as usize];
-        let n = NameWord {
-            word: &known.word,
-            key: &known.key,
-            letters: known.letters,
-            key_letters: known.key_letters,
-        };
-        self.matches.extend(self.query.iter().map(|q| word_match(q, n)));
+        self.matches.extend(self.query.iter().map(|q| word_match(q, known)));
         self.seen.insert(word, start);
         start
     }
