@@ -23,7 +23,12 @@ pub enum Sensitivity {
 
 impl Sensitivity {
     pub fn of(body: &Map<String, Value>) -> Sensitivity {
-        match body.get("sensitivity").and_then(Value::as_str) {
+        Sensitivity::named(body.get("sensitivity").and_then(Value::as_str))
+    }
+
+    /// The sensitivity a record's `sensitivity` field names (none: normal).
+    pub fn named(name: Option<&str>) -> Sensitivity {
+        match name {
             Some("sealed") => Sensitivity::Sealed,
             Some("restricted") => Sensitivity::Restricted,
             _ => Sensitivity::Normal,

@@ -154,10 +154,22 @@ pub fn locate_for(
         // The ledger as it stood then: its own index (not kept).
         (ledger.size()?, habeas_store::locate::search(&ledger.person_index(moment, None)?, query))
     };
+    // The refresher's statuses follow the persons of the server's own index, not a family's.
+    let book = if now && role != Role::Family { app.status_book(size) } else { None };
     let mut out = Vec::new();
     for c in found {
-        let status =
-            if now { app.status(ledger, size, &c.id)? } else { app.status_at(ledger, &c.id, moment)? };
+        let derived: Arc<crate::app::PersonStatus>;
+        let status = match book.as_ref().and_then(|book| book.statuses.get(c.person as usize)) {
+            Some(kept) => kept,
+            None => {
+                derived = if now {
+                    app.status(ledger, size, &c.id)?
+                } else {
+                    Arc::new(app.status_at(ledger, &c.id, moment)?)
+                };
+                &derived
+            }
+        };
         // The index holds everyone: sealed persons only for admins and editors, a family's
         // own persons only if not restricted.
         if !access::role_sees(role, status.sensitivity) {

@@ -1,6 +1,6 @@
 //! The server's state: its configuration, a pool of open ledgers, the directory of accounts,
-//! the audit writer, sessions, and what is worth keeping between requests (the name index, the
-//! findings and the public counts, each for one size of the log).
+//! the audit writer, sessions, and what is worth keeping between requests (the name index, every
+//! indexed person's status, the findings and the public counts, each for one size of the log).
 //!
 //! Ledger calls block (SQLite); [`App::ledger`] runs them on Tokio's blocking threads with a
 //! ledger from the pool (at most [`POOL_SIZE`] at once), so a slow call never stalls the others.
@@ -8,7 +8,9 @@
 //! What takes the whole ledger to compute (the findings of every rule, the public counts) is
 //! never computed on a request: a refresher thread recomputes it when the log has grown
 //! ([`App::refresh`]), and requests read the latest result, saying when it was computed. The
-//! name index is built by the refresher too, and by the first search if it has not been yet.
+//! name index is built by the refresher too, and by the first search if it has not been yet;
+//! then the refresher derives every indexed person's status ([`StatusBook`]), so that a search
+//! reads its ten statuses; until then, and for other moments, a search derives them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -71,6 +73,25 @@ pub struct PersonStatus {
     pub sensitivity: crate::access::Sensitivity,
 }
 
+impl From<habeas_store::ShownStatus> for PersonStatus {
+    fn from(shown: habeas_store::ShownStatus) -> PersonStatus {
+        PersonStatus {
+            status: shown.status,
+            place_name: shown.place_name,
+            sensitivity: crate::access::Sensitivity::named(shown.sensitivity.as_deref()),
+        }
+    }
+}
+
+/// The status of every person of the name index, computed by the refresher for one size of the
+/// log: with it a search reads ten statuses instead of deriving them (a timeline each).
+pub struct StatusBook {
+    /// The log's size the statuses (and the index they follow) were computed at.
+    pub size: u64,
+    /// By the person's number in the index ([`habeas_store::Found::person`]).
+    pub statuses: Vec<PersonStatus>,
+}
+
 impl std::ops::Deref for PersonStatus {
     type Target = habeas_store::Status;
     fn deref(&self) -> &habeas_store::Status {
@@ -105,6 +126,7 @@ pub struct App {
     permits: tokio::sync::Semaphore,
     index: Cached<PersonIndex>,
     statuses: Mutex<(u64, HashMap<String, Arc<PersonStatus>>)>,
+    book: Mutex<Option<Arc<StatusBook>>>,
     findings: Latest<Report>,
     counts: Latest<PublicCounts>,
     /// Held while the index is being built, so that a burst of searches builds it once.
@@ -128,6 +150,7 @@ impl App {
             permits: tokio::sync::Semaphore::new(POOL_SIZE),
             index: Mutex::new(None),
             statuses: Mutex::new((0, HashMap::new())),
+            book: Mutex::new(None),
             findings: Mutex::new(None),
             counts: Mutex::new(None),
             building: Mutex::new(()),
@@ -147,7 +170,12 @@ impl App {
     /// index, the public counts, the findings (unless `check` is off).
     pub fn refresh(&self, ledger: &mut Ledger) -> Result<(), Refusal> {
         let size = ledger.size()?;
-        self.person_index(ledger)?;
+        let (indexed, index) = self.person_index(ledger)?;
+        if self.status_book(indexed).is_none()
+            && let Some(book) = self.compute_status_book(ledger, &index)?
+        {
+            *self.book.lock().map_err(|_| poisoned())? = Some(Arc::new(book));
+        }
         if stale(&self.counts, size)? {
             let value = crate::public::count(ledger, self.now(), self.config.public_min_count)?;
             self.store(&self.counts, value, size)?;
@@ -220,7 +248,8 @@ impl App {
     }
 
     /// A person's status now, kept until the log grows: a search shows ten of them, and the
-    /// same persons come back search after search.
+    /// same persons come back search after search. (Once the refresher has written the status
+    /// book for this size, searches read that instead: [`App::status_book`].)
     /// `size` is the log's size now (read once per search by the caller).
     pub fn status(&self, ledger: &mut Ledger, size: u64, id: &str) -> Result<Arc<PersonStatus>, Refusal> {
         {
@@ -232,8 +261,7 @@ impl App {
                 return Ok(Arc::clone(found));
             }
         }
-        let status = ledger.status(id, Moment::default())?;
-        let found = self.describe(ledger, id, status)?;
+        let found = Arc::new(self.status_at(ledger, id, Moment::default())?);
         let mut held = self.statuses.lock().map_err(|_| poisoned())?;
         if held.0 == size {
             held.1.insert(id.to_string(), Arc::clone(&found));
@@ -242,36 +270,49 @@ impl App {
     }
 
     /// A person's status at another moment (not kept).
-    pub fn status_at(
-        &self,
-        ledger: &mut Ledger,
-        id: &str,
-        moment: Moment,
-    ) -> Result<Arc<PersonStatus>, Refusal> {
-        let status = ledger.status(id, moment)?;
-        self.describe(ledger, id, status)
+    pub fn status_at(&self, ledger: &mut Ledger, id: &str, moment: Moment) -> Result<PersonStatus, Refusal> {
+        let shown = ledger.shown_statuses(&[id], moment)?.pop().unwrap_or_default();
+        Ok(PersonStatus::from(shown))
     }
 
-    fn describe(
+    /// The status of every person of the name index now, by their number in it, if the
+    /// refresher has computed them for a log of `size` leaves.
+    pub fn status_book(&self, size: u64) -> Option<Arc<StatusBook>> {
+        let held = self.book.lock().ok()?;
+        held.as_ref().filter(|book| book.size == size).map(Arc::clone)
+    }
+
+    /// Computes the status book of `index` (built at the log's size now) on up to four threads,
+    /// each with its own ledger. `None` if the log grew meanwhile (the next refresh starts over).
+    fn compute_status_book(
         &self,
         ledger: &mut Ledger,
-        id: &str,
-        status: habeas_store::Status,
-    ) -> Result<Arc<PersonStatus>, Refusal> {
-        let name_of = |ledger: &mut Ledger, id: &str| -> Result<Option<String>, Refusal> {
-            Ok(ledger
-                .record(id)?
-                .and_then(|r| r.body.get("name").and_then(serde_json::Value::as_str).map(str::to_string)))
-        };
-        let place_name = match &status.place {
-            Some(place) => name_of(ledger, place)?,
-            None => None,
-        };
-        let sensitivity = match ledger.record(id)? {
-            Some(record) => crate::access::Sensitivity::of(&record.body),
-            None => crate::access::Sensitivity::Normal,
-        };
-        Ok(Arc::new(PersonStatus { status, place_name, sensitivity }))
+        index: &PersonIndex,
+    ) -> Result<Option<StatusBook>, Refusal> {
+        let ids: Vec<&str> = (0..index.len()).map(|p| index.id(p as u32)).collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+        let part = ids.len().div_ceil(threads).max(1);
+        let mut parts = ids.chunks(part);
+        let mine = parts.next().unwrap_or_default();
+        let location = &self.config.location;
+        let statuses = std::thread::scope(|scope| -> Result<Vec<PersonStatus>, Refusal> {
+            let others: Vec<_> = parts
+                .map(|ids| {
+                    scope.spawn(move || -> Result<Vec<_>, Refusal> {
+                        Ok(Ledger::open_for_reading(location)?.shown_statuses(ids, Moment::default())?)
+                    })
+                })
+                .collect();
+            let mut all: Vec<PersonStatus> =
+                ledger.shown_statuses(mine, Moment::default())?.into_iter().map(PersonStatus::from).collect();
+            for other in others {
+                let statuses = other.join().map_err(|_| poisoned())??;
+                all.extend(statuses.into_iter().map(PersonStatus::from));
+            }
+            Ok(all)
+        })?;
+        let grew = ledger.size()? != index.size;
+        Ok((!grew).then_some(StatusBook { size: index.size, statuses }))
     }
 
     /// The latest findings of every rule (default policy), if a check has run.

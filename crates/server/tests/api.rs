@@ -444,3 +444,38 @@ async fn the_public_threshold_is_the_server_s_setting() {
     let strict = common::server_with(|config| config.public_min_count = 3);
     assert_eq!(strict.get(P, "/api/public").await.json()["persons"], serde_json::json!({"fewer_than": 3}));
 }
+
+#[tokio::test]
+async fn searches_read_the_refresher_s_statuses_which_are_those_a_search_derives() {
+    let server = common::server_unrefreshed();
+    async fn answers(server: &common::Server) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for who in [A, V, F] {
+            for q in ["perez", "wilmer rojas", "carlos mendoza", "luis ramirez", "jose gregorio"] {
+                out.push(server.get(who, &format!("/api/locate?q={}", q.replace(' ', "%20"))).await.json());
+            }
+        }
+        out
+    }
+    // Before a refresh each search derives its statuses.
+    let derived = answers(&server).await;
+    let mut ledger = habeas_store::Ledger::open(&habeas_store::Location::Sqlite(server.db.clone())).unwrap();
+    let size = ledger.size().unwrap();
+    assert!(server.app.status_book(size).is_none());
+    server.app.refresh(&mut ledger).unwrap();
+    let book = server.app.status_book(size).expect("the refresher keeps every status");
+    let (_, index) = server.app.person_index(&mut ledger).unwrap();
+    assert_eq!(book.statuses.len(), index.len());
+    assert!(derived.iter().any(|a| a["candidates"].as_array().unwrap().len() > 1));
+    assert_eq!(answers(&server).await, derived);
+
+    // The log grows: the kept statuses no longer apply, and a search shows the new fact at once.
+    let moved = r#"{"type":"custody","id":"cus-api-luis-moved","subject":"p-demo-luis","event":"transferred","at":"2026-11-01T10:00:00Z","place":"pl-maryland","custodian":"org-ice","sources":["src-demo-family"]}"#;
+    assert_eq!(server.call(E, Method::POST, "/api/import", moved).await.status, StatusCode::OK);
+    assert!(server.app.status_book(ledger.size().unwrap()).is_none());
+    let found = server.get(V, "/api/locate?q=luis%20ramirez").await.json();
+    assert_eq!(
+        (found["candidates"][0]["id"].as_str(), found["candidates"][0]["place"].as_str()),
+        (Some("p-demo-luis"), Some("pl-maryland"))
+    );
+}

@@ -140,6 +140,11 @@ impl PersonIndex {
     pub fn is_empty(&self) -> bool {
         self.display.is_empty()
     }
+
+    /// The id of the person numbered `person` ([`Found::person`]), each in turn from 0.
+    pub fn id(&self, person: u32) -> &str {
+        &self.index.person(person).id
+    }
 }
 
 impl Ledger {
@@ -205,17 +210,65 @@ impl Ledger {
         self.catch_up_views()?;
         let tx = self.backend().read()?;
         let known = KnownAt::then(&*tx, moment.known_at)?;
-        // The segments alone: the names, zones and sources of a timeline are for showing it.
-        let timeline = crate::timeline::timeline(&known, id, moment.as_of, false)?;
-        let last = timeline.as_ref().and_then(|t| t.segments.last());
-        Ok(Status {
-            state: last.map(|s| s.state),
-            removed: last.is_some_and(|s| s.removed),
-            place: last.and_then(|s| s.place.clone()),
-            custodian: last.and_then(|s| s.custodian.clone()),
-            since: last.map(|s| s.from),
-        })
+        status_in(&known, id, moment.as_of)
     }
+
+    /// The statuses of many persons at one moment, each with what a list of search results shows
+    /// beside it, read in one transaction: how a server keeps every person's status at hand
+    /// instead of deriving ten for each search. Unknown ids get an empty status.
+    pub fn shown_statuses(&mut self, ids: &[&str], moment: Moment) -> Result<Vec<ShownStatus>> {
+        /// Persons read with one cache of records: the places, orgs and cohorts they share are
+        /// read once per batch, and the cache never grows to the whole ledger.
+        const BATCH: usize = 256;
+        self.catch_up_views()?;
+        let tx = self.backend().read()?;
+        let boundary = KnownAt::then(&*tx, moment.known_at)?.boundary();
+        let mut out = Vec::with_capacity(ids.len());
+        for batch in ids.chunks(BATCH) {
+            let known = KnownAt::new(&*tx, boundary);
+            for id in batch {
+                let status = status_in(&known, id, moment.as_of)?;
+                let name_of = |id: &str| -> Result<Option<String>> {
+                    Ok(known
+                        .record(id)?
+                        .and_then(|(_, r)| r.get("name").and_then(Value::as_str).map(str::to_string)))
+                };
+                let place_name = match &status.place {
+                    Some(place) => name_of(place)?,
+                    None => None,
+                };
+                let sensitivity = known
+                    .record(id)?
+                    .and_then(|(_, r)| r.get("sensitivity").and_then(Value::as_str).map(str::to_string));
+                out.push(ShownStatus { status, place_name, sensitivity });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The last segment of a subject's timeline as `known`, at `as_of`.
+fn status_in(known: &KnownAt<'_>, id: &str, as_of: Option<jiff::Timestamp>) -> Result<Status> {
+    // The segments alone: the names, zones and sources of a timeline are for showing it.
+    let timeline = crate::timeline::timeline(known, id, as_of, false)?;
+    let last = timeline.as_ref().and_then(|t| t.segments.last());
+    Ok(Status {
+        state: last.map(|s| s.state),
+        removed: last.is_some_and(|s| s.removed),
+        place: last.and_then(|s| s.place.clone()),
+        custodian: last.and_then(|s| s.custodian.clone()),
+        since: last.map(|s| s.from),
+    })
+}
+
+/// A status with what a list of search results shows beside it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShownStatus {
+    pub status: Status,
+    /// The name of the status's place.
+    pub place_name: Option<String>,
+    /// The person record's `sensitivity` (`restricted` or `sealed`), when it has one.
+    pub sensitivity: Option<String>,
 }
 
 /// A person's status: the state, place, custodian and start of the last segment of their
@@ -232,6 +285,8 @@ pub struct Status {
 /// A person the index found, before their status is read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Found {
+    /// The person's number in the index searched ([`habeas_names::NameIndex::person`]).
+    pub person: u32,
     pub id: String,
     pub name: String,
     pub score: f64,
@@ -245,6 +300,7 @@ pub fn search(index: &PersonIndex, query: &Query) -> Vec<Found> {
         .search(query)
         .into_iter()
         .map(|candidate| Found {
+            person: candidate.person,
             id: index.index.person(candidate.person).id.clone(),
             name: index.display[candidate.person as usize].clone(),
             score: candidate.score,

@@ -157,6 +157,11 @@ impl<'a> KnownAt<'a> {
         }
     }
 
+    /// The log size this view reads up to.
+    pub fn boundary(&self) -> u64 {
+        self.boundary
+    }
+
     /// The whole log as it now stands.
     pub fn now(tx: &'a dyn LogRead) -> Result<KnownAt<'a>> {
         Ok(KnownAt::new(tx, tx.tree_size()?))

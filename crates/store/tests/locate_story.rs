@@ -50,3 +50,40 @@ fn one_pass_over_the_log_finds_what_lookups_by_id_find() {
         "the new version of p-a, not the retracted p-b, not the erased p-c"
     );
 }
+
+#[test]
+fn statuses_read_together_are_the_statuses_read_one_by_one() {
+    let mut t = common::new_ledger();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    for file in ["cecot-2025.jsonl", "server/people.jsonl"] {
+        t.import(&std::fs::read_to_string(examples.join(file)).unwrap());
+    }
+    let index = t.ledger.person_index(Moment::default(), None).unwrap();
+    // Every person, twice over and with an unknown id, so that the batches of the shared cache
+    // (256 persons) are crossed.
+    let mut ids: Vec<&str> = (0..index.len() as u32).map(|p| index.id(p)).collect();
+    ids.extend(ids.clone());
+    ids.extend(std::iter::repeat_n("p-nobody", 300));
+    ids.extend((0..index.len() as u32).map(|p| index.id(p)));
+    let then = Moment { as_of: Some("2025-03-20T12:00:00Z".parse().unwrap()), known_at: None };
+    for moment in [Moment::default(), then] {
+        let together = t.ledger.shown_statuses(&ids, moment).unwrap();
+        assert_eq!(together.len(), ids.len());
+        for (id, shown) in ids.iter().zip(&together) {
+            let alone =
+                if *id == "p-nobody" { Default::default() } else { t.ledger.status(id, moment).unwrap() };
+            assert_eq!(shown.status, alone, "{id}");
+            let place_name = shown.status.place.as_ref().map(|place| {
+                t.ledger.record(place).unwrap().unwrap().body["name"].as_str().unwrap().to_string()
+            });
+            assert_eq!(shown.place_name, place_name, "{id}");
+        }
+    }
+    let mut at = |id: &str| t.ledger.shown_statuses(&[id], then).unwrap().remove(0);
+    let wilmer = at("p-demo-wilmer");
+    assert_eq!(
+        (wilmer.status.place.as_deref(), wilmer.place_name.as_deref()),
+        (Some("pl-cecot"), Some("CECOT"))
+    );
+    assert_eq!((wilmer.sensitivity, at("p-demo-jose").sensitivity.as_deref()), (None, Some("restricted")));
+}
