@@ -13,7 +13,7 @@
 //! everything else the audit does (a virtual disk's `fsync`), and at thousands of requests a
 //! second it turns batches of a few entries into batches of dozens.
 
-use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use habeas_store::{AuditEntry, Directory};
@@ -30,22 +30,75 @@ const MAX_BATCH: usize = 4096;
 
 type Ack = oneshot::Sender<Result<(), String>>;
 
+/// Where batches go: the directory's audit table (a test's recorder in unit tests).
+pub trait AuditSink: Send + 'static {
+    /// Appends `entries` durably, all or none.
+    fn append(&mut self, entries: &[AuditEntry]) -> Result<(), String>;
+}
+
+impl AuditSink for Directory {
+    fn append(&mut self, entries: &[AuditEntry]) -> Result<(), String> {
+        self.append_audit(entries).map_err(|e| e.to_string())
+    }
+}
+
+/// Entries waiting for the writer. The writer is woken only by the first entry of a batch and
+/// by the one that makes it [`ENOUGH`]: in between it sleeps through the gathering, instead of
+/// waking (a context switch, costly on a virtual machine) for every entry.
+struct Queue {
+    waiting: Mutex<Waiting>,
+    arrived: Condvar,
+}
+
+struct Waiting {
+    entries: Vec<(AuditEntry, Ack)>,
+    /// Live [`AuditLog`] handles: the writer stops when none is left and nothing waits.
+    handles: usize,
+}
+
 /// The handle requests use; cloned freely.
-#[derive(Clone)]
 pub struct AuditLog {
-    queue: mpsc::Sender<(AuditEntry, Ack)>,
+    queue: Arc<Queue>,
+}
+
+impl Clone for AuditLog {
+    fn clone(&self) -> AuditLog {
+        if let Ok(mut waiting) = self.queue.waiting.lock() {
+            waiting.handles += 1;
+        }
+        AuditLog { queue: Arc::clone(&self.queue) }
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        if let Ok(mut waiting) = self.queue.waiting.lock() {
+            waiting.handles -= 1;
+        }
+        self.queue.arrived.notify_one();
+    }
 }
 
 impl AuditLog {
     /// Starts the writer thread on its own connection to the directory.
     pub fn start(directory: Directory) -> AuditLog {
-        let (queue, arrivals) = mpsc::channel::<(AuditEntry, Ack)>();
-        std::thread::Builder::new()
+        AuditLog::start_with(directory).0
+    }
+
+    /// Starts the writer thread with `sink`; the thread ends once every handle is dropped and
+    /// every entry written.
+    pub fn start_with(sink: impl AuditSink) -> (AuditLog, Option<std::thread::JoinHandle<()>>) {
+        let queue = Arc::new(Queue {
+            waiting: Mutex::new(Waiting { entries: Vec::new(), handles: 1 }),
+            arrived: Condvar::new(),
+        });
+        let for_writer = Arc::clone(&queue);
+        let writer = std::thread::Builder::new()
             .name("habeas-audit".into())
-            .spawn(move || write_batches(directory, arrivals))
-            .map(|_| ())
-            .unwrap_or_else(|e| eprintln!("habeas: the audit writer did not start: {e}"));
-        AuditLog { queue }
+            .spawn(move || write_batches(sink, &for_writer))
+            .map_err(|e| eprintln!("habeas: the audit writer did not start: {e}"))
+            .ok();
+        (AuditLog { queue }, writer)
     }
 
     /// Appends `entry` and returns once it is durable. A request whose entry cannot be written
@@ -59,7 +112,14 @@ impl AuditLog {
                 format!("no se pudo escribir el registro de auditoría ({why}); no se mostró nada"),
             )
         };
-        self.queue.send((entry, ack)).map_err(|_| failed("writer stopped".into()))?;
+        let waiting = {
+            let mut waiting = self.queue.waiting.lock().map_err(|_| failed("writer stopped".into()))?;
+            waiting.entries.push((entry, ack));
+            waiting.entries.len()
+        };
+        if waiting == 1 || waiting == ENOUGH {
+            self.queue.arrived.notify_one();
+        }
         match done.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(why)) => Err(failed(why)),
@@ -68,27 +128,94 @@ impl AuditLog {
     }
 }
 
-fn write_batches(mut directory: Directory, arrivals: mpsc::Receiver<(AuditEntry, Ack)>) {
-    while let Ok(first) = arrivals.recv() {
-        let deadline = Instant::now() + GATHER;
-        let mut batch = vec![first];
-        while batch.len() < ENOUGH {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match arrivals.recv_timeout(left) {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+/// The writer: takes the entries waiting, lets more join for up to [`GATHER`] (or until there
+/// are [`ENOUGH`]), appends them in one transaction, wakes their requests; again.
+fn write_batches(mut sink: impl AuditSink, queue: &Queue) {
+    loop {
+        let batch: Vec<(AuditEntry, Ack)> = {
+            let Ok(mut waiting) = queue.waiting.lock() else { return };
+            while waiting.entries.is_empty() {
+                if waiting.handles == 0 {
+                    return;
+                }
+                let Ok(woken) = queue.arrived.wait(waiting) else { return };
+                waiting = woken;
             }
-        }
-        while batch.len() < MAX_BATCH {
-            match arrivals.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+            let deadline = Instant::now() + GATHER;
+            while waiting.entries.len() < ENOUGH && waiting.handles > 0 {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                let Ok((woken, _)) = queue.arrived.wait_timeout(waiting, left) else { return };
+                waiting = woken;
             }
-        }
+            let take = waiting.entries.len().min(MAX_BATCH);
+            waiting.entries.drain(..take).collect()
+        };
         let (entries, acks): (Vec<AuditEntry>, Vec<Ack>) = batch.into_iter().unzip();
-        let result = directory.append_audit(&entries).map_err(|e| e.to_string());
+        let result = sink.append(&entries);
         for ack in acks {
             let _ = ack.send(result.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each batch's size, taking `flush` per batch as a disk would.
+    struct Recorder {
+        batches: Arc<Mutex<Vec<usize>>>,
+        flush: Duration,
+    }
+
+    impl AuditSink for Recorder {
+        fn append(&mut self, entries: &[AuditEntry]) -> Result<(), String> {
+            std::thread::sleep(self.flush);
+            self.batches.lock().unwrap().push(entries.len());
+            Ok(())
+        }
+    }
+
+    fn entry(n: usize) -> AuditEntry {
+        AuditEntry {
+            at: "2026-11-30T10:00:00Z".into(),
+            account: format!("a{n}"),
+            role: "viewer".into(),
+            action: "search".into(),
+            records: vec![],
+            request: "GET /api/locate".into(),
+        }
+    }
+
+    #[test]
+    fn entries_arriving_together_share_a_flush_and_the_writer_stops_with_the_last_handle() {
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let recorder = Recorder { batches: Arc::clone(&batches), flush: Duration::from_millis(5) };
+        let (log, writer) = AuditLog::start_with(recorder);
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        runtime.block_on(async {
+            // One alone is written alone, once the gathering is over.
+            log.append(entry(0)).await.unwrap();
+            assert_eq!(*batches.lock().unwrap(), [1]);
+            // Five hundred at once: every one acknowledged, in batches of up to MAX_BATCH.
+            let appends: Vec<_> = (1..=500)
+                .map(|n| {
+                    let log = log.clone();
+                    tokio::spawn(async move { log.append(entry(n)).await })
+                })
+                .collect();
+            for append in appends {
+                append.await.unwrap().unwrap();
+            }
+        });
+        let sizes = batches.lock().unwrap().clone();
+        assert_eq!(sizes.iter().sum::<usize>(), 501);
+        assert!(sizes.len() < 100, "500 entries in {} flushes: {sizes:?}", sizes.len());
+        assert!(sizes.iter().all(|&n| n <= MAX_BATCH));
+        drop(log);
+        writer.unwrap().join().unwrap();
     }
 }
