@@ -172,23 +172,49 @@ pub fn locate_for(
         };
         // The index holds everyone: sealed persons only for admins and editors, a family's
         // own persons only if not restricted.
-        if !access::role_sees(role, status.sensitivity) {
-            continue;
-        }
-        out.push(CandidateOut {
-            id: c.id,
-            name: c.name,
-            score: (c.score * 1000.0).round() / 1000.0,
-            status: status.state.map_or("unknown", Status::name).to_string(),
-            removed: status.removed,
-            place: status.place.clone(),
-            place_name: status.place_name.clone(),
-            custodian: if role == Role::Family { None } else { status.custodian.clone() },
-            since: status.since.as_ref().map(IntervalOut::from),
-            why: c.why,
-        });
+        out.extend(candidate(role, c, status));
     }
     Ok(out)
+}
+
+/// A search of the ledger as it stands at `size`, when the name index and every status are at
+/// hand ([`App::ready_for_search`]): no storage read, so it runs where the request is, without
+/// the hand-over to a blocking thread. `None` when they are not (or for a family account, whose
+/// search has its own index): then [`locate_for`].
+pub fn locate_ready(
+    app: &App,
+    caller: &Caller,
+    query: &NameQuery,
+    size: u64,
+) -> Result<Option<Vec<CandidateOut>>, Refusal> {
+    let role = caller.signed_in()?;
+    let Some((index, book)) = app.ready_for_search(size).filter(|_| role != Role::Family) else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for c in habeas_store::locate::search(&index, query) {
+        let Some(status) = book.statuses.get(c.person as usize) else { return Ok(None) };
+        out.extend(candidate(role, c, status));
+    }
+    Ok(Some(out))
+}
+
+/// A person found as `role` sees them: `None` if the role may not see the person at all (the
+/// index holds everyone: sealed persons only for admins and editors, restricted ones not for
+/// families).
+fn candidate(role: Role, c: habeas_store::Found, status: &crate::app::PersonStatus) -> Option<CandidateOut> {
+    access::role_sees(role, status.sensitivity).then(|| CandidateOut {
+        id: c.id,
+        name: c.name,
+        score: (c.score * 1000.0).round() / 1000.0,
+        status: status.state.map_or("unknown", Status::name).to_string(),
+        removed: status.removed,
+        place: status.place.clone(),
+        place_name: status.place_name.clone(),
+        custodian: if role == Role::Family { None } else { status.custodian.clone() },
+        since: status.since.as_ref().map(IntervalOut::from),
+        why: c.why,
+    })
 }
 
 /// Finds persons by name or identifier, each with where they are now.
@@ -213,10 +239,18 @@ pub async fn locate(
     let who = caller.clone();
     let moment =
         moment(params.as_of.as_deref(), params.known_at.as_deref()).map_err(|e| ApiRefusal(e, lang))?;
-    let candidates = app
-        .ledger(move |app, ledger| locate_for(app, ledger, &who, &query, moment))
-        .await
-        .map_err(|e| ApiRefusal(e, lang))?;
+    let ready = match (moment == Moment::default()).then(|| app.size_here()).flatten() {
+        Some(size) => locate_ready(&app, &caller, &query, size.map_err(|e| ApiRefusal(e, lang))?)
+            .map_err(|e| ApiRefusal(e, lang))?,
+        None => None,
+    };
+    let candidates = match ready {
+        Some(candidates) => candidates,
+        None => app
+            .ledger(move |app, ledger| locate_for(app, ledger, &who, &query, moment))
+            .await
+            .map_err(|e| ApiRefusal(e, lang))?,
+    };
     let ids = candidates.iter().map(|c| c.id.clone()).collect();
     audit(&app, &caller, "search", ids, request_line(&method, &uri))
         .await

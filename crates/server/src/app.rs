@@ -282,6 +282,25 @@ impl App {
         held.as_ref().filter(|book| book.size == size).map(Arc::clone)
     }
 
+    /// The name index and the status book, if both were computed at the log's `size`: all that
+    /// a search of the ledger as it stands needs, with no storage read.
+    pub fn ready_for_search(&self, size: u64) -> Option<(Arc<PersonIndex>, Arc<StatusBook>)> {
+        let held = self.index.lock().ok()?;
+        let index = held.as_ref().filter(|(at, _)| *at == size).map(|(_, index)| Arc::clone(index))?;
+        Some((index, self.status_book(size)?))
+    }
+
+    /// The log's size, read here with an idle ledger (a read of a page or two, no hand-over to a
+    /// blocking thread), or `None` when every ledger is busy.
+    pub fn size_here(&self) -> Option<Result<u64, Refusal>> {
+        let mut ledger = self.idle.lock().ok()?.pop()?;
+        let size = ledger.size().map_err(Refusal::from);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(ledger);
+        }
+        Some(size)
+    }
+
     /// Computes the status book of `index` (built at the log's size now) on up to four threads,
     /// each with its own ledger. `None` if the log grew meanwhile (the next refresh starts over).
     fn compute_status_book(
