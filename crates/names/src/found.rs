@@ -148,7 +148,8 @@ impl<'a> Found<'a> {
                         merged.extend_from_slice(list);
                     }
                 }
-                merged.sort_unstable();
+                // Sorted runs one after another: a stable sort finds the runs and merges them.
+                merged.sort();
                 merged.dedup();
                 Found::List(Cow::Owned(merged))
             }
@@ -297,7 +298,8 @@ pub(crate) fn all_and_all_but_one<'a>(sets: &'a [Found<'a>]) -> (Vec<u32>, impl 
                 (None, None) => {}
             }
         }
-        union.sort_unstable();
+        // Sorted runs one after another: a stable sort finds the runs and merges them.
+        union.sort();
         union.dedup();
         union
     };

@@ -606,15 +606,23 @@ impl NameIndex {
         // Best first, equals by id (ids are unique, so the order is total; compared by their rank
         // among all ids): the first `limit` picked out before sorting them, as hundreds may score
         // the same.
+        // Each candidate's place in that order as one key, read once: scores are in (0, 1], where
+        // the bits of an f64 order as the numbers do.
         let ranks = self.id_ranks();
-        let order = |a: &Candidate, b: &Candidate| {
-            b.score.total_cmp(&a.score).then(ranks[a.person as usize].cmp(&ranks[b.person as usize]))
-        };
-        if out.len() > limit {
-            out.select_nth_unstable_by(limit, order);
-            out.truncate(limit);
+        let mut keys: Vec<(u64, u32, u32)> = out
+            .iter()
+            .enumerate()
+            .map(|(at, c)| (u64::MAX - c.score.to_bits(), ranks[c.person as usize], at as u32))
+            .collect();
+        if keys.len() > limit {
+            keys.select_nth_unstable(limit);
+            keys.truncate(limit);
         }
-        out.sort_by(order);
+        keys.sort_unstable();
+        let mut out: Vec<Candidate> = {
+            let mut all: Vec<Option<Candidate>> = out.into_iter().map(Some).collect();
+            keys.iter().filter_map(|&(_, _, at)| all[at as usize].take()).collect()
+        };
         // Explain only what is shown.
         for candidate in &mut out {
             if candidate.why.first().is_some_and(|w| w.starts_with("identifier")) {
