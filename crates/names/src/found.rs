@@ -264,9 +264,9 @@ pub(crate) fn intersect_two(a: &[u32], b: &[u32]) -> Vec<u32> {
 /// sorted smallest first.
 ///
 /// "All but one" is the union, over each set, of the intersection of the others: built from the
-/// intersections of every prefix and every suffix of the sets, so each set is walked a couple of
-/// times in order instead of counting every person of every set (the sets of common names run
-/// to tens of thousands, and counting them in a map cost a search most of its time).
+/// intersections of the prefixes of the sets (which "all" needs anyway) and the sets after the
+/// one left out, instead of counting every person of every set (the sets of common names run to
+/// tens of thousands, and counting them in a map cost a search most of its time).
 pub(crate) fn all_and_all_but_one<'a>(sets: &'a [Found<'a>]) -> (Vec<u32>, impl FnOnce() -> Vec<u32> + 'a) {
     let n = sets.len();
     // prefixes[k]: the persons in the first k + 1 sets.
@@ -283,20 +283,23 @@ pub(crate) fn all_and_all_but_one<'a>(sets: &'a [Found<'a>]) -> (Vec<u32>, impl 
         if n < 2 {
             return Vec::new();
         }
-        // suffixes[k]: the persons in sets k.. (k ≥ 1), filled from the end.
-        let mut suffixes: Vec<Found<'a>> = (0..n).map(|_| Found::empty()).collect();
-        suffixes[n - 1] = sets[n - 1].view();
-        for k in (1..n - 1).rev() {
-            suffixes[k] = sets[k].intersect(&suffixes[k + 1]);
-        }
+        // For each set left out, the others intersected from the smallest: the persons in the
+        // sets before it are a prefix already, and each further step is driven by a list that
+        // is short by then. (Intersecting from the largest end instead, to share suffixes between
+        // the sets left out, ANDs the two largest sets, often two bitmaps of common names.)
         let mut union: Vec<u32> = Vec::new();
         for left_out in 0..n {
-            match (left_out.checked_sub(1).map(|k| &prefixes[k]), suffixes.get(left_out + 1)) {
-                (None, Some(after)) => after.extend_into(&mut union),
-                (Some(before), None) => before.extend_into(&mut union),
-                (Some(before), Some(after)) => before.intersect(after).extend_into(&mut union),
-                (None, None) => {}
+            let (mut found, rest) = match left_out {
+                0 => (sets[1].view(), 2),
+                k => (prefixes[k - 1].view(), k + 1),
+            };
+            for set in &sets[rest..] {
+                if found.len() == 0 {
+                    break;
+                }
+                found = found.intersect(set);
             }
+            found.extend_into(&mut union);
         }
         // Sorted runs one after another: a stable sort finds the runs and merges them.
         union.sort();
