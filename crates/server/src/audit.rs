@@ -73,7 +73,7 @@ impl Clone for AuditLog {
 impl Drop for AuditLog {
     fn drop(&mut self) {
         if let Ok(mut waiting) = self.queue.waiting.lock() {
-            waiting.handles -= 1;
+            waiting.handles = waiting.handles.saturating_sub(1);
         }
         self.queue.arrived.notify_one();
     }
