@@ -18,7 +18,8 @@ use rand::{RngExt, SeedableRng};
 
 use crate::names;
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
+/// The value at quantile `q` of sorted values (NaN when there are none).
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -80,7 +80,6 @@ enum Command {
     },
     /// Times parsing alone (and with leaf building), single-threaded
     Parse { input: PathBuf },
-    /// The locator against an SQLite FTS5 trigram index over the same names: latency and recall@10
     /// The server's searches in process: the name index of a ledger, searched by the `q` lines
     /// of bench/server.sh's query file (names with `%20` for spaces).
     Search {
@@ -92,6 +91,7 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
+    /// The locator against an SQLite FTS5 trigram index over the same names: latency and recall@10
     Locate {
         #[arg(long, default_value_t = 1_000_000)]
         persons: usize,
@@ -233,14 +233,12 @@ fn main() -> Result<()> {
             }
             let mean = micros.iter().sum::<f64>() / micros.len().max(1) as f64;
             micros.sort_by(f64::total_cmp);
-            let at =
-                |q: f64| micros.get(((micros.len() as f64 * q) as usize).min(micros.len().saturating_sub(1)));
             println!(
                 "{{\"persons\": {}, \"build_s\": {build:.1}, \"searches\": {}, \"mean_us\": {mean:.0}, \"p50_us\": {:.0}, \"p99_us\": {:.0}, \"found\": {found}}}",
                 index.len(),
                 micros.len(),
-                at(0.5).copied().unwrap_or(f64::NAN),
-                at(0.99).copied().unwrap_or(f64::NAN),
+                locate::percentile(&micros, 0.5),
+                locate::percentile(&micros, 0.99),
             );
         }
         Command::Locate { persons, queries, fts_queries, seed, data } => {

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::ledger::Ledger;
-use crate::timeline::{Moment, State, strings};
+use crate::timeline::{Moment, State, str_field, strings};
 use crate::views::KnownAt;
 
 /// A person found, with their current status.
@@ -226,20 +226,14 @@ impl Ledger {
         let mut out = Vec::with_capacity(ids.len());
         for batch in ids.chunks(BATCH) {
             let known = KnownAt::new(&*tx, boundary);
+            let field = |id: &str, field: &str| -> Result<Option<String>> {
+                Ok(known.record(id)?.and_then(|(_, r)| str_field(&r, field).map(str::to_string)))
+            };
             for id in batch {
                 let status = status_in(&known, id, moment.as_of)?;
-                let name_of = |id: &str| -> Result<Option<String>> {
-                    Ok(known
-                        .record(id)?
-                        .and_then(|(_, r)| r.get("name").and_then(Value::as_str).map(str::to_string)))
-                };
-                let place_name = match &status.place {
-                    Some(place) => name_of(place)?,
-                    None => None,
-                };
-                let sensitivity = known
-                    .record(id)?
-                    .and_then(|(_, r)| r.get("sensitivity").and_then(Value::as_str).map(str::to_string));
+                let place_name =
+                    status.place.as_deref().map(|place| field(place, "name")).transpose()?.flatten();
+                let sensitivity = field(id, "sensitivity")?;
                 out.push(ShownStatus { status, place_name, sensitivity });
             }
         }
