@@ -45,9 +45,11 @@ habeas_test!(one_changed_byte_in_any_leaf_is_caught, |base| {
         std::fs::copy(&pristine, env.db()).unwrap();
         let len = env.query_i64(&format!("SELECT length(body) FROM leaves WHERE idx = {idx}"));
         let at = rng.random_range(1..=len);
-        // Replace one byte with a different printable one, as an editor would.
+        // Replace one byte with a different printable one, as an editor would. (The byte is
+        // compared by its hex: a blob never equals the text 'x', so an 'x' already there, as in
+        // a random commitment, would have been left unchanged.)
         env.sql(&format!(
-            "UPDATE leaves SET body = CAST(substr(body, 1, {at} - 1) || CASE WHEN substr(body, {at}, 1) = 'x' THEN 'y' ELSE 'x' END || substr(body, {at} + 1) AS BLOB) WHERE idx = {idx}"
+            "UPDATE leaves SET body = CAST(substr(body, 1, {at} - 1) || CASE WHEN hex(substr(body, {at}, 1)) = '78' THEN 'y' ELSE 'x' END || substr(body, {at} + 1) AS BLOB) WHERE idx = {idx}"
         ));
         let kinds = caught(&env);
         assert!(kinds.contains(&"leaf-hash".to_string()), "leaf {idx} byte {at}: {kinds:?}");
@@ -177,9 +179,39 @@ habeas_test!(a_changed_view_is_caught, |base| {
     let _ = base;
     let env = ledger();
     // Point a record at an older leaf, or hide a retraction, without touching the log.
+    let pristine = env.path("pristine.db");
+    copy_ledger(&env.db(), &pristine);
     env.sql("UPDATE records SET current = 5 WHERE id = 'flt-1'");
     let kinds = caught(&env);
     assert!(kinds.contains(&"records-view".to_string()), "{kinds:?}");
+
+    // Drop a record from the view: the log still has it.
+    std::fs::copy(&pristine, env.db()).unwrap();
+    env.sql("DELETE FROM records WHERE id = 'flt-1'");
+    let run = env.run(&["verify", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let problems = run.json()["problems"].as_array().unwrap().clone();
+    assert!(
+        problems.iter().any(|p| p["kind"] == "records-view"
+            && p["detail"].as_str().unwrap().contains("flt-1")
+            && p["detail"].as_str().unwrap().contains("missing")),
+        "{problems:?}"
+    );
+
+    // Link a first version to an earlier leaf as if it were its previous version: the problem
+    // names the leaf and the record's id.
+    std::fs::copy(&pristine, env.db()).unwrap();
+    let first = env.query_i64("SELECT min(idx) FROM leaves WHERE prev IS NULL AND idx > 3");
+    env.sql(&format!("UPDATE leaves SET prev = 3 WHERE idx = {first}"));
+    let run = env.run(&["verify", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let problems = run.json()["problems"].as_array().unwrap().clone();
+    let problem = problems.iter().find(|p| p["kind"] == "records-view").expect("a records-view problem");
+    assert_eq!(problem["index"], first, "{problems:?}");
+    let id = env.query_string(&format!(
+        "SELECT json_extract(CAST(body AS TEXT), '$.id') FROM leaves WHERE idx = {first}"
+    ));
+    assert!(problem["detail"].as_str().unwrap().contains(&id), "{problem} does not name {id}");
 });
 
 habeas_test!(a_rollback_is_caught_only_with_a_trusted_checkpoint, |base| {

@@ -113,6 +113,11 @@ impl Env {
         conn.query_row(query, [], |r| r.get(0)).unwrap()
     }
 
+    pub fn query_string(&self, query: &str) -> String {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        conn.query_row(query, [], |r| r.get(0)).unwrap()
+    }
+
     /// The bytes of the database and its write-ahead log, as a disk would hold them.
     pub fn file_bytes(&self) -> Vec<u8> {
         let mut bytes = std::fs::read(self.db()).unwrap();
