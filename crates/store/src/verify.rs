@@ -17,7 +17,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use habeas_ledger::{Checkpoint, Hash, Verifier, leaf_hash};
-use habeas_model::personal::{check_kept, decode_kept, reveal};
+use habeas_model::personal::{KeptError, decode_kept, reveal};
 use habeas_model::{Lang, Localized};
 use serde::Deserialize;
 use serde_json::Value;
@@ -256,8 +256,10 @@ impl Batch {
 /// a worker thread.
 struct Facts {
     leaf_hash: Hash,
-    /// `(id, type index, retraction or erasure target)`, or `None` for an unreadable leaf.
-    head: Option<(String, u8, Option<String>)>,
+    /// `(id key, type index, key of the retraction or erasure target)`, or `None` for an
+    /// unreadable leaf. Ids travel as their [`IdKeys`] keys: the ids themselves are read again
+    /// only for a message.
+    head: Option<(u64, u8, Option<u64>)>,
     /// Digest of the canonical form (personal values in clear), when they could be opened.
     digest: Option<[u8; 32]>,
     /// A kept value that does not open its commitment: the field (empty if undecodable).
@@ -358,52 +360,96 @@ fn head_fast(b: &[u8]) -> Option<(&str, &str, Option<&str>)> {
 }
 
 /// Everything about one position that can be checked alone.
-fn examine(batch: &Batch, slot: &Slot) -> Facts {
+fn examine(batch: &Batch, slot: &Slot, ids: &IdKeys) -> Facts {
     let bytes = &batch.data[slot.bytes.clone()];
     let head = match head_fast(bytes) {
         Some((id, record_type, target)) => {
-            Some((id.to_string(), type_index(record_type), target.map(str::to_string)))
+            Some((ids.key(id), type_index(record_type), target.map(|t| ids.key(t))))
         }
         None => serde_json::from_slice::<Head<'_>>(bytes)
             .ok()
-            .map(|h| (h.id.into_owned(), type_index(&h.record_type), h.target.map(|t| t.into_owned()))),
+            .map(|h| (ids.key(&h.id), type_index(&h.record_type), h.target.map(|t| ids.key(&t)))),
     };
     let (digest, kept_problem) = match slot.kept.clone().map(|span| &batch.data[span]) {
         None => (Some(Sha256::digest(bytes).into()), None),
-        Some(data) => match decode_kept(data) {
-            Err(_) => (None, Some(String::new())),
-            Ok(kept) => match serde_json::from_slice::<serde_json::Map<String, Value>>(bytes) {
-                Err(_) => (None, Some(String::new())),
-                Ok(leaf) => match check_kept(&leaf, &kept) {
-                    Err(
-                        habeas_model::personal::KeptError::Mismatch(f)
-                        | habeas_model::personal::KeptError::NoCommitment(f),
-                    ) => (None, Some(f)),
-                    Err(_) => (None, Some(String::new())),
-                    Ok(()) => {
-                        let digest = reveal(bytes, &kept).ok().map(|map| {
-                            Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into()
-                        });
-                        (digest, None)
-                    }
-                },
-            },
+        Some(data) => match decode_kept(data).and_then(|kept| reveal(bytes, &kept)) {
+            Ok(map) => (
+                Some(Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into()),
+                None,
+            ),
+            Err(KeptError::Mismatch(field) | KeptError::NoCommitment(field)) => (None, Some(field)),
+            Err(KeptError::BadLeaf | KeptError::BadEncoding) => (None, Some(String::new())),
         },
     };
     Facts { leaf_hash: leaf_hash(bytes), head, digest, kept_problem }
 }
 
-/// The records view as the log says it should be, for one id (kept small: a million of these
-/// stay in memory during `verify`). The digest is kept as its first 16 bytes: changing a stored
-/// digest undetected would take a 128-bit second preimage.
-struct Replayed {
-    current: u64,
-    retracted: u64,   // NONE when not retracted
-    digest: [u8; 16], // all zero when there is none (erased)
-    record_type: u8,
+/// What the records view must show, kept per leaf in log order (a few bytes each, filled in
+/// order: no table of ids, whose random probes and fresh pages had been most of this thread's
+/// own time).
+///
+/// The stored `prev` links and the view are checked together: every link must point back to an
+/// earlier leaf of the same id, no leaf may be the previous version of two, and the leaves that
+/// are nobody's previous version (the chains' heads) must be exactly the view's current versions.
+/// Since the view holds each id once, each id then has one chain, so every link is to the version
+/// just before and each current version is the last: the view is the replay of the log.
+#[derive(Default)]
+struct Replay {
+    /// The id key of each leaf ([`IdKeys`]).
+    keys: Vec<u64>,
+    /// The type index of each leaf, [`UNREADABLE`] for a leaf that is not a record.
+    types: Vec<u8>,
+    /// The first 16 bytes of each leaf's content digest, zero when there is none: changing a
+    /// stored digest undetected would take a 128-bit second preimage.
+    digests: Vec<[u8; 16]>,
+    /// Whether a later leaf names this one as its previous version.
+    superseded: Vec<bool>,
+    /// Whether a row of the view shows this leaf as its current version.
+    shown: Vec<bool>,
+    /// The latest retraction of each id key that has one.
+    retracted: rustc_hash::FxHashMap<u64, u64>,
 }
 
-const NONE: u64 = u64::MAX;
+const UNREADABLE: u8 = u8::MAX;
+
+impl Replay {
+    fn with_capacity(leaves: u64) -> Replay {
+        let n = usize::try_from(leaves).unwrap_or(0);
+        Replay {
+            keys: Vec::with_capacity(n),
+            types: Vec::with_capacity(n),
+            digests: Vec::with_capacity(n),
+            superseded: Vec::with_capacity(n),
+            ..Replay::default()
+        }
+    }
+
+    fn len(&self) -> u64 {
+        self.keys.len() as u64
+    }
+
+    /// Adds the next leaf; says what is wrong with its stored previous version, if anything.
+    fn push(&mut self, key: u64, record_type: u8, digest: [u8; 16], prev: Option<u64>) -> Option<String> {
+        let idx = self.len();
+        let wrong = prev.and_then(|prev| {
+            let at = usize::try_from(prev).ok().filter(|_| prev < idx)?;
+            if self.keys[at] != key || self.types[at] == UNREADABLE {
+                return Some(format!("its previous version {prev} is a leaf of another record"));
+            }
+            std::mem::replace(&mut self.superseded[at], true)
+                .then(|| format!("leaf {prev} is named as the previous version of two leaves"))
+        });
+        let wrong = match prev {
+            Some(prev) if prev >= idx => Some(format!("its previous version {prev} is not an earlier leaf")),
+            _ => wrong,
+        };
+        self.keys.push(key);
+        self.types.push(record_type);
+        self.digests.push(digest);
+        self.superseded.push(false);
+        wrong
+    }
+}
 
 fn digest_prefix(digest: Option<[u8; 32]>) -> [u8; 16] {
     let mut prefix = [0u8; 16];
@@ -433,8 +479,14 @@ fn id_at(tx: &dyn LogRead, idx: u64) -> String {
 }
 
 /// Reads the log in order on this thread (the connection's), examines positions on worker
-/// threads, and hands them back to `consume` in log order.
-fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(&Batch, &Slot, Facts)) -> Result<()> {
+/// threads, and hands them back to `consume` in log order. Consumed batches are cleared and
+/// filled again: a fresh megabyte per batch would cost the kernel a page-zeroing fault per page,
+/// which had been a sixth of this thread's time.
+fn scan_in_order(
+    tx: &dyn LogRead,
+    ids: &IdKeys,
+    consume: &mut dyn FnMut(&Batch, &Slot, Facts),
+) -> Result<()> {
     use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
     const BATCH: usize = 1024;
     const DEPTH: usize = 4; // batches in flight per worker
@@ -447,7 +499,7 @@ fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(&Batch, &Slot, Facts)
             let (send_facts, facts) = sync_channel::<(Batch, Vec<Facts>)>(DEPTH);
             scope.spawn(move || {
                 for batch in work {
-                    let facts = batch.slots.iter().map(|slot| examine(&batch, slot)).collect();
+                    let facts = batch.slots.iter().map(|slot| examine(&batch, slot, ids)).collect();
                     if send_facts.send((batch, facts)).is_err() {
                         return;
                     }
@@ -457,22 +509,31 @@ fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(&Batch, &Slot, Facts)
             from_workers.push(facts);
         }
         let (mut sent, mut received) = (0usize, 0usize);
+        let mut spare: Vec<Batch> = Vec::new();
         let mut batch = Batch::default();
-        let mut receive_one = |received: &mut usize| {
-            if let Ok((batch, facts)) = from_workers[*received % workers].recv() {
+        // Consumes the oldest batch in flight and keeps it, emptied, for reuse.
+        let mut receive_one = |received: &mut usize, spare: &mut Vec<Batch>| {
+            if let Ok((mut batch, facts)) = from_workers[*received % workers].recv() {
                 for (slot, facts) in batch.slots.iter().zip(facts) {
                     consume(&batch, slot, facts);
                 }
+                batch.data.clear();
+                batch.slots.clear();
+                spare.push(batch);
             }
             *received += 1;
         };
         tx.scan_log(&mut |entry| {
             batch.push(entry);
             if batch.slots.len() == BATCH {
-                let _ = to_workers[sent % workers].send(std::mem::take(&mut batch));
+                let full = std::mem::replace(&mut batch, spare.pop().unwrap_or_default());
+                let _ = to_workers[sent % workers].send(full);
                 sent += 1;
                 if sent - received >= DEPTH * workers {
-                    receive_one(&mut received);
+                    receive_one(&mut received, &mut spare);
+                    if batch.slots.is_empty() && batch.data.capacity() == 0 {
+                        batch = spare.pop().unwrap_or_default();
+                    }
                 }
             }
             Ok(())
@@ -483,7 +544,7 @@ fn scan_in_order(tx: &dyn LogRead, consume: &mut dyn FnMut(&Batch, &Slot, Facts)
         }
         drop(to_workers);
         while received < sent {
-            receive_one(&mut received);
+            receive_one(&mut received, &mut spare);
         }
         Ok(())
     })
@@ -582,11 +643,11 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
     let mut stored_frontier: Vec<Hash> = Vec::new();
     let mut next_idx = 0u64;
     let ids = IdKeys(std::hash::RandomState::new());
-    let leaves = tx.tree_size()?;
-    let mut replay: rustc_hash::FxHashMap<u64, Replayed> = rustc_hash::FxHashMap::default();
-    replay.reserve(usize::try_from(leaves).unwrap_or(0));
+    let mut replay = Replay::with_capacity(tx.tree_size()?);
     let mut kept_at: Vec<(u64, u64)> = Vec::new();
     let mut erased_at: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
+    // Versions whose stored previous version is not the one before them: (leaf, what differs).
+    let mut misfiled: Vec<(u64, String)> = Vec::new();
     // After a gap nothing further can be compared: the tree is broken from there on.
     let mut gap = false;
     let mut consume =
@@ -623,48 +684,34 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
             if wanted.contains(&next_idx) {
                 roots_at.insert(next_idx, habeas_ledger::fold_range(&stored_frontier));
             }
-            let Some((id, record_type, target)) = facts.head else {
+            let Some((key, record_type, target)) = facts.head else {
                 report(Problem::UnreadableLeaf, Some(idx));
+                replay.push(0, UNREADABLE, [0; 16], None);
                 return;
             };
             if let Some(field) = facts.kept_problem {
                 report(Problem::KeptValue { field }, Some(idx));
             }
-            let key = ids.key(&id);
             if slot.kept.is_some() {
                 kept_at.push((key, idx));
             }
-            match type_name(record_type) {
-                "retraction" => {
-                    if let Some(target) = target.as_deref().and_then(|t| replay.get_mut(&ids.key(t))) {
-                        target.retracted = idx;
-                    }
+            match (type_name(record_type), target) {
+                ("retraction", Some(target)) => {
+                    replay.retracted.insert(target, idx);
                 }
-                "erasure" => {
-                    if let Some(target) = target.as_deref() {
-                        let target = ids.key(target);
-                        if let Some(state) = replay.get_mut(&target) {
-                            state.digest = [0; 16];
-                        }
-                        erased_at.insert(target, idx);
-                    }
+                ("erasure", Some(target)) => {
+                    erased_at.insert(target, idx);
                 }
                 _ => {}
             }
-            let prev = replay.get(&key).map(|r| r.current);
-            if prev != slot.prev {
-                report(
-                    Problem::RecordsView {
-                        id,
-                        what: format!("previous version {:?}, the log says {prev:?}", slot.prev),
-                    },
-                    Some(idx),
-                );
+            if let Some(what) = replay.push(key, record_type, digest_prefix(facts.digest), slot.prev) {
+                misfiled.push((idx, what));
             }
-            let digest = digest_prefix(facts.digest);
-            replay.insert(key, Replayed { record_type, current: idx, digest, retracted: NONE });
         };
-    scan_in_order(tx, &mut |batch, slot, facts| consume(batch, slot, facts, &mut report))?;
+    scan_in_order(tx, &ids, &mut |batch, slot, facts| consume(batch, slot, facts, &mut report))?;
+    for (idx, what) in misfiled {
+        report(Problem::RecordsView { id: id_at(tx, idx), what }, Some(idx));
+    }
     let size = next_idx;
     let root = habeas_ledger::fold_range(&stored_frontier);
 
@@ -703,36 +750,52 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
         }
     }
 
-    // The records view must be the replay of the log.
+    // The records view must be the replay of the log (see [`Replay`]).
+    replay.shown = vec![false; replay.keys.len()];
     tx.scan_records(&mut |row: RecordRow| {
-        match replay.remove(&ids.key(&row.id)) {
-            None => report(Problem::RecordsView { id: row.id, what: "not in the log".into() }, None),
-            Some(expected) => {
-                let mut what = Vec::new();
-                if type_name(expected.record_type) != row.record_type {
-                    what.push(format!("type {} for {}", row.record_type, type_name(expected.record_type)));
-                }
-                if expected.current != row.current {
-                    what.push(format!("current version {} for {}", row.current, expected.current));
-                }
-                let retracted = (expected.retracted != NONE).then_some(expected.retracted);
-                if retracted != row.retracted {
-                    what.push(format!("retraction {:?} for {retracted:?}", row.retracted));
-                }
-                if expected.digest != digest_prefix(row.digest) {
-                    what.push("content digest".to_string());
-                }
-                if !what.is_empty() {
-                    report(Problem::RecordsView { id: row.id, what: what.join(", ") }, Some(row.current));
-                }
-            }
+        let key = ids.key(&row.id);
+        let Some(at) = usize::try_from(row.current)
+            .ok()
+            .filter(|&at| at < replay.keys.len() && replay.keys[at] == key && replay.types[at] != UNREADABLE)
+        else {
+            let what = format!("current version {} is not a leaf of this record", row.current);
+            report(Problem::RecordsView { id: row.id, what }, None);
+            return Ok(());
+        };
+        replay.shown[at] = true;
+        let mut what = Vec::new();
+        if replay.superseded[at] {
+            what.push(format!("current version {} has a later version in the log", row.current));
+        }
+        let record_type = type_name(replay.types[at]);
+        if record_type != row.record_type {
+            what.push(format!("type {} for {record_type}", row.record_type));
+        }
+        let retracted = replay.retracted.get(&key).copied().filter(|&r| r > row.current);
+        if retracted != row.retracted {
+            what.push(format!("retraction {:?} for {retracted:?}", row.retracted));
+        }
+        let erased = erased_at.get(&key).is_some_and(|&e| e > row.current);
+        let digest = if erased { [0; 16] } else { replay.digests[at] };
+        if digest != digest_prefix(row.digest) {
+            what.push("content digest".to_string());
+        }
+        if !what.is_empty() {
+            report(Problem::RecordsView { id: row.id, what: what.join(", ") }, Some(row.current));
         }
         Ok(())
     })?;
-    let mut missing: Vec<u64> = replay.into_values().map(|r| r.current).collect();
-    missing.sort();
-    for idx in missing {
-        report(Problem::RecordsView { id: id_at(tx, idx), what: "missing from the view".into() }, Some(idx));
+    // Every head of a chain of versions must be some row's current version.
+    for (idx, ((superseded, shown), record_type)) in
+        replay.superseded.iter().zip(&replay.shown).zip(&replay.types).enumerate()
+    {
+        if !superseded && !shown && *record_type != UNREADABLE {
+            let idx = idx as u64;
+            report(
+                Problem::RecordsView { id: id_at(tx, idx), what: "missing from the view".into() },
+                Some(idx),
+            );
+        }
     }
 
     let erased = erased_at.len() as u64;
@@ -772,6 +835,26 @@ mod tests {
         ] {
             assert_eq!(head_fast(odd.as_bytes()), None, "{odd}");
         }
+    }
+
+    #[test]
+    fn the_replay_accepts_only_links_to_the_version_just_before() {
+        let (a, b) = (11, 22);
+        let mut replay = Replay::with_capacity(8);
+        assert_eq!(replay.push(a, 0, [1; 16], None), None);
+        assert_eq!(replay.push(b, 0, [2; 16], None), None);
+        assert_eq!(replay.push(a, 0, [3; 16], Some(0)), None, "a's second version");
+        let twice = replay.push(a, 0, [4; 16], Some(0)).expect("leaf 0 superseded twice");
+        assert!(twice.contains("two leaves"), "{twice}");
+        let other = replay.push(b, 0, [5; 16], Some(2)).expect("b linked to a's leaf");
+        assert!(other.contains("another record"), "{other}");
+        let later = replay.push(b, 0, [6; 16], Some(9)).expect("a link forward");
+        assert!(later.contains("not an earlier leaf"), "{later}");
+        assert_eq!(replay.push(0, UNREADABLE, [0; 16], None), None);
+        let unreadable = replay.push(0, 0, [0; 16], Some(6)).expect("linked to an unreadable leaf");
+        assert!(unreadable.contains("another record"), "{unreadable}");
+        assert_eq!(replay.superseded, [true, false, false, false, false, false, false, false]);
+        assert_eq!(replay.len(), 8);
     }
 
     #[test]
