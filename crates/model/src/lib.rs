@@ -40,6 +40,7 @@ pub mod record_type;
 pub mod schema;
 pub mod time;
 pub mod validate;
+pub mod walk;
 pub mod zone;
 
 pub use error::{Expected, FieldError, FieldWarning, Problem, Warning};

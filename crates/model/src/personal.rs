@@ -141,6 +141,66 @@ pub fn reveal(leaf: &[u8], kept: &[KeptValue]) -> Result<Map<String, Value>, Kep
     Ok(map)
 }
 
+/// The canonical bytes of the record as known (what [`reveal`] gives, in canonical form), put
+/// together from the bytes of a canonical leaf and of its kept values as [`encode_kept`] writes
+/// them, without parsing either: each kept value's canonical bytes, found in the kept bytes,
+/// replace the commitment they open in the leaf.
+///
+/// `None` unless every kept value opens its commitment byte for byte and both inputs are
+/// canonical enough to walk ([`crate::walk`]); the caller then asks [`reveal`], which also says
+/// what is wrong.
+pub fn reveal_canonical(leaf: &[u8], kept: &[u8]) -> Option<Vec<u8>> {
+    let mut values: Vec<(&[u8], [u8; 32], &[u8])> = Vec::new();
+    let mut well_formed = true;
+    crate::walk::each_member(kept, |field, span| {
+        let entry = &kept[span];
+        let (mut salt, mut value) = (None, None);
+        let walked = crate::walk::each_member(entry, |name, at| match name {
+            b"salt" => {
+                salt = crate::walk::plain_string(entry, at)
+                    .and_then(|text| BASE64.decode(text).ok())
+                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            }
+            b"value" => value = Some(&entry[at]),
+            _ => well_formed = false,
+        });
+        match (walked, salt, value) {
+            (Some(()), Some(salt), Some(value)) => values.push((field, salt, value)),
+            _ => well_formed = false,
+        }
+    })?;
+    if !well_formed {
+        return None;
+    }
+    let mut out = Vec::with_capacity(leaf.len() + values.iter().map(|v| v.2.len()).sum::<usize>());
+    let mut copied = 0;
+    let mut opened = 0;
+    crate::walk::each_member(leaf, |name, span| {
+        let Some((_, salt, value)) = values.iter().find(|(field, ..)| *field == name) else { return };
+        let mut hasher = Sha256::new();
+        hasher.update(salt);
+        hasher.update(value);
+        let expected = BASE64.encode(hasher.finalize());
+        // A commitment is written `{"commit":"<44 characters>"}`.
+        let committed = &leaf[span.clone()];
+        if committed.len() == COMMITMENT_LEN
+            && committed.starts_with(br#"{"commit":""#)
+            && committed.ends_with(br#""}"#)
+            && committed[11..55] == *expected.as_bytes()
+        {
+            out.extend_from_slice(&leaf[copied..span.start]);
+            out.extend_from_slice(value);
+            copied = span.end;
+            opened += 1;
+        }
+    })?;
+    if opened != values.len() {
+        return None;
+    }
+    out.extend_from_slice(&leaf[copied..]);
+    Some(out)
+}
+
 /// Stores kept values as `{"<field>": {"salt": "<base64>", "value": <JSON>}, ...}`.
 pub fn encode_kept(kept: &[KeptValue]) -> Vec<u8> {
     let mut map = Map::new();
@@ -182,6 +242,47 @@ mod tests {
             .as_object()
             .unwrap()
             .clone()
+    }
+
+    #[test]
+    fn the_record_put_together_from_bytes_is_the_record_revealed() {
+        let bodies = [
+            json!({"id": "p1", "type": "person", "names": [{"full": "José Pérez"}], "sex": "male"}),
+            json!({"aliases": ["\"El Flaco\"", "line\nbreak"], "born": "1998-07-02", "id": "p2",
+                   "identifiers": [{"kind": "passport", "value": "VE-1"}], "names": [{"full": "Ana \\ Rojas"}],
+                   "type": "person", "zz": {"nested": [1, {"a": "}"}]}}),
+            json!({"id": "rel-1", "kind": "sibling", "person": "p-2", "relative": "p-1", "type": "relation"}),
+        ];
+        let personal: Vec<String> =
+            ["aliases", "born", "identifiers", "names", "person", "relative"].map(String::from).into();
+        let mut n = 0u8;
+        for body in bodies {
+            let body = body.as_object().unwrap().clone();
+            let leaf = build_leaf(&body, &personal, &mut || {
+                n = n.wrapping_add(7);
+                [n; 32]
+            });
+            let kept = encode_kept(&leaf.kept);
+            let slow = to_canonical(&Value::Object(reveal(&leaf.bytes, &leaf.kept).unwrap()));
+            assert_eq!(reveal_canonical(&leaf.bytes, &kept), Some(slow.clone()), "{body:?}");
+            assert_eq!(slow, to_canonical(&Value::Object(body.clone())));
+
+            // An erased field keeps its commitment in both.
+            let some: Vec<KeptValue> = leaf.kept[1..].to_vec();
+            let slow = to_canonical(&Value::Object(reveal(&leaf.bytes, &some).unwrap()));
+            assert_eq!(reveal_canonical(&leaf.bytes, &encode_kept(&some)), Some(slow));
+
+            // A changed value or salt opens nothing: the bytes decline, reveal says why.
+            let mut changed = leaf.kept.clone();
+            changed[0].salt[0] ^= 1;
+            assert_eq!(reveal_canonical(&leaf.bytes, &encode_kept(&changed)), None);
+            assert!(reveal(&leaf.bytes, &changed).is_err());
+        }
+        // Kept bytes not as `encode_kept` writes them are left to the parser.
+        let leaf = build_leaf(&body(), &["names".into()], &mut || [1; 32]);
+        let spaced = String::from_utf8(encode_kept(&leaf.kept)).unwrap().replacen(':', ": ", 1);
+        assert_eq!(reveal_canonical(&leaf.bytes, spaced.as_bytes()), None);
+        assert_eq!(decode_kept(spaced.as_bytes()).unwrap(), leaf.kept);
     }
 
     #[test]
