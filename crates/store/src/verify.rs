@@ -274,87 +274,24 @@ fn type_name(index: u8) -> &'static str {
     habeas_model::RecordType::ALL.get(index as usize).map_or("?", |t| t.name())
 }
 
-/// The end of the JSON string starting at `b[at] == '"'`, and whether it holds an escape.
-fn string_end(b: &[u8], at: usize) -> Option<(usize, bool)> {
-    let mut i = at + 1;
-    let mut escaped = false;
-    while i < b.len() {
-        match b[i] {
-            b'"' => return Some((i + 1, escaped)),
-            b'\\' => {
-                escaped = true;
-                i += 2;
-            }
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// The end of the JSON value starting at `b[at]` (no whitespace: leaves are canonical).
-fn value_end(b: &[u8], at: usize) -> Option<usize> {
-    match *b.get(at)? {
-        b'"' => string_end(b, at).map(|(end, _)| end),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = at;
-            while i < b.len() {
-                match b[i] {
-                    b'"' => {
-                        i = string_end(b, i)?.0;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-            None
-        }
-        _ => Some(at + b[at..].iter().position(|&c| c == b',' || c == b'}' || c == b']')?),
-    }
-}
-
-/// The `id`, `type` and `target` of a canonical leaf, read without a JSON parser: members are
-/// walked at the top level and their values skipped. `None` when anything is unusual (an escape,
-/// whitespace, a malformed leaf): the caller then asks serde.
+/// The `id`, `type` and `target` of a canonical leaf, read without a JSON parser
+/// ([`habeas_model::walk`]). `None` when anything is unusual (an escape, whitespace, a malformed
+/// leaf): the caller then asks serde.
 fn head_fast(b: &[u8]) -> Option<(&str, &str, Option<&str>)> {
     let (mut id, mut record_type, mut target) = (None, None, None);
-    if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
-        return None;
-    }
-    let mut i = 1;
-    while i < b.len() - 1 {
-        let (key_end, escaped) = string_end(b, i).filter(|_| b[i] == b'"')?;
-        if escaped || b.get(key_end) != Some(&b':') {
-            return None;
-        }
-        let key = &b[i + 1..key_end - 1];
-        let start = key_end + 1;
-        let end = value_end(b, start)?;
-        if matches!(key, b"id" | b"type" | b"target") {
-            let (value_end, escaped) = string_end(b, start).filter(|_| b[start] == b'"')?;
-            if escaped || value_end != end {
-                return None;
-            }
-            let value = std::str::from_utf8(&b[start + 1..end - 1]).ok()?;
-            match key {
-                b"id" => id = Some(value),
-                b"type" => record_type = Some(value),
-                _ => target = Some(value),
-            }
-        }
-        i = match b.get(end) {
-            Some(b',') => end + 1,
-            Some(b'}') if end == b.len() - 1 => end,
-            _ => return None,
+    let mut plain = true;
+    habeas_model::walk::each_member(b, |key, span| {
+        let slot = match key {
+            b"id" => &mut id,
+            b"type" => &mut record_type,
+            b"target" => &mut target,
+            _ => return,
         };
+        *slot = habeas_model::walk::plain_string(b, span);
+        plain &= slot.is_some();
+    })?;
+    if !plain {
+        return None;
     }
     Some((id?, record_type?, target))
 }
@@ -372,16 +309,24 @@ fn examine(batch: &Batch, slot: &Slot, ids: &IdKeys) -> Facts {
     };
     let (digest, kept_problem) = match slot.kept.clone().map(|span| &batch.data[span]) {
         None => (Some(Sha256::digest(bytes).into()), None),
-        Some(data) => match decode_kept(data).and_then(|kept| reveal(bytes, &kept)) {
-            Ok(map) => (
-                Some(Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into()),
-                None,
-            ),
-            Err(KeptError::Mismatch(field) | KeptError::NoCommitment(field)) => (None, Some(field)),
-            Err(KeptError::BadLeaf | KeptError::BadEncoding) => (None, Some(String::new())),
+        Some(data) => match habeas_model::personal::reveal_canonical(bytes, data) {
+            Some(clear) => (Some(Sha256::digest(clear).into()), None),
+            None => revealed_slowly(bytes, data),
         },
     };
     Facts { leaf_hash: leaf_hash(bytes), head, digest, kept_problem }
+}
+
+/// The digest of the record as known and what is wrong with its kept values, through the JSON
+/// parser: for kept values that the bytes alone could not open.
+fn revealed_slowly(bytes: &[u8], data: &[u8]) -> (Option<[u8; 32]>, Option<String>) {
+    match decode_kept(data).and_then(|kept| reveal(bytes, &kept)) {
+        Ok(map) => {
+            (Some(Sha256::digest(habeas_model::canonical::to_canonical(&Value::Object(map))).into()), None)
+        }
+        Err(KeptError::Mismatch(field) | KeptError::NoCommitment(field)) => (None, Some(field)),
+        Err(KeptError::BadLeaf | KeptError::BadEncoding) => (None, Some(String::new())),
+    }
 }
 
 /// What the records view must show, kept per leaf in log order (a few bytes each, filled in
@@ -395,59 +340,64 @@ fn examine(batch: &Batch, slot: &Slot, ids: &IdKeys) -> Facts {
 /// just before and each current version is the last: the view is the replay of the log.
 #[derive(Default)]
 struct Replay {
-    /// The id key of each leaf ([`IdKeys`]).
-    keys: Vec<u64>,
-    /// The type index of each leaf, [`UNREADABLE`] for a leaf that is not a record.
-    types: Vec<u8>,
-    /// The first 16 bytes of each leaf's content digest, zero when there is none: changing a
-    /// stored digest undetected would take a 128-bit second preimage.
-    digests: Vec<[u8; 16]>,
-    /// Whether a later leaf names this one as its previous version.
-    superseded: Vec<bool>,
-    /// Whether a row of the view shows this leaf as its current version.
-    shown: Vec<bool>,
+    /// One entry per leaf, in log order. The view is read in the order of its ids, so each row
+    /// lands on a random leaf: everything about the leaf sits in one entry, one cache line.
+    leaves: Vec<Replayed>,
     /// The latest retraction of each id key that has one.
     retracted: rustc_hash::FxHashMap<u64, u64>,
+}
+
+/// What the view must show of one leaf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Replayed {
+    /// The id key ([`IdKeys`]).
+    key: u64,
+    /// The first 16 bytes of the content digest, zero when there is none: changing a stored
+    /// digest undetected would take a 128-bit second preimage.
+    digest: [u8; 16],
+    /// The type index, [`UNREADABLE`] for a leaf that is not a record.
+    record_type: u8,
+    /// Whether a later leaf names this one as its previous version.
+    superseded: bool,
+    /// Whether a row of the view shows this leaf as its current version.
+    shown: bool,
 }
 
 const UNREADABLE: u8 = u8::MAX;
 
 impl Replay {
     fn with_capacity(leaves: u64) -> Replay {
-        let n = usize::try_from(leaves).unwrap_or(0);
-        Replay {
-            keys: Vec::with_capacity(n),
-            types: Vec::with_capacity(n),
-            digests: Vec::with_capacity(n),
-            superseded: Vec::with_capacity(n),
-            ..Replay::default()
-        }
+        Replay { leaves: Vec::with_capacity(usize::try_from(leaves).unwrap_or(0)), ..Replay::default() }
     }
 
     fn len(&self) -> u64 {
-        self.keys.len() as u64
+        self.leaves.len() as u64
     }
 
     /// Adds the next leaf; says what is wrong with its stored previous version, if anything.
     fn push(&mut self, key: u64, record_type: u8, digest: [u8; 16], prev: Option<u64>) -> Option<String> {
         let idx = self.len();
-        let wrong = prev.and_then(|prev| {
-            let at = usize::try_from(prev).ok().filter(|_| prev < idx)?;
-            if self.keys[at] != key || self.types[at] == UNREADABLE {
-                return Some(format!("its previous version {prev} is a leaf of another record"));
+        let wrong = match prev.map(|prev| (prev, usize::try_from(prev).ok().filter(|_| prev < idx))) {
+            None => None,
+            Some((prev, None)) => Some(format!("its previous version {prev} is not an earlier leaf")),
+            Some((prev, Some(at))) => {
+                let earlier = &mut self.leaves[at];
+                if earlier.key != key || earlier.record_type == UNREADABLE {
+                    Some(format!("its previous version {prev} is a leaf of another record"))
+                } else {
+                    std::mem::replace(&mut earlier.superseded, true)
+                        .then(|| format!("leaf {prev} is named as the previous version of two leaves"))
+                }
             }
-            std::mem::replace(&mut self.superseded[at], true)
-                .then(|| format!("leaf {prev} is named as the previous version of two leaves"))
-        });
-        let wrong = match prev {
-            Some(prev) if prev >= idx => Some(format!("its previous version {prev} is not an earlier leaf")),
-            _ => wrong,
         };
-        self.keys.push(key);
-        self.types.push(record_type);
-        self.digests.push(digest);
-        self.superseded.push(false);
+        self.leaves.push(Replayed { key, digest, record_type, superseded: false, shown: false });
         wrong
+    }
+
+    /// The leaf at `current` if it is a readable leaf of the id with `key`.
+    fn version_of(&mut self, key: u64, current: u64) -> Option<&mut Replayed> {
+        let leaf = self.leaves.get_mut(usize::try_from(current).ok()?)?;
+        (leaf.key == key && leaf.record_type != UNREADABLE).then_some(leaf)
     }
 }
 
@@ -578,6 +528,10 @@ fn check_stored_row(stored_frontier: &mut Vec<Hash>, idx: u64, row: &[u8]) -> Op
 impl Ledger {
     /// Checks the whole ledger. `trusted` is a signed checkpoint note kept elsewhere.
     pub fn verify(&mut self, verifier: &Verifier, trusted: Option<&str>) -> Result<VerifyReport> {
+        // Every page is read once: through the memory map they are read where the operating
+        // system caches them, not copied into a page cache allocated for the purpose (a sixth of
+        // the reading thread's time at a million records).
+        self.backend().map_for_reading()?;
         let tx = self.backend().read()?;
         match verify(&*tx, verifier, trusted) {
             // A file that opens but cannot be read through was damaged or altered: that is a
@@ -751,32 +705,28 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
     }
 
     // The records view must be the replay of the log (see [`Replay`]).
-    replay.shown = vec![false; replay.keys.len()];
     tx.scan_records(&mut |row: RecordRow| {
         let key = ids.key(&row.id);
-        let Some(at) = usize::try_from(row.current)
-            .ok()
-            .filter(|&at| at < replay.keys.len() && replay.keys[at] == key && replay.types[at] != UNREADABLE)
-        else {
+        let retracted = replay.retracted.get(&key).copied().filter(|&r| r > row.current);
+        let erased = erased_at.get(&key).is_some_and(|&e| e > row.current);
+        let Some(leaf) = replay.version_of(key, row.current) else {
             let what = format!("current version {} is not a leaf of this record", row.current);
             report(Problem::RecordsView { id: row.id, what }, None);
             return Ok(());
         };
-        replay.shown[at] = true;
+        leaf.shown = true;
         let mut what = Vec::new();
-        if replay.superseded[at] {
+        if leaf.superseded {
             what.push(format!("current version {} has a later version in the log", row.current));
         }
-        let record_type = type_name(replay.types[at]);
+        let record_type = type_name(leaf.record_type);
         if record_type != row.record_type {
             what.push(format!("type {} for {record_type}", row.record_type));
         }
-        let retracted = replay.retracted.get(&key).copied().filter(|&r| r > row.current);
         if retracted != row.retracted {
             what.push(format!("retraction {:?} for {retracted:?}", row.retracted));
         }
-        let erased = erased_at.get(&key).is_some_and(|&e| e > row.current);
-        let digest = if erased { [0; 16] } else { replay.digests[at] };
+        let digest = if erased { [0; 16] } else { leaf.digest };
         if digest != digest_prefix(row.digest) {
             what.push("content digest".to_string());
         }
@@ -786,10 +736,8 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
         Ok(())
     })?;
     // Every head of a chain of versions must be some row's current version.
-    for (idx, ((superseded, shown), record_type)) in
-        replay.superseded.iter().zip(&replay.shown).zip(&replay.types).enumerate()
-    {
-        if !superseded && !shown && *record_type != UNREADABLE {
+    for (idx, leaf) in replay.leaves.iter().enumerate() {
+        if !leaf.superseded && !leaf.shown && leaf.record_type != UNREADABLE {
             let idx = idx as u64;
             report(
                 Problem::RecordsView { id: id_at(tx, idx), what: "missing from the view".into() },
@@ -853,7 +801,8 @@ mod tests {
         assert_eq!(replay.push(0, UNREADABLE, [0; 16], None), None);
         let unreadable = replay.push(0, 0, [0; 16], Some(6)).expect("linked to an unreadable leaf");
         assert!(unreadable.contains("another record"), "{unreadable}");
-        assert_eq!(replay.superseded, [true, false, false, false, false, false, false, false]);
+        let superseded: Vec<bool> = replay.leaves.iter().map(|l| l.superseded).collect();
+        assert_eq!(superseded, [true, false, false, false, false, false, false, false]);
         assert_eq!(replay.len(), 8);
     }
 

@@ -123,19 +123,31 @@ impl LogRead for SqliteTx<'_> {
                 }
             }
         }
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT l.idx, l.prev, l.body, k.data, l.hashes FROM leaves l
-             LEFT JOIN kept k ON k.idx = l.idx ORDER BY l.idx",
-        )?;
-        let mut rows = stmt.query([])?;
+        // Leaves and kept values are both in index order: two cursors walked side by side cost
+        // one step each, where a join would search the kept values' tree once per leaf.
+        let mut leaves = self.tx.prepare_cached("SELECT idx, prev, body, hashes FROM leaves ORDER BY idx")?;
+        let mut kept = self.tx.prepare_cached("SELECT idx, data FROM kept ORDER BY idx")?;
+        let mut leaf_rows = leaves.query([])?;
+        let mut kept_rows = kept.query([])?;
+        let mut kept_row = kept_rows.next()?;
         let (mut n1, mut n2, mut n3) = (String::new(), String::new(), String::new());
-        while let Some(r) = rows.next()? {
+        while let Some(r) = leaf_rows.next()? {
+            let idx = r.get::<_, i64>(0)?;
+            while let Some(k) = kept_row
+                && k.get::<_, i64>(0)? < idx
+            {
+                kept_row = kept_rows.next()?;
+            }
+            let kept = match kept_row {
+                Some(k) if k.get::<_, i64>(0)? == idx => slice(k.get_ref(1)?, &mut n2),
+                _ => None,
+            };
             let entry = LogEntry {
-                idx: r.get::<_, i64>(0)? as u64,
+                idx: idx as u64,
                 prev: int_at(r, 1)?,
                 bytes: slice(r.get_ref(2)?, &mut n1).unwrap_or_default(),
-                kept: slice(r.get_ref(3)?, &mut n2),
-                hashes: slice(r.get_ref(4)?, &mut n3),
+                kept,
+                hashes: slice(r.get_ref(3)?, &mut n3),
             };
             visit(entry)?;
         }
