@@ -186,6 +186,8 @@ struct PendingRef {
 }
 
 /// Types of ids already looked up, so that sources and places cited a million times cost one read.
+/// Only ids that something refers to are kept: caching every record appended (a string and an
+/// entry each, most never referred to) had cost more than the lookups it saved.
 struct TypeCache(FxHashMap<String, RecordType>);
 
 impl TypeCache {
@@ -433,7 +435,6 @@ impl Pass<'_, '_> {
             };
             self.tx.put_record(&row)?;
         }
-        self.types.insert(&id, record_type);
         self.spill.push(loc)?;
         if let Some(target) = target {
             if let Some(mut row) = self.tx.record(&target)? {
