@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn members_of_a_canonical_object_are_found_with_their_values() {
-        let text = r#"{"a":1,"b":"x,}","c":{"d":[1,{"e":"]"}]},"f":null,"g":"q\"uote","h":[],"i":"\\","j":"\\\""}"#;
+        let text =
+            r#"{"a":1,"b":"x,}","c":{"d":[1,{"e":"]"}]},"f":null,"g":"q\"uote","h":[],"i":"\\","j":"\\\""}"#;
         let found = members(text).unwrap();
         let expect = [
             ("a", "1"),

@@ -146,4 +146,9 @@ pub trait Backend: Send {
     fn map_for_reading(&mut self) -> Result<()> {
         Ok(())
     }
+    /// Another connection to the same ledger, for a reader on another thread (`verify` reads
+    /// the records view beside the log); `None` where there cannot be one.
+    fn another(&self) -> Option<Box<dyn Backend>> {
+        None
+    }
 }

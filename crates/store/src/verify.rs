@@ -10,7 +10,9 @@
 //!    never read from the database) and name the root recomputed at its size; the latest must cover
 //!    the whole log;
 //! 4. the records view (current version, retraction, digest of each id) must equal a replay of
-//!    the log, so that nobody can change what users see without changing the log;
+//!    the log, so that nobody can change what users see without changing the log (see
+//!    [`Replay`]; the view is read on a second connection while the log is read, and again on
+//!    the first only to name what differs);
 //! 5. with `--trusted`, a checkpoint kept elsewhere must be consistent with the log: the one check
 //!    that catches a log rolled back or rewritten by someone who also holds the key.
 
@@ -23,7 +25,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::backend::{LogEntry, LogRead, RecordRow};
+use crate::backend::{Backend, LogEntry, LogRead, RecordRow};
 use crate::error::Result;
 use crate::ledger::Ledger;
 
@@ -365,6 +367,9 @@ struct Replayed {
 
 const UNREADABLE: u8 = u8::MAX;
 
+/// No leaf: a row's retraction when it has none.
+const NONE: u64 = u64::MAX;
+
 impl Replay {
     fn with_capacity(leaves: u64) -> Replay {
         Replay { leaves: Vec::with_capacity(usize::try_from(leaves).unwrap_or(0)), ..Replay::default() }
@@ -525,6 +530,78 @@ fn check_stored_row(stored_frontier: &mut Vec<Hash>, idx: u64, row: &[u8]) -> Op
     bad
 }
 
+/// What differs between a row of the records view and the replay of the log, marking the leaf
+/// the row shows as its current version; `Err` when that leaf is not a version of the row's id.
+fn compare_row(
+    replay: &mut Replay,
+    erased_at: &rustc_hash::FxHashMap<u64, u64>,
+    key: u64,
+    current: u64,
+    record_type: &str,
+    retracted: Option<u64>,
+    digest: [u8; 16],
+) -> std::result::Result<Vec<String>, String> {
+    let expected_retraction = replay.retracted.get(&key).copied().filter(|&r| r > current);
+    let erased = erased_at.get(&key).is_some_and(|&e| e > current);
+    let Some(leaf) = replay.version_of(key, current) else {
+        return Err(format!("current version {current} is not a leaf of this record"));
+    };
+    leaf.shown = true;
+    let mut what = Vec::new();
+    if leaf.superseded {
+        what.push(format!("current version {current} has a later version in the log"));
+    }
+    let expected_type = type_name(leaf.record_type);
+    if expected_type != record_type {
+        what.push(format!("type {record_type} for {expected_type}"));
+    }
+    if expected_retraction != retracted {
+        what.push(format!("retraction {retracted:?} for {expected_retraction:?}"));
+    }
+    let expected_digest = if erased { [0; 16] } else { leaf.digest };
+    if expected_digest != digest {
+        what.push("content digest".to_string());
+    }
+    Ok(what)
+}
+
+/// One row of the records view, as compact as [`Replayed`]: the id as its key.
+struct ViewRow {
+    key: u64,
+    current: u64,
+    /// [`NONE`] when not retracted.
+    retracted: u64,
+    digest: [u8; 16],
+    record_type: u8,
+}
+
+/// The records view as read on its own connection, with the log size its snapshot holds.
+struct ViewRead {
+    size: u64,
+    rows: Vec<ViewRow>,
+}
+
+/// Reads the records view on another connection (and thread) while the log is scanned: the
+/// view is a tenth of the file, and reading it after the log had left a core idle for a
+/// quarter of the run.
+fn read_view(mut backend: Box<dyn Backend>, ids: &IdKeys) -> Result<ViewRead> {
+    backend.map_for_reading()?;
+    let tx = backend.read()?;
+    let size = tx.tree_size()?;
+    let mut rows = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    tx.scan_records(&mut |row| {
+        rows.push(ViewRow {
+            key: ids.key(&row.id),
+            current: row.current,
+            retracted: row.retracted.unwrap_or(NONE),
+            digest: digest_prefix(row.digest),
+            record_type: type_index(&row.record_type),
+        });
+        Ok(())
+    })?;
+    Ok(ViewRead { size, rows })
+}
+
 impl Ledger {
     /// Checks the whole ledger. `trusted` is a signed checkpoint note kept elsewhere.
     pub fn verify(&mut self, verifier: &Verifier, trusted: Option<&str>) -> Result<VerifyReport> {
@@ -532,8 +609,9 @@ impl Ledger {
         // system caches them, not copied into a page cache allocated for the purpose (a sixth of
         // the reading thread's time at a million records).
         self.backend().map_for_reading()?;
+        let beside = self.backend().another();
         let tx = self.backend().read()?;
-        match verify(&*tx, verifier, trusted) {
+        match verify(&*tx, beside, verifier, trusted) {
             // A file that opens but cannot be read through was damaged or altered: that is a
             // finding of verify, not a failure to run it.
             Err(crate::error::StoreError::Backend(why)) => Ok(VerifyReport {
@@ -549,7 +627,14 @@ impl Ledger {
     }
 }
 
-fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Result<VerifyReport> {
+/// `beside`, another connection to the same ledger if the backend has one, reads the records
+/// view while `tx` reads the log.
+fn verify(
+    tx: &dyn LogRead,
+    beside: Option<Box<dyn Backend>>,
+    verifier: &Verifier,
+    trusted: Option<&str>,
+) -> Result<VerifyReport> {
     let mut problems: Vec<Found> = Vec::new();
     let mut report = |problem: Problem, index: Option<u64>| problems.push(Found { problem, index });
     let origin = tx.meta("origin")?.unwrap_or_default();
@@ -597,7 +682,8 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
     let mut stored_frontier: Vec<Hash> = Vec::new();
     let mut next_idx = 0u64;
     let ids = IdKeys(std::hash::RandomState::new());
-    let mut replay = Replay::with_capacity(tx.tree_size()?);
+    let leaves = tx.tree_size()?;
+    let mut replay = Replay::with_capacity(leaves);
     let mut kept_at: Vec<(u64, u64)> = Vec::new();
     let mut erased_at: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
     // Versions whose stored previous version is not the one before them: (leaf, what differs).
@@ -662,7 +748,15 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
                 misfiled.push((idx, what));
             }
         };
-    scan_in_order(tx, &ids, &mut |batch, slot, facts| consume(batch, slot, facts, &mut report))?;
+    let view = std::thread::scope(|scope| -> Result<Option<ViewRead>> {
+        let reader = beside.map(|backend| scope.spawn(|| read_view(backend, &ids)));
+        scan_in_order(tx, &ids, &mut |batch, slot, facts| consume(batch, slot, facts, &mut report))?;
+        // The view read beside the log counts only if its snapshot holds the same log: every
+        // write that changes the view appends leaves. Otherwise (or if it failed) it is read
+        // again below, here.
+        let view = reader.and_then(|thread| thread.join().ok()).and_then(Result::ok);
+        Ok(view.filter(|view| view.size == leaves))
+    })?;
     for (idx, what) in misfiled {
         report(Problem::RecordsView { id: id_at(tx, idx), what }, Some(idx));
     }
@@ -704,37 +798,40 @@ fn verify(tx: &dyn LogRead, verifier: &Verifier, trusted: Option<&str>) -> Resul
         }
     }
 
-    // The records view must be the replay of the log (see [`Replay`]).
-    tx.scan_records(&mut |row: RecordRow| {
-        let key = ids.key(&row.id);
-        let retracted = replay.retracted.get(&key).copied().filter(|&r| r > row.current);
-        let erased = erased_at.get(&key).is_some_and(|&e| e > row.current);
-        let Some(leaf) = replay.version_of(key, row.current) else {
-            let what = format!("current version {} is not a leaf of this record", row.current);
-            report(Problem::RecordsView { id: row.id, what }, None);
-            return Ok(());
-        };
-        leaf.shown = true;
-        let mut what = Vec::new();
-        if leaf.superseded {
-            what.push(format!("current version {} has a later version in the log", row.current));
-        }
-        let record_type = type_name(leaf.record_type);
-        if record_type != row.record_type {
-            what.push(format!("type {} for {record_type}", row.record_type));
-        }
-        if retracted != row.retracted {
-            what.push(format!("retraction {:?} for {retracted:?}", row.retracted));
-        }
-        let digest = if erased { [0; 16] } else { leaf.digest };
-        if digest != digest_prefix(row.digest) {
-            what.push("content digest".to_string());
-        }
-        if !what.is_empty() {
-            report(Problem::RecordsView { id: row.id, what: what.join(", ") }, Some(row.current));
-        }
-        Ok(())
-    })?;
+    // The records view must be the replay of the log (see [`Replay`]). The rows read beside the
+    // log are compared first; only if one differs is the view read again, with its ids, to say
+    // which and how.
+    let agrees = view.is_some_and(|view| {
+        view.rows.iter().all(|row| {
+            let retracted = (row.retracted != NONE).then_some(row.retracted);
+            let kind = type_name(row.record_type);
+            compare_row(&mut replay, &erased_at, row.key, row.current, kind, retracted, row.digest)
+                .is_ok_and(|what| what.is_empty())
+        })
+    });
+    if !agrees {
+        replay.leaves.iter_mut().for_each(|leaf| leaf.shown = false);
+        tx.scan_records(&mut |row: RecordRow| {
+            let key = ids.key(&row.id);
+            let digest = digest_prefix(row.digest);
+            match compare_row(
+                &mut replay,
+                &erased_at,
+                key,
+                row.current,
+                &row.record_type,
+                row.retracted,
+                digest,
+            ) {
+                Err(what) => report(Problem::RecordsView { id: row.id, what }, None),
+                Ok(what) if what.is_empty() => {}
+                Ok(what) => {
+                    report(Problem::RecordsView { id: row.id, what: what.join(", ") }, Some(row.current))
+                }
+            }
+            Ok(())
+        })?;
+    }
     // Every head of a chain of versions must be some row's current version.
     for (idx, leaf) in replay.leaves.iter().enumerate() {
         if !leaf.superseded && !leaf.shown && leaf.record_type != UNREADABLE {
@@ -804,6 +901,87 @@ mod tests {
         let superseded: Vec<bool> = replay.leaves.iter().map(|l| l.superseded).collect();
         assert_eq!(superseded, [true, false, false, false, false, false, false, false]);
         assert_eq!(replay.len(), 8);
+    }
+
+    /// One file of JSON Lines held in memory.
+    struct Text(&'static str);
+
+    impl crate::InputSource for Text {
+        fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<crate::InputItem>> + '_>> {
+            Ok(Box::new(self.0.lines().enumerate().map(|(i, line)| {
+                let parsed = habeas_model::parse_line(line).map(crate::Prepared::new);
+                Ok(crate::InputItem { file: 0, line: i as u64 + 1, parsed })
+            })))
+        }
+        fn file_names(&self) -> Vec<String> {
+            vec!["case.jsonl".into()]
+        }
+        fn file_digests(&self) -> Vec<(String, String)> {
+            vec![("case.jsonl".into(), "00".repeat(32))]
+        }
+    }
+
+    /// A copy of the ledger file as it is now, write-ahead log included.
+    fn copy_of(from: &std::path::Path, to: &std::path::Path) -> Box<dyn Backend> {
+        let conn = rusqlite::Connection::open(from).unwrap();
+        conn.execute("VACUUM INTO ?1", [to.to_str().unwrap()]).unwrap();
+        Box::new(crate::sqlite::SqliteBackend::open(to).unwrap())
+    }
+
+    #[test]
+    fn a_view_read_beside_the_log_counts_only_when_it_agrees_at_the_same_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let signer = habeas_ledger::Signer::from_seed("habeas.local/l.db", [7; 32]).unwrap();
+        let mut ledger = Ledger::create(&crate::Location::Sqlite(path.clone()), &signer.verifier()).unwrap();
+        let options =
+            crate::ImportOptions { keep_going: false, by: "t".into(), at: "2025-03-20T12:00:00Z".into() };
+        let first = concat!(
+            "{\"type\":\"source\",\"id\":\"src-1\",\"kind\":\"testimony\",\"title\":\"A filing\"}\n",
+            "{\"type\":\"person\",\"id\":\"p-1\",\"name\":\"Ana Rojas\",\"sources\":[\"src-1\"]}",
+        );
+        assert!(ledger.import(&mut Text(first), &options, &signer).unwrap().rejected.is_empty());
+        let older = copy_of(&path, &dir.path().join("older.db"));
+        let second = "{\"type\":\"person\",\"id\":\"p-2\",\"name\":\"Luis Rojas\",\"sources\":[\"src-1\"]}";
+        assert!(ledger.import(&mut Text(second), &options, &signer).unwrap().rejected.is_empty());
+        let same_size = copy_of(&path, &dir.path().join("same.db"));
+        let verifier = signer.verifier();
+        let run = |ledger: &mut Ledger, beside: Option<Box<dyn Backend>>| {
+            let tx = ledger.backend().read().unwrap();
+            verify(&*tx, beside, &verifier, None).unwrap()
+        };
+
+        // Read beside at the same size, unchanged: it agrees.
+        assert!(run(&mut ledger, Some(same_size)).ok);
+        // Read beside at another size: not used, the view is read again on the log's connection.
+        assert!(run(&mut ledger, Some(older)).ok);
+        // Read beside at the same size but differing: read again, and what the ledger itself
+        // holds decides.
+        let differing = copy_of(&path, &dir.path().join("differing.db"));
+        drop(differing);
+        let conn = rusqlite::Connection::open(dir.path().join("differing.db")).unwrap();
+        conn.execute("UPDATE records SET current = 0 WHERE id = 'p-2'", []).unwrap();
+        drop(conn);
+        let differing =
+            Box::new(crate::sqlite::SqliteBackend::open(&dir.path().join("differing.db")).unwrap());
+        assert!(run(&mut ledger, Some(differing)).ok);
+        // And a change to the ledger's own view is found, read beside or not.
+        let changed = rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute("UPDATE records SET current = 0 WHERE id = 'p-2'", [])
+            .unwrap();
+        assert_eq!(changed, 1);
+        let beside = ledger.backend().another();
+        assert!(beside.is_some());
+        let report = run(&mut ledger, beside);
+        assert!(!report.ok, "{report:?}");
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| matches!(&p.problem, Problem::RecordsView { id, .. } if id == "p-2"))
+        );
+        assert!(!run(&mut ledger, None).ok);
     }
 
     #[test]

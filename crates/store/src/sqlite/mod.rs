@@ -124,6 +124,10 @@ impl Backend for SqliteBackend {
         Ok(())
     }
 
+    fn another(&self) -> Option<Box<dyn Backend>> {
+        SqliteBackend::open(&self.path).ok().map(|backend| Box::new(backend) as Box<dyn Backend>)
+    }
+
     fn durability(&self) -> Result<Durability> {
         let journal_mode: String = self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         let synchronous: i64 = self.conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
