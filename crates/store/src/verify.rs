@@ -11,7 +11,7 @@
 //!    the whole log;
 //! 4. the records view (current version, retraction, digest of each id) must equal a replay of
 //!    the log, so that nobody can change what users see without changing the log (see
-//!    [`Replay`]; the view is read on a second connection while the log is read, and again on
+//!    `Replay`; the view is read on a second connection while the log is read, and again on
 //!    the first only to name what differs);
 //! 5. with `--trusted`, a checkpoint kept elsewhere must be consistent with the log: the one check
 //!    that catches a log rolled back or rewritten by someone who also holds the key.
