@@ -104,13 +104,11 @@ impl Backend for SqliteBackend {
     }
 
     fn read(&mut self) -> Result<Box<dyn LogRead + '_>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        Ok(Box::new(tx::SqliteTx { tx }))
+        Ok(Box::new(tx::SqliteTx::begin(&self.conn, TransactionBehavior::Deferred)?))
     }
 
     fn write(&mut self) -> Result<Box<dyn LogWrite + '_>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(Box::new(tx::SqliteTx { tx }))
+        Ok(Box::new(tx::SqliteTx::begin(&self.conn, TransactionBehavior::Immediate)?))
     }
 
     /// Reads go through a memory map of the file (up to 8 GB): a lookup at a random place of a
