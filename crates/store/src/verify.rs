@@ -481,14 +481,13 @@ fn scan_in_order(
         tx.scan_log(&mut |entry| {
             batch.push(entry);
             if batch.slots.len() == BATCH {
-                let full = std::mem::replace(&mut batch, spare.pop().unwrap_or_default());
-                let _ = to_workers[sent % workers].send(full);
+                let _ = to_workers[sent % workers].send(std::mem::take(&mut batch));
                 sent += 1;
                 if sent - received >= DEPTH * workers {
                     receive_one(&mut received, &mut spare);
-                    if batch.slots.is_empty() && batch.data.capacity() == 0 {
-                        batch = spare.pop().unwrap_or_default();
-                    }
+                }
+                if let Some(reused) = spare.pop() {
+                    batch = reused;
                 }
             }
             Ok(())
