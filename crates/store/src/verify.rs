@@ -920,10 +920,14 @@ mod tests {
         }
     }
 
-    /// A copy of the ledger file as it is now, write-ahead log included.
-    fn copy_of(from: &std::path::Path, to: &std::path::Path) -> Box<dyn Backend> {
+    /// A copy of the ledger file as it is now (write-ahead log included), with `change` (SQL, or
+    /// nothing) made to the copy, opened.
+    fn copy_of(from: &std::path::Path, to: &std::path::Path, change: &str) -> Box<dyn Backend> {
         let conn = rusqlite::Connection::open(from).unwrap();
         conn.execute("VACUUM INTO ?1", [to.to_str().unwrap()]).unwrap();
+        if !change.is_empty() {
+            assert_eq!(rusqlite::Connection::open(to).unwrap().execute(change, []).unwrap(), 1, "{change}");
+        }
         Box::new(crate::sqlite::SqliteBackend::open(to).unwrap())
     }
 
@@ -940,10 +944,10 @@ mod tests {
             "{\"type\":\"person\",\"id\":\"p-1\",\"name\":\"Ana Rojas\",\"sources\":[\"src-1\"]}",
         );
         assert!(ledger.import(&mut Text(first), &options, &signer).unwrap().rejected.is_empty());
-        let older = copy_of(&path, &dir.path().join("older.db"));
+        let older = copy_of(&path, &dir.path().join("older.db"), "");
         let second = "{\"type\":\"person\",\"id\":\"p-2\",\"name\":\"Luis Rojas\",\"sources\":[\"src-1\"]}";
         assert!(ledger.import(&mut Text(second), &options, &signer).unwrap().rejected.is_empty());
-        let same_size = copy_of(&path, &dir.path().join("same.db"));
+        let same_size = copy_of(&path, &dir.path().join("same.db"), "");
         let verifier = signer.verifier();
         let run = |ledger: &mut Ledger, beside: Option<Box<dyn Backend>>| {
             let tx = ledger.backend().read().unwrap();
@@ -956,19 +960,11 @@ mod tests {
         assert!(run(&mut ledger, Some(older)).ok);
         // Read beside at the same size but differing: read again, and what the ledger itself
         // holds decides.
-        let differing = copy_of(&path, &dir.path().join("differing.db"));
-        drop(differing);
-        let conn = rusqlite::Connection::open(dir.path().join("differing.db")).unwrap();
-        conn.execute("UPDATE records SET current = 0 WHERE id = 'p-2'", []).unwrap();
-        drop(conn);
-        let differing =
-            Box::new(crate::sqlite::SqliteBackend::open(&dir.path().join("differing.db")).unwrap());
+        let change = "UPDATE records SET current = 0 WHERE id = 'p-2'";
+        let differing = copy_of(&path, &dir.path().join("differing.db"), change);
         assert!(run(&mut ledger, Some(differing)).ok);
         // And a change to the ledger's own view is found, read beside or not.
-        let changed = rusqlite::Connection::open(&path)
-            .unwrap()
-            .execute("UPDATE records SET current = 0 WHERE id = 'p-2'", [])
-            .unwrap();
+        let changed = rusqlite::Connection::open(&path).unwrap().execute(change, []).unwrap();
         assert_eq!(changed, 1);
         let beside = ledger.backend().another();
         assert!(beside.is_some());

@@ -38,10 +38,10 @@ fn prepared<'s, 'c>(
     conn: &'c Connection,
     sql: &str,
 ) -> Result<&'s mut Statement<'c>> {
-    if slot.is_none() {
-        *slot = Some(conn.prepare(sql)?);
+    match slot {
+        Some(statement) => Ok(statement),
+        None => Ok(slot.insert(conn.prepare(sql)?)),
     }
-    slot.as_mut().ok_or_else(|| StoreError::Backend(format!("not prepared: {sql}")))
 }
 
 fn to_i64(n: u64) -> i64 {
