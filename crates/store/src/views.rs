@@ -128,7 +128,7 @@ pub fn rebuild(tx: &mut dyn LogWrite) -> Result<()> {
 }
 
 /// A leaf's bytes as a JSON object.
-fn parse_leaf(idx: u64, bytes: &[u8]) -> Result<Map<String, Value>> {
+pub(crate) fn parse_leaf(idx: u64, bytes: &[u8]) -> Result<Map<String, Value>> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`"))),

@@ -613,3 +613,56 @@ fn timelines_read_for_checks_are_the_stored_ones() {
         }
     }
 }
+
+#[test]
+fn records_read_for_checks_are_the_versions_known_then() {
+    // Most records are read in one pass over the log; a record changed or retracted since takes
+    // the long way. Both must give the version known at the moment asked, with its times read in
+    // the zone its place had then, and kept personal values in clear.
+    let first = r#"{"type":"place","id":"camp","name":"Camp","kind":"facility","country":"US","tz":"America/Chicago"}
+{"type":"person","id":"p","name":"Persona p","sources":["s"]}
+{"type":"custody","id":"in-p","subject":"p","event":"booked_in","at":"2025-03-10","place":"camp","custodian":"ice","sources":["s"]}
+{"type":"custody","id":"gone","subject":"p","event":"transferred","at":"2025-03-11","place":"camp","to":"dilley","custodian":"ice","sources":["s"]}
+{"type":"custody","id":"back","subject":"p","event":"transferred","at":"2025-03-12","place":"dilley","to":"camp","custodian":"ice","sources":["s"]}
+"#;
+    let second = r#"{"type":"place","id":"camp","name":"Camp","kind":"facility","country":"US","tz":"America/New_York"}
+{"type":"retraction","target":"gone","reason":"another person's"}
+{"type":"retraction","target":"back","reason":"wrong date"}
+"#;
+    let third = r#"{"type":"custody","id":"back","subject":"p","event":"transferred","at":"2025-03-13","place":"dilley","to":"camp","custodian":"ice","sources":["s"]}
+"#;
+    let mut t = new_ledger();
+    t.import_at(&(WORLD.to_string() + first), "2025-12-01T00:00:00Z");
+    t.import_at(second, "2025-12-05T00:00:00Z");
+    t.import_at(third, "2025-12-09T00:00:00Z");
+    let at = |case: &habeas_rules::Case, id: &str| {
+        case.record(id).and_then(|r| r.time("at")).map(|t| t.earliest.to_string())
+    };
+    let name = |case: &habeas_rules::Case| {
+        case.record("p").and_then(|r| r.body.get("names")).map(|names| names[0]["full"].clone())
+    };
+    let case_then = |t: &mut TestLedger, known_at: Option<&str>| {
+        let moment =
+            Moment { as_of: Some(AFTER.parse().unwrap()), known_at: known_at.map(|k| k.parse().unwrap()) };
+        t.ledger.case(moment).unwrap()
+    };
+
+    let now = case_then(&mut t, None);
+    // The place now reads in New York's zone (EDT since 9 March), and so does the event there.
+    assert_eq!(now.record("camp").and_then(|r| r.str("tz")), Some("America/New_York"));
+    assert_eq!(at(&now, "in-p").as_deref(), Some("2025-03-10T04:00:00Z"));
+    assert!(now.record("gone").is_none(), "retracted");
+    assert_eq!(at(&now, "back").as_deref(), Some("2025-03-13T05:00:00Z"), "reinstated as its new version");
+    assert_eq!(name(&now), Some("Persona p".into()), "kept values in clear");
+
+    let before_retractions = case_then(&mut t, Some("2025-12-02T00:00:00Z"));
+    assert_eq!(before_retractions.record("camp").and_then(|r| r.str("tz")), Some("America/Chicago"));
+    assert_eq!(at(&before_retractions, "in-p").as_deref(), Some("2025-03-10T05:00:00Z"));
+    assert_eq!(at(&before_retractions, "gone").as_deref(), Some("2025-03-11T05:00:00Z"));
+    assert_eq!(at(&before_retractions, "back").as_deref(), Some("2025-03-12T05:00:00Z"));
+    assert_eq!(name(&before_retractions), Some("Persona p".into()));
+
+    let between = case_then(&mut t, Some("2025-12-06T00:00:00Z"));
+    assert!(between.record("gone").is_none() && between.record("back").is_none(), "both retracted then");
+    assert_eq!(at(&between, "in-p").as_deref(), Some("2025-03-10T04:00:00Z"));
+}

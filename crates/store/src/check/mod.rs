@@ -7,58 +7,27 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use habeas_model::personal::decode_kept;
-use habeas_model::zone::resolve_times;
-use habeas_rules::{Case, Policy, Record, Report, Stretch};
+use habeas_rules::{Case, Policy, Report, Stretch};
 use jiff::Timestamp;
 
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::timeline::derive::derive;
-use crate::timeline::{Event, Known, Leg, Moment, Segment, World, record_of, timeline};
+use crate::timeline::{Event, Leg, Moment, Segment, World, timeline};
 use crate::views::KnownAt;
 
-/// Record types the rules never read.
-const NOT_READ: [&str; 3] = ["import", "erasure", "retraction"];
+mod read;
+use read::read_records;
 
 pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<Case> {
-    let world = Known(known);
-    let mut rows = Vec::new();
-    known.tx.scan_records(&mut |row| {
-        if !NOT_READ.contains(&row.record_type.as_str()) {
-            rows.push(row.id);
-        }
-        Ok(())
-    })?;
+    let records = read_records(known)?;
     let mut case = Case::default();
     let mut subjects = BTreeSet::new();
     let mut index_of: HashMap<String, u64> = HashMap::new();
-    for id in rows {
-        let Some((idx, leaf)) = known.lookup(&id)? else { continue };
-        let parsed = record_of(idx, (*leaf).clone())?;
-        let times = resolve_times(&parsed, &world);
-        let mut body = parsed.into_body();
-        // Personal values (a birth date for an age, names for the register) in clear, where they
-        // are still kept; rules cite ids, never these values. Only records that can hold them
-        // have any.
-        let kind = body.get("type").and_then(|t| t.as_str()).unwrap_or("");
-        if (matches!(kind, "person" | "relation") || body.contains_key("personal"))
-            && let Some(kept) = known.tx.kept(idx)?.and_then(|data| decode_kept(&data).ok())
-        {
-            for value in kept {
-                body.insert(value.field, value.value);
-            }
-        }
-        let record = Record {
-            id: id.clone(),
-            kind: body.get("type").and_then(|t| t.as_str()).unwrap_or("").to_string(),
-            times: times.iter().map(|t| (t.path.clone(), t.interval)).collect(),
-            unzoned: times.iter().filter(|t| t.flagged).map(|t| t.path.clone()).collect(),
-            body,
-        };
+    for (idx, record) in records {
         if record.kind == "custody" {
             subjects.extend(record.subjects());
-            index_of.insert(id, idx);
+            index_of.insert(record.id.clone(), idx);
         }
         case.insert(record);
     }
