@@ -41,9 +41,17 @@ impl Record {
 
     /// `subject` or `subjects`.
     pub fn subjects(&self) -> Vec<String> {
-        let mut out = self.strings("subject");
-        out.extend(self.strings("subjects"));
-        out
+        self.subject_ids().map(str::to_string).collect()
+    }
+
+    /// `subject` or `subjects`, borrowed.
+    pub fn subject_ids(&self) -> impl Iterator<Item = &str> {
+        ["subject", "subjects"].into_iter().flat_map(move |field| {
+            let value = self.body.get(field);
+            let one = value.and_then(Value::as_str);
+            let many = value.and_then(Value::as_array).map(|items| items.iter().filter_map(Value::as_str));
+            one.into_iter().chain(many.into_iter().flatten())
+        })
     }
 
     /// `high`, `medium` (the default), `low` or `unverified`.
@@ -101,55 +109,86 @@ pub struct DayTally {
 /// cohort" or "the cohorts this person belongs to" reads a handful of records, not the ledger.
 #[derive(Clone, Debug, Default)]
 pub struct Case {
-    records: FxHashMap<String, Record>,
-    by_type: BTreeMap<String, Vec<String>>,
-    by_subject: FxHashMap<String, Vec<String>>,
-    cohorts_listing: FxHashMap<String, Vec<String>>,
+    /// Every record, in the order first added; the indexes below hold positions in it.
+    records: Vec<Record>,
+    position: FxHashMap<String, usize>,
+    by_type: BTreeMap<String, Vec<usize>>,
+    by_subject: FxHashMap<String, Vec<usize>>,
+    cohorts_listing: FxHashMap<String, Vec<usize>>,
     /// Each subject's timeline (persons and cohorts with custody events).
     pub timelines: BTreeMap<String, Vec<Stretch>>,
 }
 
 impl Case {
+    /// An empty case with room for `records` records (a case read from a large ledger would
+    /// otherwise grow its tables, and copy them, a score of times).
+    pub fn with_capacity(records: usize) -> Case {
+        Case {
+            records: Vec::with_capacity(records),
+            position: FxHashMap::with_capacity_and_hasher(records, Default::default()),
+            ..Case::default()
+        }
+    }
+
     /// Adds a record (ids are unique: a record given twice replaces the first, as a new version).
     pub fn insert(&mut self, record: Record) {
-        if self.records.contains_key(&record.id) {
-            self.remove_indexes(&record.id);
+        let at = match self.position.get(&record.id) {
+            Some(&at) => {
+                self.remove_indexes(at);
+                self.records[at] = record;
+                at
+            }
+            None => {
+                self.position.insert(record.id.clone(), self.records.len());
+                self.records.push(record);
+                self.records.len() - 1
+            }
+        };
+        let record = &self.records[at];
+        match self.by_type.get_mut(&record.kind) {
+            Some(positions) => positions.push(at),
+            None => {
+                self.by_type.insert(record.kind.clone(), vec![at]);
+            }
         }
-        self.by_type.entry(record.kind.clone()).or_default().push(record.id.clone());
-        for subject in record.subjects() {
-            self.by_subject.entry(subject).or_default().push(record.id.clone());
+        for subject in record.subject_ids() {
+            match self.by_subject.get_mut(subject) {
+                Some(positions) => positions.push(at),
+                None => {
+                    self.by_subject.insert(subject.to_string(), vec![at]);
+                }
+            }
         }
         if record.kind == "cohort" {
             for member in record.strings("members") {
-                self.cohorts_listing.entry(member).or_default().push(record.id.clone());
+                self.cohorts_listing.entry(member).or_default().push(at);
             }
         }
-        self.records.insert(record.id.clone(), record);
     }
 
-    fn remove_indexes(&mut self, id: &str) {
-        for ids in self
+    fn remove_indexes(&mut self, at: usize) {
+        for positions in self
             .by_type
             .values_mut()
             .chain(self.by_subject.values_mut())
             .chain(self.cohorts_listing.values_mut())
         {
-            ids.retain(|x| x != id);
+            positions.retain(|&x| x != at);
         }
     }
 
     pub fn record(&self, id: &str) -> Option<&Record> {
-        self.records.get(id)
+        self.position.get(id).map(|&at| &self.records[at])
     }
 
     /// Every record, type by type, each type in the order added.
     pub fn all(&self) -> impl Iterator<Item = &Record> {
-        self.by_type.values().flatten().filter_map(|id| self.records.get(id))
+        self.by_type.values().flatten().map(|&at| &self.records[at])
     }
 
     /// Records of one type, in the order they were added.
     pub fn of_type<'c>(&'c self, kind: &str) -> impl Iterator<Item = &'c Record> + 'c {
-        self.by_type.get(kind).into_iter().flatten().filter_map(|id| self.records.get(id))
+        self.by_type.get(kind).into_iter().flatten().map(|&at| &self.records[at])
     }
 
     /// Records of one type whose `subject`/`subjects` name `subject` itself.
@@ -158,7 +197,7 @@ impl Case {
             .get(subject)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.records.get(id))
+            .map(|&at| &self.records[at])
             .filter(move |r| r.kind == kind)
     }
 
@@ -239,7 +278,9 @@ impl Case {
             return out;
         }
         let mut queue: Vec<String> = vec![subject.to_string()];
-        queue.extend(self.cohorts_listing.get(subject).into_iter().flatten().cloned());
+        queue.extend(
+            self.cohorts_listing.get(subject).into_iter().flatten().map(|&at| self.records[at].id.clone()),
+        );
         while let Some(id) = queue.pop() {
             let Some(record) = self.record(&id) else { continue };
             if record.kind != "cohort" || !out.insert(id.clone()) {
@@ -281,5 +322,38 @@ impl Case {
                 s.from.earliest <= during.latest && s.until.is_none_or(|u| u.latest > during.earliest)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(id: &str, kind: &str, body: Value) -> Record {
+        let Value::Object(body) = body else { panic!("an object") };
+        Record { id: id.into(), kind: kind.into(), body, times: Vec::new(), unzoned: Vec::new() }
+    }
+
+    #[test]
+    fn records_are_filed_by_type_subject_and_cohort_and_a_second_version_replaces_the_first() {
+        let mut case = Case::with_capacity(4);
+        case.insert(record("e1", "custody", json!({"subject": "p", "event": "booked_in"})));
+        case.insert(record("e2", "custody", json!({"subjects": ["p", "q"], "event": "departed"})));
+        case.insert(record("c", "cohort", json!({"members": ["p"]})));
+        case.insert(record("k", "contact", json!({"subject": "c"})));
+        let ids = |records: Vec<&Record>| records.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(case.naming("p", "custody").collect()), ["e1", "e2"]);
+        assert_eq!(ids(case.naming("q", "custody").collect()), ["e2"]);
+        assert_eq!(ids(case.about("p", "contact")), ["k"], "through the cohort listing p");
+        assert_eq!(case.cohorts_of("p").into_iter().collect::<Vec<_>>(), ["c"]);
+
+        // A new version of e1 about q: filed again, found by its id, no longer about p.
+        case.insert(record("e1", "custody", json!({"subject": "q", "event": "released"})));
+        assert_eq!(case.record("e1").and_then(|r| r.str("event")), Some("released"));
+        assert_eq!(ids(case.naming("p", "custody").collect()), ["e2"]);
+        assert_eq!(ids(case.naming("q", "custody").collect()), ["e2", "e1"]);
+        assert_eq!(ids(case.of_type("custody").collect()), ["e2", "e1"]);
+        assert_eq!(case.all().count(), 4);
     }
 }
