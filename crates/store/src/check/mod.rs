@@ -5,7 +5,9 @@
 //! directly, as of the valid time asked; [`Ledger::check`] hands that to `habeas_rules::check`.
 //! Members of a cohort are not judged one by one: an act on a cohort is one finding on it.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use habeas_rules::{Case, Policy, Report, Stretch};
 use jiff::Timestamp;
@@ -21,12 +23,16 @@ use read::read_records;
 
 pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<Case> {
     let records = read_records(known)?;
-    let mut case = Case::default();
-    let mut subjects = BTreeSet::new();
-    let mut index_of: HashMap<String, u64> = HashMap::new();
+    let mut case = Case::with_capacity(records.len());
+    let mut subjects: FxHashSet<String> = FxHashSet::default();
+    let mut index_of: FxHashMap<String, u64> = FxHashMap::default();
     for (idx, record) in records {
         if record.kind == "custody" {
-            subjects.extend(record.subjects());
+            for subject in record.subject_ids() {
+                if !subjects.contains(subject) {
+                    subjects.insert(subject.to_string());
+                }
+            }
             index_of.insert(record.id.clone(), idx);
         }
         case.insert(record);
@@ -35,36 +41,45 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
     // Persons joined or separated by `same_as`/`distinct`: their timelines take the long way.
     let linked: HashSet<String> =
         case.of_type("same_as").chain(case.of_type("distinct")).flat_map(|r| r.strings("ids")).collect();
-    for subject in subjects {
-        let plain = case.record(&subject).is_some_and(|r| r.kind == "person")
-            && !linked.contains(&subject)
-            && case.cohorts_of(&subject).is_empty();
-        let segments = if plain {
-            own_timeline(&case, &subject, &index_of, as_of)
-        } else {
-            match timeline(known, &subject, as_of, false)? {
-                Some(found) => found.segments,
-                None => continue,
-            }
-        };
-        let stretches = segments
-            .into_iter()
-            .map(|s| Stretch {
-                from: s.from,
-                until: s.until,
-                state: s.state.name().to_string(),
-                place: s.place,
-                to: s.to,
-                custodian: s.custodian,
-                basis: s.basis,
-                removed: s.removed,
-                flight: s.flight,
-                records: s.records,
-            })
-            .collect();
-        case.timelines.insert(subject, stretches);
+    // Plain persons' timelines come from the records in memory, on worker threads; the others
+    // (cohorts, their members, persons joined by `same_as`) are read from the store.
+    let mut subjects: Vec<String> = subjects.into_iter().collect();
+    subjects.sort_unstable();
+    let (plain, others): (Vec<String>, Vec<String>) = subjects.into_iter().partition(|subject| {
+        case.record(subject).is_some_and(|r| r.kind == "person")
+            && !linked.contains(subject)
+            && case.cohorts_of(subject).is_empty()
+    });
+    let derived = read::in_parts(plain, &|subject| {
+        let stretches = stretches(own_timeline(&case, &subject, &index_of, as_of));
+        (subject, stretches)
+    });
+    case.timelines.extend(derived);
+    for subject in others {
+        if let Some(found) = timeline(known, &subject, as_of, false)? {
+            case.timelines.insert(subject, stretches(found.segments));
+        }
     }
     Ok(case)
+}
+
+/// A timeline's segments as the rules read them.
+fn stretches(segments: Vec<Segment>) -> Vec<Stretch> {
+    segments
+        .into_iter()
+        .map(|s| Stretch {
+            from: s.from,
+            until: s.until,
+            state: s.state.name().to_string(),
+            place: s.place,
+            to: s.to,
+            custodian: s.custodian,
+            basis: s.basis,
+            removed: s.removed,
+            flight: s.flight,
+            records: s.records,
+        })
+        .collect()
 }
 
 /// Places' countries and orgs' states, read from the records already in memory.
@@ -86,7 +101,7 @@ impl World for CaseWorld<'_> {
 fn own_timeline(
     case: &Case,
     subject: &str,
-    index_of: &HashMap<String, u64>,
+    index_of: &FxHashMap<String, u64>,
     as_of: Option<Timestamp>,
 ) -> Vec<Segment> {
     let mut events: Vec<Event> = case

@@ -34,16 +34,25 @@ use crate::views::{KnownAt, parse_leaf};
 /// Record types the rules never read.
 const NOT_READ: [&str; 3] = ["import", "erasure", "retraction"];
 
+/// A row of the records view, as far as this pass reads it.
+struct Row {
+    id: String,
+    current: u64,
+    retracted: bool,
+}
+
 /// Leaves handed to a worker at a time.
 const BATCH: usize = 512;
 
 /// The records known at `known`'s boundary that the rules read, each with the index of its
 /// version, in id order; times in UTC; personal values in clear where they are still kept.
 pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
-    let mut rows = Vec::new();
+    // Only what this pass needs of each row: a million digests and type names would be a few
+    // hundred megabytes held for nothing.
+    let mut rows: Vec<Row> = Vec::new();
     known.tx.scan_records(&mut |row| {
         if !NOT_READ.contains(&row.record_type.as_str()) {
-            rows.push(row);
+            rows.push(Row { id: row.id, current: row.current, retracted: row.retracted.is_some() });
         }
         Ok(())
     })?;
@@ -53,7 +62,7 @@ pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
     let mut wanted: Vec<(u64, u32)> = Vec::new();
     let mut slots: Vec<Option<(u64, Parsed)>> = Vec::with_capacity(rows.len());
     for (position, row) in rows.iter().enumerate() {
-        if row.retracted.is_none() && row.current < known.boundary {
+        if !row.retracted && row.current < known.boundary {
             wanted.push((row.current, position as u32));
         }
         slots.push(None);
@@ -138,7 +147,7 @@ fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, u32)]) -> Result<Vec<(u32,
 }
 
 /// Maps `items` on worker threads, a contiguous part each, keeping their order.
-fn in_parts<T: Send, R: Send>(mut items: Vec<T>, work: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
+pub(super) fn in_parts<T: Send, R: Send>(mut items: Vec<T>, work: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     let part = items.len().div_ceil(workers).max(1);
     let mut parts = Vec::new();
@@ -167,12 +176,26 @@ fn for_rules(parsed: Parsed, kept: Option<Vec<u8>>, zones: &Zones) -> Record {
             body.insert(value.field, value.value);
         }
     }
+    body.values_mut().for_each(fit);
     Record {
         id,
         kind,
         unzoned: times.iter().filter(|t| t.flagged).map(|t| t.path.clone()).collect(),
         times: times.into_iter().map(|t| (t.path, t.interval)).collect(),
         body,
+    }
+}
+
+/// Gives back what parsing over-allocated: a list read from JSON holds room for four items when
+/// it has one (most `sources`, `basis` and `subjects` lists), and a case holds a million of them.
+fn fit(value: &mut Value) {
+    match value {
+        Value::Array(items) => {
+            items.shrink_to_fit();
+            items.iter_mut().for_each(fit);
+        }
+        Value::Object(members) => members.values_mut().for_each(fit),
+        _ => {}
     }
 }
 
