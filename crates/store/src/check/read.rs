@@ -82,12 +82,23 @@ pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
     let parsed: Vec<(u64, Parsed)> = slots.into_iter().flatten().collect();
     let zones = Zones::of(&parsed);
     // Personal values (a birth date for an age, names for the register) in clear, where they are
-    // still kept; rules cite ids, never these values. Only records that can hold them have any.
-    let mut kept: Vec<Option<Vec<u8>>> = Vec::with_capacity(parsed.len());
-    for (idx, record) in &parsed {
-        let holds =
-            matches!(record.record_type().name(), "person" | "relation") || record.get("personal").is_some();
-        kept.push(if holds { known.tx.kept(*idx)? } else { None });
+    // still kept; rules cite ids, never these values. Only records that can hold them have any,
+    // and the kept values are read in one ordered pass too.
+    let mut holding: Vec<(u64, usize)> = (parsed.iter().enumerate())
+        .filter(|(_, (_, record))| {
+            matches!(record.record_type().name(), "person" | "relation") || record.get("personal").is_some()
+        })
+        .map(|(position, (idx, _))| (*idx, position))
+        .collect();
+    holding.sort_unstable();
+    let mut kept: Vec<Option<Vec<u8>>> = vec![None; parsed.len()];
+    if !holding.is_empty() {
+        known.tx.scan_kept(&mut |idx, data| {
+            if let Ok(found) = holding.binary_search_by_key(&idx, |&(i, _)| i) {
+                kept[holding[found].1] = Some(data);
+            }
+            Ok(())
+        })?;
     }
     Ok(in_parts(parsed.into_iter().zip(kept).collect(), &|((idx, parsed), kept)| {
         (idx, for_rules(parsed, kept, &zones))
