@@ -2,6 +2,7 @@
 //! evaluated, the records behind it, and the parameters used.
 
 use habeas_model::time::Interval;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -131,29 +132,53 @@ impl Finding {
 
     /// The JSON of rules.md, "Output".
     pub fn to_json(&self, lang_es: bool) -> Value {
-        let mut out = json!({
-            "id": self.id(),
-            "rule": self.rule,
-            "outcome": self.outcome.name(),
-            "subjects": self.subjects,
-            "about": self.about,
-            "act": self.act,
-            "at": self.at.map(interval_json),
-            "readings": self.readings.iter().map(Reading::to_json).collect::<Vec<_>>(),
-            "details": self.details,
-            "records": self.records,
-            "confidence": self.confidence,
-            "parameters": self.parameters,
-            "message": self.message[usize::from(lang_es)],
-        });
-        if let Some(count) = self.count {
-            out["count"] = count.into();
-        }
-        if let Some(leg) = self.leg {
-            out["leg"] = leg.into();
-        }
-        out
+        serde_json::to_value(self.shown(lang_es)).unwrap_or(Value::Null)
     }
+
+    /// The finding as [`Finding::to_json`] writes it, borrowing its parts: written out directly,
+    /// a few hundred thousand findings are not first copied into JSON values.
+    pub fn shown(&self, lang_es: bool) -> Shown<'_> {
+        Shown {
+            about: &self.about,
+            act: &self.act,
+            at: self.at.map(interval_json),
+            confidence: &self.confidence,
+            count: self.count,
+            details: &self.details,
+            id: self.id(),
+            leg: self.leg,
+            message: &self.message[usize::from(lang_es)],
+            outcome: self.outcome.name(),
+            parameters: &self.parameters,
+            readings: self.readings.iter().map(Reading::to_json).collect(),
+            records: &self.records,
+            rule: self.rule,
+            subjects: &self.subjects,
+        }
+    }
+}
+
+/// A finding's JSON, its members in the order of their names (as a JSON object of this crate
+/// lists them).
+#[derive(Serialize)]
+pub struct Shown<'f> {
+    about: &'f Option<String>,
+    act: &'f Option<String>,
+    at: Option<Value>,
+    confidence: &'f str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<u64>,
+    details: &'f Map<String, Value>,
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leg: Option<usize>,
+    message: &'f str,
+    outcome: &'static str,
+    parameters: &'f Map<String, Value>,
+    readings: Vec<Value>,
+    records: &'f [String],
+    rule: &'static str,
+    subjects: &'f [String],
 }
 
 /// An instant as a string, or an uncertain time as `{"earliest", "latest"}`, in UTC.

@@ -123,18 +123,20 @@ impl Policy {
 
     /// The parameters a rule used, as findings list them.
     pub fn parameters(&self, rule: &str) -> Map<String, Value> {
-        let value = match rule {
-            "whereabouts-unknown" => json!({"days": self.whereabouts_unknown.days}),
-            "incommunicado" => {
-                json!({"days": self.incommunicado.days, "escalate_days": self.incommunicado.escalate_days})
-            }
-            "enforced-disappearance" => json!({"days": self.enforced_disappearance.days}),
-            "notice" => {
-                json!({"floor_hours": self.notice.floor_hours, "minimum_hours": self.notice.minimum_hours})
-            }
-            _ => json!({}),
+        let pairs = match rule {
+            "whereabouts-unknown" => vec![("days", json!(self.whereabouts_unknown.days))],
+            "incommunicado" => vec![
+                ("days", json!(self.incommunicado.days)),
+                ("escalate_days", json!(self.incommunicado.escalate_days)),
+            ],
+            "enforced-disappearance" => vec![("days", json!(self.enforced_disappearance.days))],
+            "notice" => vec![
+                ("floor_hours", json!(self.notice.floor_hours)),
+                ("minimum_hours", json!(self.notice.minimum_hours)),
+            ],
+            _ => Vec::new(),
         };
-        value.as_object().cloned().unwrap_or_default()
+        pairs.into_iter().map(|(name, value)| (name.to_string(), value)).collect()
     }
 }
 

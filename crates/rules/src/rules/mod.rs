@@ -139,7 +139,7 @@ impl Report {
         write!(out, "{{\"as_of\": {as_of},\n\"findings\": [")?;
         for (i, finding) in self.findings.iter().enumerate() {
             out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer(&mut *out, &finding.to_json(es))?;
+            serde_json::to_writer(&mut *out, &finding.shown(es))?;
         }
         out.write_all(b"\n]")?;
         if explain {
