@@ -186,3 +186,28 @@ habeas_test!(every_finding_has_its_own_id, |env| {
     let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "two findings share an id");
 });
+
+habeas_test!(leaves_that_are_not_records_stop_the_check_with_an_index, |env| {
+    // Enough records for the reader to fill the workers' channel many times over after the bad
+    // leaf: the check must stop with the leaf named, not wait.
+    let mut text = String::from(
+        r#"{"type":"source","id":"s","kind":"court_record","title":"Docket"}
+{"type":"place","id":"camp","name":"Camp","kind":"facility","country":"US","tz":"America/Chicago"}
+"#,
+    );
+    for i in 0..8000 {
+        text.push_str(&format!(r#"{{"type":"person","id":"p-{i}","name":"Persona {i}","sources":["s"]}}"#));
+        text.push('\n');
+    }
+    let input = env.write("many.jsonl", &text);
+    assert_eq!(env.run(&["init"]).code, 0);
+    assert_eq!(env.run(&["import", input.to_str().unwrap()]).code, 0);
+    // One bad leaf in every batch a worker takes, so that every worker fails.
+    env.sql("UPDATE leaves SET body = CAST('not json' AS BLOB) WHERE idx % 100 = 3");
+    let run = env.run(&["check", "--as-of", "2025-12-31T00:00:00Z"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let named: Option<u64> =
+        run.stderr.split("leaf ").nth(1).and_then(|rest| rest.split(' ').next()).and_then(|n| n.parse().ok());
+    assert!(named.is_some_and(|idx| idx % 100 == 3), "a bad leaf named: {}", run.stderr);
+    assert!(run.stderr.contains("is not a record") && run.stderr.contains("habeas verify"), "{}", run.stderr);
+});

@@ -15,8 +15,8 @@
 //! record's times are resolved. [`Zones`] answers as [`crate::timeline::Known`] does, from the
 //! same versions, without a query.
 
-use std::sync::Mutex;
 use std::sync::mpsc::sync_channel;
+use std::sync::{Mutex, PoisonError};
 
 use habeas_model::Record as Parsed;
 use habeas_model::personal::decode_kept;
@@ -27,7 +27,7 @@ use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::timeline::record_of;
 use crate::views::{KnownAt, parse_leaf};
 
@@ -118,14 +118,21 @@ fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, u32)]) -> Result<Vec<(u32,
                 let work = &work;
                 scope.spawn(move || -> Result<Vec<(u32, u64, Parsed)>> {
                     let mut out = Vec::new();
-                    loop {
-                        let next =
-                            work.lock().map_err(|_| StoreError::Backend("a reader stopped".into()))?.recv();
-                        let Ok(batch) = next else { return Ok(out) };
+                    let mut failed = None;
+                    // After a failure the worker goes on taking batches, unread, so that the
+                    // reading thread is never left waiting for room in the channel.
+                    while let Ok(batch) = work.lock().unwrap_or_else(PoisonError::into_inner).recv() {
                         for (position, idx, bytes) in batch {
-                            out.push((position, idx, record_of(idx, parse_leaf(idx, &bytes)?)?));
+                            if failed.is_some() {
+                                break;
+                            }
+                            match parse_leaf(idx, &bytes).and_then(|body| record_of(idx, body)) {
+                                Ok(parsed) => out.push((position, idx, parsed)),
+                                Err(e) => failed = Some(e),
+                            }
                         }
                     }
+                    failed.map_or(Ok(out), Err)
                 })
             })
             .collect();
