@@ -1,6 +1,8 @@
 //! Findings as rules.md writes them: outcome, subjects, the record judged, every reading
 //! evaluated, the records behind it, and the parameters used.
 
+use std::sync::Arc;
+
 use habeas_model::time::Interval;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -77,7 +79,9 @@ pub struct Finding {
     pub details: Map<String, Value>,
     pub records: Vec<String>,
     pub confidence: String,
-    pub parameters: Map<String, Value>,
+    /// Shared by every finding of a rule (a few hundred thousand copies of one small map were a
+    /// few hundred megabytes).
+    pub parameters: Arc<Map<String, Value>>,
     /// English and Spanish.
     pub message: [String; 2],
 }
@@ -100,7 +104,7 @@ impl Finding {
             details: Map::new(),
             records: Vec::new(),
             confidence: "medium".into(),
-            parameters: Map::new(),
+            parameters: Arc::default(),
             message: [String::new(), String::new()],
         }
     }

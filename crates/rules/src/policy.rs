@@ -19,6 +19,8 @@
 //!
 //! Every finding lists the values its rule used, so a reader knows which policy produced it.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -122,7 +124,7 @@ impl Policy {
     }
 
     /// The parameters a rule used, as findings list them.
-    pub fn parameters(&self, rule: &str) -> Map<String, Value> {
+    pub fn parameters(&self, rule: &str) -> Arc<Map<String, Value>> {
         let pairs = match rule {
             "whereabouts-unknown" => vec![("days", json!(self.whereabouts_unknown.days))],
             "incommunicado" => vec![
@@ -136,7 +138,7 @@ impl Policy {
             ],
             _ => Vec::new(),
         };
-        pairs.into_iter().map(|(name, value)| (name.to_string(), value)).collect()
+        Arc::new(pairs.into_iter().map(|(name, value)| (name.to_string(), value)).collect())
     }
 }
 

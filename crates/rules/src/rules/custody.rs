@@ -97,6 +97,7 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
 /// arrival, booking, release or granted contact for more than `days`.
 pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
     let limit = policy.whereabouts_unknown.days;
+    let parameters = policy.parameters("whereabouts-unknown");
     for (subject, stretches) in &case.timelines {
         let Some(last) = stretches.last() else { continue };
         if last.until.is_some() || !matches!(last.state.as_str(), "in_transit" | "unknown") {
@@ -115,7 +116,7 @@ pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
         }
         let mut finding = subject_finding(case, "whereabouts-unknown", Outcome::Warning, subject, last);
         finding.details.insert("days".into(), json!(days.0.floor()));
-        finding.parameters = policy.parameters("whereabouts-unknown");
+        finding.parameters = parameters.clone();
         let since = |es| show::time(&last.from, finding.zone.as_deref(), es);
         let to = |es| case.name(last.to.as_deref(), es);
         finding.message = [
@@ -140,6 +141,7 @@ pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
 /// place with `visits: denied`; escalated past `escalate_days`.
 pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
     let (limit, escalate) = (policy.incommunicado.days, policy.incommunicado.escalate_days);
+    let parameters = policy.parameters("incommunicado");
     for (subject, stretches) in &case.timelines {
         for stretch in stretches.iter().filter(|s| s.state == "in_custody") {
             let end = end_of(stretch, report.as_of);
@@ -171,7 +173,7 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
             }
             finding.details.insert("days".into(), json!(days.0.floor()));
             finding.details.insert("escalated".into(), json!(days.0 > escalate));
-            finding.parameters = policy.parameters("incommunicado");
+            finding.parameters = parameters.clone();
             let place = |es| case.name(stretch.place.as_deref(), es);
             let since = |es| show::time(&stretch.from, finding.zone.as_deref(), es);
             let why = if denied_visits {

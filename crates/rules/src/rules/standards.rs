@@ -3,6 +3,7 @@
 //! `appearance-only-evidence`, `refoulement-risk`, `time-integrity`.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use habeas_model::time::Interval;
 use serde_json::{Map, Value, json};
@@ -46,6 +47,7 @@ fn beneficiaries(petition: &Record) -> Vec<String> {
 /// `notice`: was notice served in time, in a language the subject speaks, saying how to contest?
 pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, report: &mut Report) {
     let (floor, minimum) = (policy.notice.floor_hours, policy.notice.minimum_hours);
+    let parameters = policy.parameters("notice");
     let mut found_no_notice = BTreeSet::new();
     for court_finding in case.of_type("court_finding").filter(|f| f.str("fact") == Some("no_notice")) {
         for subject in court_finding.subjects() {
@@ -63,7 +65,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, rep
                     case.name(court_finding.str("court"), true)
                 ),
             ];
-            finding.parameters = policy.parameters("notice");
+            finding.parameters = parameters.clone();
             report.findings.push(finish(case, finding));
         }
     }
@@ -89,8 +91,9 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, rep
             finding.act = Some(act.event.id.clone());
             finding.at = Some(act.at);
             finding.zone = act.place.as_deref().and_then(|p| case.place_zone(p)).map(str::to_string);
-            finding.parameters = policy.parameters("notice");
-            finding.parameters.insert("required_hours".into(), json!(required));
+            let mut with_required = (*parameters).clone();
+            with_required.insert("required_hours".into(), json!(required));
+            finding.parameters = Arc::new(with_required);
             finding.records = vec![act.event.id.clone()];
             let Some(last) = notices.iter().max_by_key(|n| n.time("served").map(|s| s.latest)) else {
                 finding.message = [
@@ -251,6 +254,7 @@ fn within(at: Option<Interval>, from: &Interval, to: &Interval) -> bool {
 /// evidence it and since when; a `possible_violation` when all four appear, never a conclusion.
 pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report) {
     let limit = policy.enforced_disappearance.days;
+    let parameters = policy.parameters("enforced-disappearance");
     for (subject, stretches) in &case.timelines {
         for stretch in stretches.iter().filter(|s| s.state == "in_custody") {
             let end = end_of(stretch, report.as_of);
@@ -350,7 +354,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            finding.parameters = policy.parameters("enforced-disappearance");
+            finding.parameters = parameters.clone();
             let days = days_between(&stretch.from, &end);
             finding.details.insert("elements".into(), Value::Object(elements));
             finding.message = [
