@@ -59,17 +59,17 @@ pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
     // A record's known version is its current one when that was appended before the boundary
     // and no retraction is in force: a retraction stays on the row until a later version
     // reinstates the record, so none can have withdrawn it before the boundary either.
-    let mut wanted: Vec<(u64, u32)> = Vec::new();
+    let mut wanted: Vec<(u64, usize)> = Vec::new();
     let mut slots: Vec<Option<(u64, Parsed)>> = Vec::with_capacity(rows.len());
     for (position, row) in rows.iter().enumerate() {
         if !row.retracted && row.current < known.boundary {
-            wanted.push((row.current, position as u32));
+            wanted.push((row.current, position));
         }
         slots.push(None);
     }
     wanted.sort_unstable();
     for (position, idx, parsed) in parse_in_pass(known, &wanted)? {
-        slots[position as usize] = Some((idx, parsed));
+        slots[position] = Some((idx, parsed));
     }
     for (slot, row) in slots.iter_mut().zip(&rows) {
         if slot.is_none()
@@ -107,16 +107,16 @@ pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
 
 /// Reads the log from the first wanted index to the boundary on this thread and parses the wanted
 /// leaves (sorted by index, each with its position) on worker threads.
-fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, u32)]) -> Result<Vec<(u32, u64, Parsed)>> {
+fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, usize)]) -> Result<Vec<(usize, u64, Parsed)>> {
     let Some(&(first, _)) = wanted.first() else { return Ok(Vec::new()) };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
-    let (send, work) = sync_channel::<Vec<(u32, u64, Vec<u8>)>>(2 * workers);
+    let (send, work) = sync_channel::<Vec<(usize, u64, Vec<u8>)>>(2 * workers);
     let work = Mutex::new(work);
-    std::thread::scope(|scope| -> Result<Vec<(u32, u64, Parsed)>> {
+    std::thread::scope(|scope| -> Result<Vec<(usize, u64, Parsed)>> {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let work = &work;
-                scope.spawn(move || -> Result<Vec<(u32, u64, Parsed)>> {
+                scope.spawn(move || -> Result<Vec<(usize, u64, Parsed)>> {
                     let mut out = Vec::new();
                     let mut failed = None;
                     // After a failure the worker goes on taking batches, unread, so that the
