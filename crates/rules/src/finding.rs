@@ -194,3 +194,34 @@ pub fn interval_json(interval: Interval) -> Value {
         json!({"earliest": text(interval.earliest), "latest": text(interval.latest)})
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_is_written_with_its_members_in_name_order_as_its_json_value_holds_them() {
+        let mut finding = Finding::new("order-conflict", Outcome::PossibleViolation);
+        finding.subjects = vec!["coh-1".into()];
+        finding.count = Some(137);
+        finding.leg = Some(2);
+        finding.act = Some("c-1".into());
+        finding.at = Some(Interval::at("2025-03-16T00:45:00Z".parse().unwrap()));
+        finding.details.insert("days".into(), json!(3));
+        finding.parameters = Arc::new([("days".to_string(), json!(7))].into_iter().collect());
+        finding.readings = vec![Reading { keys: vec![("effective", "oral".into())], holds: Holds::Yes }];
+        finding.message = ["in English".into(), "en español".into()];
+        let written = serde_json::to_string(&finding.shown(true)).unwrap();
+        // A JSON value keeps its members sorted by name: written directly, the order is the same.
+        assert_eq!(written, serde_json::to_string(&finding.to_json(true)).unwrap());
+        let value = finding.to_json(true);
+        assert_eq!(value["message"], "en español");
+        assert_eq!(value["count"], 137);
+        assert_eq!(value["leg"], 2);
+        assert_eq!(value["parameters"]["days"], 7);
+        assert_eq!(value["at"], "2025-03-16T00:45:00Z");
+        assert!(value["id"].as_str().is_some_and(|id| id.starts_with("f-")));
+        let bare = Finding::new("time-integrity", Outcome::Info).to_json(false);
+        assert!(bare.get("count").is_none() && bare.get("leg").is_none(), "{bare}");
+    }
+}
