@@ -109,7 +109,7 @@ pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
 /// leaves (sorted by index, each with its position) on worker threads.
 fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, usize)]) -> Result<Vec<(usize, u64, Parsed)>> {
     let Some(&(first, _)) = wanted.first() else { return Ok(Vec::new()) };
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let workers = workers();
     let (send, work) = sync_channel::<Vec<(usize, u64, Vec<u8>)>>(2 * workers);
     let work = Mutex::new(work);
     std::thread::scope(|scope| -> Result<Vec<(usize, u64, Parsed)>> {
@@ -164,9 +164,14 @@ fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, usize)]) -> Result<Vec<(us
     })
 }
 
+/// Worker threads: one per core, at most four.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
+}
+
 /// Maps `items` on worker threads, a contiguous part each, keeping their order.
 pub(super) fn in_parts<T: Send, R: Send>(mut items: Vec<T>, work: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let workers = workers();
     let part = items.len().div_ceil(workers).max(1);
     let mut parts = Vec::new();
     while items.len() > part {
@@ -194,7 +199,6 @@ fn for_rules(parsed: Parsed, kept: Option<Vec<u8>>, zones: &Zones) -> Record {
             body.insert(value.field, value.value);
         }
     }
-    body.values_mut().for_each(fit);
     Record {
         id,
         kind,
@@ -204,23 +208,10 @@ fn for_rules(parsed: Parsed, kept: Option<Vec<u8>>, zones: &Zones) -> Record {
     }
 }
 
-/// Gives back what parsing over-allocated: a list read from JSON holds room for four items when
-/// it has one (most `sources`, `basis` and `subjects` lists), and a case holds a million of them.
-fn fit(value: &mut Value) {
-    match value {
-        Value::Array(items) => {
-            items.shrink_to_fit();
-            items.iter_mut().for_each(fit);
-        }
-        Value::Object(members) => members.values_mut().for_each(fit),
-        _ => {}
-    }
-}
-
 /// The zones and courts other records' times are read in, gathered from the records themselves.
 struct Zones {
-    /// Each record's own `tz`, parsed.
-    tz: FxHashMap<String, Option<TimeZone>>,
+    /// Each record's own `tz`, where it names a known zone.
+    tz: FxHashMap<String, TimeZone>,
     /// Each record's `court`.
     court: FxHashMap<String, String>,
 }
@@ -229,8 +220,8 @@ impl Zones {
     fn of(records: &[(u64, Parsed)]) -> Zones {
         let mut zones = Zones { tz: FxHashMap::default(), court: FxHashMap::default() };
         for (_, record) in records {
-            if let Some(tz) = record.get("tz").and_then(Value::as_str) {
-                zones.tz.insert(record.id().to_string(), parse_zone(tz));
+            if let Some(zone) = record.get("tz").and_then(Value::as_str).and_then(parse_zone) {
+                zones.tz.insert(record.id().to_string(), zone);
             }
             if let Some(court) = record.get("court").and_then(Value::as_str) {
                 zones.court.insert(record.id().to_string(), court.to_string());
@@ -242,12 +233,26 @@ impl Zones {
 
 impl ZoneLookup for Zones {
     fn place_zone(&self, place: &str) -> Option<TimeZone> {
-        self.tz.get(place).cloned().flatten()
+        self.tz.get(place).cloned()
     }
     fn org_zone(&self, org: &str) -> Option<TimeZone> {
-        self.tz.get(org).cloned().flatten()
+        self.tz.get(org).cloned()
     }
     fn court_of(&self, id: &str) -> Option<String> {
         self.court.get(id).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_mapped_on_workers_come_back_in_order() {
+        for n in [0usize, 1, 2, 3, 7, 1000] {
+            let items: Vec<usize> = (0..n).collect();
+            let mapped = in_parts(items, &|i| i * 10);
+            assert_eq!(mapped, (0..n).map(|i| i * 10).collect::<Vec<_>>(), "{n} items");
+        }
     }
 }
