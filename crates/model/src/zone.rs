@@ -171,7 +171,17 @@ fn collect_object(
 /// Resolves every time field of a record to UTC.
 pub fn resolve_times(record: &Record, lookup: &dyn ZoneLookup) -> Vec<ResolvedTime> {
     let own_tz = record.get("tz").and_then(Value::as_str).and_then(parse_zone);
-    time_fields(record)
+    resolve_fields(time_fields(record), own_tz.as_ref(), lookup)
+}
+
+/// Resolves time fields gathered earlier ([`time_fields`]) to UTC, `own_tz` being their record's
+/// own `tz`: for a reader that lets go of the record before every zone is known.
+pub fn resolve_fields(
+    fields: Vec<TimeField>,
+    own_tz: Option<&TimeZone>,
+    lookup: &dyn ZoneLookup,
+) -> Vec<ResolvedTime> {
+    fields
         .into_iter()
         .map(|field| {
             let found = field.hints.iter().find_map(|hint| match hint {
@@ -183,7 +193,7 @@ pub fn resolve_times(record: &Record, lookup: &dyn ZoneLookup) -> Vec<ResolvedTi
                     .map(|z| (z, ZoneOrigin::Court)),
             });
             let (zone, origin) = found
-                .or_else(|| own_tz.clone().map(|z| (z, ZoneOrigin::Record)))
+                .or_else(|| own_tz.map(|z| (z.clone(), ZoneOrigin::Record)))
                 .unwrap_or((TimeZone::UTC, ZoneOrigin::Utc));
             let flagged = origin == ZoneOrigin::Utc && field.spec.needs_zone() && !field.exempt;
             ResolvedTime { interval: field.spec.resolve(&zone), path: field.path, zone, origin, flagged }

@@ -13,6 +13,7 @@
 use habeas_model::time::Interval;
 
 use crate::case::{Case, Record};
+use crate::field::Field;
 
 /// One act, ready to be judged against orders.
 #[derive(Clone, Debug)]
@@ -29,7 +30,7 @@ pub struct Act<'c> {
     pub to_country: Option<String>,
 }
 
-fn legs_of<'c>(case: &'c Case, event: &Record) -> Option<(&'c Record, &'c Vec<serde_json::Value>)> {
+fn legs_of<'c>(case: &'c Case, event: &Record) -> Option<(&'c Record, &'c [Field])> {
     let flight = case.record(event.str("flight")?)?;
     let legs = flight.body.get("legs")?.as_array()?;
     Some((flight, legs))

@@ -2,23 +2,25 @@
 //! subject's custody stretches.
 //!
 //! The store fills a [`Case`] (it knows how records are kept and how timelines are derived); the
-//! rules only read it. Records stay JSON objects, read through small helpers, because rules.md
-//! speaks in the record format's own field names and every rule reads a different handful of them.
+//! rules only read it. Records stay JSON objects ([`Fields`], compact), read through small helpers,
+//! because rules.md speaks in the record format's own field names and every rule reads a different
+//! handful of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
 
 use habeas_model::time::Interval;
-use serde_json::{Map, Value};
+
+use crate::field::{Field, Fields};
 
 /// One record as known: its current version's fields and times.
 #[derive(Clone, Debug)]
 pub struct Record {
     pub id: String,
     /// The record's `type`.
-    pub kind: String,
-    pub body: Map<String, Value>,
+    pub kind: &'static str,
+    pub body: Fields,
     /// Each time field by its path (`at`, `oral.at`, `legs[1].departed`, `requires[0].by`) in UTC.
     pub times: Vec<(String, Interval)>,
     /// Paths of the dates read in UTC for want of any zone.
@@ -27,7 +29,7 @@ pub struct Record {
 
 impl Record {
     pub fn str(&self, field: &str) -> Option<&str> {
-        self.body.get(field).and_then(Value::as_str)
+        self.body.get(field).and_then(Field::as_str)
     }
 
     /// A field that holds one id or a list of them.
@@ -48,8 +50,8 @@ impl Record {
     pub fn subject_ids(&self) -> impl Iterator<Item = &str> {
         ["subject", "subjects"].into_iter().flat_map(move |field| {
             let value = self.body.get(field);
-            let one = value.and_then(Value::as_str);
-            let many = value.and_then(Value::as_array).map(|items| items.iter().filter_map(Value::as_str));
+            let one = value.and_then(Field::as_str);
+            let many = value.and_then(Field::as_array).map(|items| items.iter().filter_map(Field::as_str));
             one.into_iter().chain(many.into_iter().flatten())
         })
     }
@@ -61,10 +63,10 @@ impl Record {
 }
 
 /// A string or a list of strings as a list.
-pub fn strings(value: Option<&Value>) -> Vec<String> {
+pub fn strings(value: Option<&Field>) -> Vec<String> {
     match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Field::String(s)) => vec![s.to_string()],
+        Some(Field::Array(items)) => items.iter().filter_map(Field::as_str).map(str::to_string).collect(),
         _ => Vec::new(),
     }
 }
@@ -112,7 +114,7 @@ pub struct Case {
     /// Every record, in the order first added; the indexes below hold positions in it.
     records: Vec<Record>,
     position: FxHashMap<String, usize>,
-    by_type: BTreeMap<String, Vec<usize>>,
+    by_type: BTreeMap<&'static str, Vec<usize>>,
     by_subject: FxHashMap<String, Vec<usize>>,
     cohorts_listing: FxHashMap<String, Vec<usize>>,
     /// Each subject's timeline (persons and cohorts with custody events).
@@ -145,10 +147,10 @@ impl Case {
             }
         };
         let record = &self.records[at];
-        match self.by_type.get_mut(&record.kind) {
+        match self.by_type.get_mut(record.kind) {
             Some(positions) => positions.push(at),
             None => {
-                self.by_type.insert(record.kind.clone(), vec![at]);
+                self.by_type.insert(record.kind, vec![at]);
             }
         }
         for subject in record.subject_ids() {
@@ -328,11 +330,11 @@ impl Case {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
-    fn record(id: &str, kind: &str, body: Value) -> Record {
+    fn record(id: &str, kind: &'static str, body: Value) -> Record {
         let Value::Object(body) = body else { panic!("an object") };
-        Record { id: id.into(), kind: kind.into(), body, times: Vec::new(), unzoned: Vec::new() }
+        Record { id: id.into(), kind, body: body.into(), times: Vec::new(), unzoned: Vec::new() }
     }
 
     #[test]

@@ -20,6 +20,7 @@
 
 pub mod acts;
 pub mod case;
+pub mod field;
 pub mod finding;
 pub mod holds;
 pub mod order;
@@ -29,6 +30,7 @@ pub mod show;
 pub mod tally;
 
 pub use case::{Case, DayTally, Record, Stretch};
+pub use field::{Field, Fields};
 pub use finding::{Finding, Outcome, Reading};
 pub use holds::Holds;
 pub use policy::{Policy, PolicyError};

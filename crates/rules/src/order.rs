@@ -14,9 +14,9 @@
 //! as `depart_territory`, `transfer_custody_foreign` and `continue_in_flight`.
 
 use habeas_model::time::Interval;
-use serde_json::Value;
 
 use crate::case::{Case, Record, strings};
+use crate::field::Field;
 use crate::holds::{Holds, at_or_after, before_instant};
 
 /// The three acts a removal is made of.
@@ -169,7 +169,7 @@ pub struct Coverage {
 /// `start`: named (directly, or through a named cohort), or meeting every condition of `class` at
 /// some instant in between.
 pub fn covered(case: &Case, order: &Record, subject: &str, start: &Interval, at: &Interval) -> Coverage {
-    let scope = order.body.get("scope").cloned().unwrap_or(Value::Null);
+    let scope = order.body.get("scope").unwrap_or(Field::NULL);
     let named = strings(scope.get("persons"));
     let named_cohorts = strings(scope.get("cohorts"));
     let cohorts = case.cohorts_of(subject);
@@ -191,9 +191,9 @@ pub fn covered(case: &Case, order: &Record, subject: &str, start: &Interval, at:
     let Some(class) = scope.get("class") else {
         return Coverage { holds: Holds::No, membership_unknown: false };
     };
-    let want_basis = class.get("basis").and_then(Value::as_str);
-    let want_custodian = class.get("custodian").and_then(Value::as_str);
-    let want_country = class.get("in_country").and_then(Value::as_str);
+    let want_basis = class.get("basis").and_then(Field::as_str);
+    let want_custodian = class.get("custodian").and_then(Field::as_str);
+    let want_country = class.get("in_country").and_then(Field::as_str);
     let want_nationality = strings(class.get("nationality"));
     // A cohort's recorded basis stands for its members' where their events give none.
     let cohort_basis: Vec<String> =

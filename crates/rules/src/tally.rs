@@ -13,9 +13,9 @@ use habeas_model::time::{Interval, day_end, local_day, parse_zone};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use serde_json::Value;
 
 use crate::case::{Case, DayTally, Record, Stretch};
+use crate::field::Field;
 
 /// A capacity step: how many, and when it applied.
 struct Step {
@@ -26,10 +26,10 @@ struct Step {
 
 fn steps(place: &Record) -> Vec<Step> {
     match place.body.get("capacity") {
-        Some(Value::Number(n)) => {
+        Some(Field::Number(n)) => {
             n.as_u64().map(|count| Step { count, from: None, until: None }).into_iter().collect()
         }
-        Some(Value::Array(items)) => items
+        Some(Field::Array(items)) => items
             .iter()
             .enumerate()
             .filter_map(|(i, item)| {
@@ -101,7 +101,7 @@ pub fn tallies(
     let mut out = Vec::new();
     for population in counted.get(place.id.as_str()).map(Vec::as_slice).unwrap_or_default() {
         let (Some(at), Some(count)) =
-            (population.time("at"), population.body.get("count").and_then(Value::as_u64))
+            (population.time("at"), population.body.get("count").and_then(Field::as_u64))
         else {
             continue;
         };
@@ -128,13 +128,13 @@ pub fn tallies(
     for (subject, stretch) in here.iter().filter(|(s, _)| counted.contains(s)) {
         let record = case.record(subject);
         let own_count =
-            record.filter(|r| r.kind == "cohort").and_then(|r| r.body.get("count")).and_then(Value::as_u64);
+            record.filter(|r| r.kind == "cohort").and_then(|r| r.body.get("count")).and_then(Field::as_u64);
         {
             let weight = stretch
                 .records
                 .iter()
                 .filter_map(|id| case.record(id))
-                .find_map(|e| e.body.get("count").and_then(Value::as_u64))
+                .find_map(|e| e.body.get("count").and_then(Field::as_u64))
                 .or(own_count)
                 .unwrap_or(1) as i64;
             // Certainly there at a day's end: arrived by then, and not gone by then.

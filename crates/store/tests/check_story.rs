@@ -639,7 +639,7 @@ fn records_read_for_checks_are_the_versions_known_then() {
         case.record(id).and_then(|r| r.time("at")).map(|t| t.earliest.to_string())
     };
     let name = |case: &habeas_rules::Case| {
-        case.record("p").and_then(|r| r.body.get("names")).map(|names| names[0]["full"].clone())
+        case.record("p").and_then(|r| r.body.get("names")?.item(0)?.get("full")?.as_str().map(str::to_string))
     };
     let case_then = |t: &mut TestLedger, known_at: Option<&str>| {
         let moment =
@@ -653,14 +653,14 @@ fn records_read_for_checks_are_the_versions_known_then() {
     assert_eq!(at(&now, "in-p").as_deref(), Some("2025-03-10T04:00:00Z"));
     assert!(now.record("gone").is_none(), "retracted");
     assert_eq!(at(&now, "back").as_deref(), Some("2025-03-13T05:00:00Z"), "reinstated as its new version");
-    assert_eq!(name(&now), Some("Persona p".into()), "kept values in clear");
+    assert_eq!(name(&now), Some("Persona p".to_string()), "kept values in clear");
 
     let before_retractions = case_then(&mut t, Some("2025-12-02T00:00:00Z"));
     assert_eq!(before_retractions.record("camp").and_then(|r| r.str("tz")), Some("America/Chicago"));
     assert_eq!(at(&before_retractions, "in-p").as_deref(), Some("2025-03-10T05:00:00Z"));
     assert_eq!(at(&before_retractions, "gone").as_deref(), Some("2025-03-11T05:00:00Z"));
     assert_eq!(at(&before_retractions, "back").as_deref(), Some("2025-03-12T05:00:00Z"));
-    assert_eq!(name(&before_retractions), Some("Persona p".into()));
+    assert_eq!(name(&before_retractions), Some("Persona p".to_string()));
 
     let between = case_then(&mut t, Some("2025-12-06T00:00:00Z"));
     assert!(between.record("gone").is_none() && between.record("back").is_none(), "both retracted then");

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::case::Case;
+use crate::field::Field;
 use crate::finding::{Finding, Outcome, Reading, interval_json};
 use crate::policy::Policy;
 
@@ -20,7 +21,7 @@ pub(crate) fn on_subject(case: &Case, rule: &'static str, outcome: Outcome, subj
         .record(subject)
         .filter(|r| r.kind == "cohort")
         .and_then(|r| r.body.get("count"))
-        .and_then(serde_json::Value::as_u64);
+        .and_then(Field::as_u64);
     finding
 }
 

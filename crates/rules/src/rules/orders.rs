@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::acts::Act;
 use crate::case::{Case, Record, strings};
+use crate::field::Field;
 use crate::finding::{Finding, Outcome, Reading};
 use crate::holds::{Holds, at_or_after, before, hours_between};
 use crate::order::{
@@ -279,7 +280,7 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
         };
         for event in departures {
             let Some(flight) = event.str("flight").and_then(|f| case.record(f)) else { continue };
-            let legs = flight.body.get("legs").and_then(|l| l.as_array()).map_or(0, Vec::len);
+            let legs = flight.body.get("legs").and_then(|l| l.as_array()).map_or(0, <[Field]>::len);
             let Some(first) = flight.time("legs[0].departed") else { continue };
             let later: Vec<Interval> = (0..legs)
                 .flat_map(|i| [format!("legs[{i}].arrived"), format!("legs[{i}].departed")])
@@ -307,7 +308,10 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
                     kind: "continue_in_flight",
                     at: first,
                     leg: None,
-                    place: flight.body["legs"][0]["from"].as_str().map(str::to_string),
+                    place: (flight.body.get("legs").and_then(|legs| legs.item(0)))
+                        .and_then(|leg| leg.get("from"))
+                        .and_then(Field::as_str)
+                        .map(str::to_string),
                     to_country: None,
                 };
                 let mut finding =
@@ -396,8 +400,8 @@ pub fn protected_country(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &
 /// `info`, not due.
 pub fn remedy_deadline(case: &Case, report: &mut Report) {
     for order in case.of_type("order") {
-        let requires = order.body.get("requires").and_then(|r| r.as_array()).cloned().unwrap_or_default();
-        let scope = order.body.get("scope").cloned().unwrap_or_default();
+        let requires = order.body.get("requires").and_then(Field::as_array).unwrap_or_default();
+        let scope = order.body.get("scope").unwrap_or(Field::NULL);
         let subjects: Vec<String> =
             strings(scope.get("persons")).into_iter().chain(strings(scope.get("cohorts"))).collect();
         for (i, item) in requires.iter().enumerate() {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::acts::Act;
 use crate::case::{Case, Record, Stretch};
+use crate::field::{Field, Fields};
 use crate::finding::{Finding, Outcome, interval_json};
 use crate::holds::{days_between, hours_between};
 use crate::policy::Policy;
@@ -85,7 +86,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, rep
             let required = bases(case, subject, act.event)
                 .iter()
                 .filter_map(|b| case.record(b))
-                .filter_map(|b| b.body.get("notice_hours").and_then(Value::as_f64))
+                .filter_map(|b| b.body.get("notice_hours").and_then(Field::as_f64))
                 .fold(0.0, f64::max);
             let mut finding = on_subject(case, "notice", Outcome::DataGap, subject);
             finding.act = Some(act.event.id.clone());
@@ -204,7 +205,7 @@ pub fn ineligible_basis(case: &Case, report: &mut Report) {
                 }
                 let day = at.earliest.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
                 if let (Some(min), Some(born)) =
-                    (terms.get("min_age").and_then(Value::as_i64), person.and_then(|p| p.str("born")))
+                    (terms.get("min_age").and_then(Field::as_i64), person.and_then(|p| p.str("born")))
                     && let Some(age) = age_on(born, day)
                     && i64::from(age) < min
                 {
@@ -213,11 +214,11 @@ pub fn ineligible_basis(case: &Case, report: &mut Report) {
                 let excludes = crate::case::strings(terms.get("excludes"));
                 let country = instrument.str("country");
                 for status in
-                    person.and_then(|p| p.body.get("status")).and_then(Value::as_array).into_iter().flatten()
+                    person.and_then(|p| p.body.get("status")).and_then(Field::as_array).into_iter().flatten()
                 {
-                    let kind = status.get("status").and_then(Value::as_str).unwrap_or("");
+                    let kind = status.get("status").and_then(Field::as_str).unwrap_or("");
                     let here =
-                        status.get("country").and_then(Value::as_str).is_none_or(|c| Some(c) == country);
+                        status.get("country").and_then(Field::as_str).is_none_or(|c| Some(c) == country);
                     if here && excludes.iter().any(|e| e == kind) {
                         unmet.push(format!("{kind}, which the authority excludes"));
                     }
@@ -461,7 +462,7 @@ pub fn transfer_pending_matter(case: &Case, report: &mut Report) {
                 finding.act = Some(event.id.clone());
                 finding.at = Some(at);
                 let place = event.str("place").or_else(|| {
-                    case.record(event.str("flight")?)?.body.get("legs")?.get(0)?.get("from")?.as_str()
+                    case.record(event.str("flight")?)?.body.get("legs")?.item(0)?.get("from")?.as_str()
                 });
                 finding.zone = place.and_then(|p| case.place_zone(p)).map(str::to_string);
                 finding.records = vec![petition.id.clone(), event.id.clone()];
@@ -561,9 +562,9 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
 pub fn appearance_only_evidence(case: &Case, report: &mut Report) {
     const APPEARANCE: [&str; 5] = ["tattoo", "clothing", "insignia", "hand_signs", "location"];
     for allegation in case.of_type("allegation").filter(|a| a.str("claim") == Some("membership")) {
-        let evidence = allegation.body.get("evidence").and_then(Value::as_array).cloned().unwrap_or_default();
+        let evidence = allegation.body.get("evidence").and_then(Field::as_array).unwrap_or_default();
         let kinds: Vec<&str> =
-            evidence.iter().filter_map(|e| e.get("kind").and_then(Value::as_str)).collect();
+            evidence.iter().filter_map(|e| e.get("kind").and_then(Field::as_str)).collect();
         if kinds.is_empty() || !kinds.iter().all(|k| APPEARANCE.contains(k)) {
             continue;
         }
@@ -571,7 +572,7 @@ pub fn appearance_only_evidence(case: &Case, report: &mut Report) {
             let charged = case
                 .about(&subject, "custody")
                 .iter()
-                .any(|e| e.body.get("charges").and_then(Value::as_array).is_some_and(|c| !c.is_empty()));
+                .any(|e| e.body.get("charges").and_then(Field::as_array).is_some_and(|c| !c.is_empty()));
             if charged {
                 continue;
             }
@@ -610,7 +611,7 @@ pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &m
         let mut risks: Vec<(String, String)> = Vec::new();
         for place in &places {
             let Some(record) = case.record(place) else { continue };
-            for risk in record.body.get("risks").and_then(Value::as_array).into_iter().flatten() {
+            for risk in record.body.get("risks").and_then(Field::as_array).into_iter().flatten() {
                 let published = crate::case::strings(risk.get("sources"))
                     .iter()
                     .filter_map(|s| case.record(s))
@@ -618,7 +619,7 @@ pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &m
                     .map(|t| t.earliest)
                     .min();
                 if published.is_some_and(|p| p < act.at.earliest) {
-                    let kind = risk.get("kind").and_then(Value::as_str).unwrap_or("other");
+                    let kind = risk.get("kind").and_then(Field::as_str).unwrap_or("other");
                     risks.push((place.clone(), kind.to_string()));
                 }
             }
@@ -661,8 +662,8 @@ pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &m
 }
 
 /// The value at a time field's path: `at`, `oral.at`, `legs[1].departed`, `requires[0].by`.
-fn value_at<'v>(body: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
-    let mut current: Option<&Value> = None;
+fn value_at<'v>(body: &'v Fields, path: &str) -> Option<&'v Field> {
+    let mut current: Option<&Field> = None;
     for (i, part) in path.split('.').enumerate() {
         let (name, index) = match part.split_once('[') {
             Some((name, index)) => (name, Some(index.trim_end_matches(']').parse::<usize>().ok()?)),
@@ -670,7 +671,7 @@ fn value_at<'v>(body: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
         };
         let field = if i == 0 { body.get(name) } else { current?.get(name) };
         current = match index {
-            Some(k) => field?.get(k),
+            Some(k) => field?.item(k),
             None => field,
         };
     }
@@ -681,7 +682,7 @@ fn value_at<'v>(body: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
 /// window because sources disagree or only a window is known (`info`, naming the window).
 pub fn time_integrity(case: &Case, report: &mut Report) {
     for record in case.all() {
-        if matches!(record.kind.as_str(), "source" | "person" | "place" | "org" | "instrument") {
+        if matches!(record.kind, "source" | "person" | "place" | "org" | "instrument") {
             continue;
         }
         for path in &record.unzoned {

@@ -111,7 +111,7 @@ fn own_timeline(
                 let legs = case
                     .record(id)
                     .map(|f| {
-                        let legs = f.body.get("legs").and_then(|l| l.as_array()).cloned().unwrap_or_default();
+                        let legs = f.body.get("legs").and_then(|l| l.as_array()).unwrap_or_default();
                         legs.iter()
                             .enumerate()
                             .map(|(i, leg)| Leg {

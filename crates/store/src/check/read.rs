@@ -11,9 +11,11 @@
 //!
 //! Times are resolved in two steps because a time's zone can come from another record (a custody
 //! event is read in its place's zone, a ruling in its court's): first every record is parsed,
-//! then the zones of places, orgs and courts are gathered from them ([`Zones`]), then each
-//! record's times are resolved. [`Zones`] answers as [`crate::timeline::Known`] does, from the
-//! same versions, without a query.
+//! its time fields gathered and its members made compact ([`Unresolved`]), then the zones of
+//! places, orgs and courts are gathered from them ([`Zones`]), then each record's times are
+//! resolved. [`Zones`] answers as [`crate::timeline::Known`] does, from the same versions, without
+//! a query. A parsed record (serde_json's map) lives only on the worker that parsed it: holding a
+//! million of them until the zones were known had set the check's peak memory.
 
 use std::sync::mpsc::sync_channel;
 use std::sync::{Mutex, PoisonError};
@@ -21,8 +23,8 @@ use std::sync::{Mutex, PoisonError};
 use habeas_model::Record as Parsed;
 use habeas_model::personal::decode_kept;
 use habeas_model::time::parse_zone;
-use habeas_model::zone::{ZoneLookup, resolve_times};
-use habeas_rules::Record;
+use habeas_model::zone::{TimeField, ZoneLookup, resolve_fields, time_fields};
+use habeas_rules::{Field, Fields, Record};
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -39,6 +41,26 @@ struct Row {
     id: String,
     current: u64,
     retracted: bool,
+}
+
+/// A record read, its times not yet resolved.
+struct Unresolved {
+    id: String,
+    kind: &'static str,
+    body: Fields,
+    times: Vec<TimeField>,
+    /// Its own `tz`.
+    zone: Option<TimeZone>,
+}
+
+impl Unresolved {
+    fn of(parsed: Parsed) -> Unresolved {
+        let times = time_fields(&parsed);
+        let zone = parsed.get("tz").and_then(Value::as_str).and_then(parse_zone);
+        let id = parsed.id().to_string();
+        let kind = parsed.record_type().name();
+        Unresolved { id, kind, body: parsed.into_body().into(), times, zone }
+    }
 }
 
 /// Leaves handed to a worker at a time.
@@ -60,7 +82,7 @@ pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
     // and no retraction is in force: a retraction stays on the row until a later version
     // reinstates the record, so none can have withdrawn it before the boundary either.
     let mut wanted: Vec<(u64, usize)> = Vec::new();
-    let mut slots: Vec<Option<(u64, Parsed)>> = Vec::with_capacity(rows.len());
+    let mut slots: Vec<Option<(u64, Unresolved)>> = Vec::with_capacity(rows.len());
     for (position, row) in rows.iter().enumerate() {
         if !row.retracted && row.current < known.boundary {
             wanted.push((row.current, position));
@@ -75,18 +97,18 @@ pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
         if slot.is_none()
             && let Some((idx, body)) = known.lookup(&row.id)?
         {
-            *slot = Some((idx, record_of(idx, (*body).clone())?));
+            *slot = Some((idx, Unresolved::of(record_of(idx, (*body).clone())?)));
         }
     }
     drop(rows);
-    let parsed: Vec<(u64, Parsed)> = slots.into_iter().flatten().collect();
+    let parsed: Vec<(u64, Unresolved)> = slots.into_iter().flatten().collect();
     let zones = Zones::of(&parsed);
     // Personal values (a birth date for an age, names for the register) in clear, where they are
     // still kept; rules cite ids, never these values. Only records that can hold them have any,
     // and the kept values are read in one ordered pass too.
     let mut holding: Vec<(u64, usize)> = (parsed.iter().enumerate())
         .filter(|(_, (_, record))| {
-            matches!(record.record_type().name(), "person" | "relation") || record.get("personal").is_some()
+            matches!(record.kind, "person" | "relation") || record.body.contains_key("personal")
         })
         .map(|(position, (idx, _))| (*idx, position))
         .collect();
@@ -107,16 +129,16 @@ pub(crate) fn read_records(known: &KnownAt<'_>) -> Result<Vec<(u64, Record)>> {
 
 /// Reads the log from the first wanted index to the boundary on this thread and parses the wanted
 /// leaves (sorted by index, each with its position) on worker threads.
-fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, usize)]) -> Result<Vec<(usize, u64, Parsed)>> {
+fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, usize)]) -> Result<Vec<(usize, u64, Unresolved)>> {
     let Some(&(first, _)) = wanted.first() else { return Ok(Vec::new()) };
     let workers = workers();
     let (send, work) = sync_channel::<Vec<(usize, u64, Vec<u8>)>>(2 * workers);
     let work = Mutex::new(work);
-    std::thread::scope(|scope| -> Result<Vec<(usize, u64, Parsed)>> {
+    std::thread::scope(|scope| -> Result<Vec<(usize, u64, Unresolved)>> {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let work = &work;
-                scope.spawn(move || -> Result<Vec<(usize, u64, Parsed)>> {
+                scope.spawn(move || -> Result<Vec<(usize, u64, Unresolved)>> {
                     let mut out = Vec::new();
                     let mut failed = None;
                     // After a failure the worker goes on taking batches, unread, so that the
@@ -127,7 +149,7 @@ fn parse_in_pass(known: &KnownAt<'_>, wanted: &[(u64, usize)]) -> Result<Vec<(us
                                 break;
                             }
                             match parse_leaf(idx, &bytes).and_then(|body| record_of(idx, body)) {
-                                Ok(parsed) => out.push((position, idx, parsed)),
+                                Ok(parsed) => out.push((position, idx, Unresolved::of(parsed))),
                                 Err(e) => failed = Some(e),
                             }
                         }
@@ -188,15 +210,13 @@ pub(super) fn in_parts<T: Send, R: Send>(mut items: Vec<T>, work: &(dyn Fn(T) ->
     })
 }
 
-/// A parsed record as the rules read it: times resolved, kept personal values put back.
-fn for_rules(parsed: Parsed, kept: Option<Vec<u8>>, zones: &Zones) -> Record {
-    let times = resolve_times(&parsed, zones);
-    let id = parsed.id().to_string();
-    let kind = parsed.record_type().name().to_string();
-    let mut body = parsed.into_body();
+/// A record as the rules read it: times resolved, kept personal values put back.
+fn for_rules(record: Unresolved, kept: Option<Vec<u8>>, zones: &Zones) -> Record {
+    let Unresolved { id, kind, mut body, times, zone } = record;
+    let times = resolve_fields(times, zone.as_ref(), zones);
     if let Some(values) = kept.and_then(|data| decode_kept(&data).ok()) {
         for value in values {
-            body.insert(value.field, value.value);
+            body.insert(value.field, Field::from(value.value));
         }
     }
     Record {
@@ -217,14 +237,14 @@ struct Zones {
 }
 
 impl Zones {
-    fn of(records: &[(u64, Parsed)]) -> Zones {
+    fn of(records: &[(u64, Unresolved)]) -> Zones {
         let mut zones = Zones { tz: FxHashMap::default(), court: FxHashMap::default() };
         for (_, record) in records {
-            if let Some(zone) = record.get("tz").and_then(Value::as_str).and_then(parse_zone) {
-                zones.tz.insert(record.id().to_string(), zone);
+            if let Some(zone) = &record.zone {
+                zones.tz.insert(record.id.clone(), zone.clone());
             }
-            if let Some(court) = record.get("court").and_then(Value::as_str) {
-                zones.court.insert(record.id().to_string(), court.to_string());
+            if let Some(court) = record.body.get("court").and_then(Field::as_str) {
+                zones.court.insert(record.id.clone(), court.to_string());
             }
         }
         zones
