@@ -20,6 +20,7 @@ pub struct Record {
     pub id: String,
     /// The record's `type`.
     pub kind: &'static str,
+    /// Its other members (`id` and `type` are the two fields above).
     pub body: Fields,
     /// Each time field by its path (`at`, `oral.at`, `legs[1].departed`, `requires[0].by`) in UTC.
     pub times: Vec<(String, Interval)>,
@@ -78,7 +79,7 @@ pub struct Stretch {
     /// `None` while it lasts.
     pub until: Option<Interval>,
     /// `in_custody`, `in_transit`, `released`, `deceased`, `unknown`.
-    pub state: String,
+    pub state: &'static str,
     pub place: Option<String>,
     pub to: Option<String>,
     pub custodian: Option<String>,

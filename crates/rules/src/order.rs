@@ -210,7 +210,7 @@ pub fn covered(case: &Case, order: &Record, subject: &str, start: &Interval, at:
     let during = Interval { earliest: start.earliest, latest: at.latest };
     let mut best = Coverage { holds: Holds::No, membership_unknown: false };
     for stretch in case.stretches_during(subject, &during) {
-        if !matches!(stretch.state.as_str(), "in_custody" | "in_transit") {
+        if !matches!(stretch.state, "in_custody" | "in_transit") {
             continue;
         }
         let country_ok = match want_country {

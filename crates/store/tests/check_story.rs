@@ -587,7 +587,7 @@ fn timelines_read_for_checks_are_the_stored_ones() {
                     (
                         s.from,
                         s.until,
-                        s.state.clone(),
+                        s.state,
                         s.place.clone(),
                         s.custodian.clone(),
                         s.basis.clone(),
@@ -601,7 +601,7 @@ fn timelines_read_for_checks_are_the_stored_ones() {
                     (
                         s.from,
                         s.until,
-                        s.state.name().to_string(),
+                        s.state.name(),
                         s.place.clone(),
                         s.custodian.clone(),
                         s.basis.clone(),

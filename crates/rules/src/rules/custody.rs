@@ -100,7 +100,7 @@ pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
     let parameters = policy.parameters("whereabouts-unknown");
     for (subject, stretches) in &case.timelines {
         let Some(last) = stretches.last() else { continue };
-        if last.until.is_some() || !matches!(last.state.as_str(), "in_transit" | "unknown") {
+        if last.until.is_some() || !matches!(last.state, "in_transit" | "unknown") {
             continue;
         }
         let seen_since = case.naming(subject, "contact").any(|c| {

@@ -70,7 +70,7 @@ fn stretches(segments: Vec<Segment>) -> Vec<Stretch> {
         .map(|s| Stretch {
             from: s.from,
             until: s.until,
-            state: s.state.name().to_string(),
+            state: s.state.name(),
             place: s.place,
             to: s.to,
             custodian: s.custodian,

@@ -59,7 +59,11 @@ impl Unresolved {
         let zone = parsed.get("tz").and_then(Value::as_str).and_then(parse_zone);
         let id = parsed.id().to_string();
         let kind = parsed.record_type().name();
-        Unresolved { id, kind, body: parsed.into_body().into(), times, zone }
+        let mut body = parsed.into_body();
+        // Held as the record's `id` and `kind`, not twice.
+        body.remove("id");
+        body.remove("type");
+        Unresolved { id, kind, body: body.into(), times, zone }
     }
 }
 
