@@ -133,8 +133,10 @@ impl Case {
         }
     }
 
-    /// Adds a record (ids are unique: a record given twice replaces the first, as a new version).
-    pub fn insert(&mut self, record: Record) {
+    /// Adds a record (ids are unique: a record given twice replaces the first, as a new version),
+    /// and returns its position: the records' count before it, or the position of the one it
+    /// replaced ([`Case::naming_at`] gives positions back).
+    pub fn insert(&mut self, record: Record) -> usize {
         let at = match self.position.get(&record.id) {
             Some(&at) => {
                 self.remove_indexes(at);
@@ -167,6 +169,7 @@ impl Case {
                 self.cohorts_listing.entry(member).or_default().push(at);
             }
         }
+        at
     }
 
     fn remove_indexes(&mut self, at: usize) {
@@ -196,12 +199,21 @@ impl Case {
 
     /// Records of one type whose `subject`/`subjects` name `subject` itself.
     pub fn naming<'c>(&'c self, subject: &str, kind: &'c str) -> impl Iterator<Item = &'c Record> + 'c {
+        self.naming_at(subject, kind).map(|(_, record)| record)
+    }
+
+    /// As [`Case::naming`], each record with its position.
+    pub fn naming_at<'c>(
+        &'c self,
+        subject: &str,
+        kind: &'c str,
+    ) -> impl Iterator<Item = (usize, &'c Record)> + 'c {
         self.by_subject
             .get(subject)
             .into_iter()
             .flatten()
-            .map(|&at| &self.records[at])
-            .filter(move |r| r.kind == kind)
+            .map(|&at| (at, &self.records[at]))
+            .filter(move |(_, r)| r.kind == kind)
     }
 
     /// Records of one type about `subject` or a cohort it belongs to.
@@ -341,21 +353,26 @@ mod tests {
     #[test]
     fn records_are_filed_by_type_subject_and_cohort_and_a_second_version_replaces_the_first() {
         let mut case = Case::with_capacity(4);
-        case.insert(record("e1", "custody", json!({"subject": "p", "event": "booked_in"})));
-        case.insert(record("e2", "custody", json!({"subjects": ["p", "q"], "event": "departed"})));
-        case.insert(record("c", "cohort", json!({"members": ["p"]})));
-        case.insert(record("k", "contact", json!({"subject": "c"})));
+        assert_eq!(case.insert(record("e1", "custody", json!({"subject": "p", "event": "booked_in"}))), 0);
+        assert_eq!(
+            case.insert(record("e2", "custody", json!({"subjects": ["p", "q"], "event": "departed"}))),
+            1
+        );
+        assert_eq!(case.insert(record("c", "cohort", json!({"members": ["p"]}))), 2);
+        assert_eq!(case.insert(record("k", "contact", json!({"subject": "c"}))), 3);
         let ids = |records: Vec<&Record>| records.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(case.naming("p", "custody").collect()), ["e1", "e2"]);
         assert_eq!(ids(case.naming("q", "custody").collect()), ["e2"]);
         assert_eq!(ids(case.about("p", "contact")), ["k"], "through the cohort listing p");
         assert_eq!(case.cohorts_of("p").into_iter().collect::<Vec<_>>(), ["c"]);
 
-        // A new version of e1 about q: filed again, found by its id, no longer about p.
-        case.insert(record("e1", "custody", json!({"subject": "q", "event": "released"})));
+        // A new version of e1 about q: filed again at its place, found by its id, no longer about p.
+        assert_eq!(case.insert(record("e1", "custody", json!({"subject": "q", "event": "released"}))), 0);
         assert_eq!(case.record("e1").and_then(|r| r.str("event")), Some("released"));
         assert_eq!(ids(case.naming("p", "custody").collect()), ["e2"]);
         assert_eq!(ids(case.naming("q", "custody").collect()), ["e2", "e1"]);
+        let positions: Vec<usize> = case.naming_at("q", "custody").map(|(at, _)| at).collect();
+        assert_eq!(positions, [1, 0]);
         assert_eq!(ids(case.of_type("custody").collect()), ["e2", "e1"]);
         assert_eq!(case.all().count(), 4);
     }

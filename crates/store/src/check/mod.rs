@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use habeas_rules::{Case, Policy, Report, Stretch};
 use jiff::Timestamp;
@@ -25,7 +25,8 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
     let records = read_records(known)?;
     let mut case = Case::with_capacity(records.len());
     let mut subjects: FxHashSet<String> = FxHashSet::default();
-    let mut index_of: FxHashMap<String, u64> = FxHashMap::default();
+    // The leaf index of each record's version, by its position in the case.
+    let mut leaf_of: Vec<u64> = Vec::with_capacity(records.len());
     for (idx, record) in records {
         if record.kind == "custody" {
             for subject in record.subject_ids() {
@@ -33,9 +34,12 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
                     subjects.insert(subject.to_string());
                 }
             }
-            index_of.insert(record.id.clone(), idx);
         }
-        case.insert(record);
+        let at = case.insert(record);
+        match leaf_of.get_mut(at) {
+            Some(replaced) => *replaced = idx,
+            None => leaf_of.push(idx),
+        }
     }
 
     // Persons joined or separated by `same_as`/`distinct`: their timelines take the long way.
@@ -51,7 +55,7 @@ pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<C
             && case.cohorts_of(subject).is_empty()
     });
     let derived = read::in_parts(plain, &|subject| {
-        let stretches = stretches(own_timeline(&case, &subject, &index_of, as_of));
+        let stretches = stretches(own_timeline(&case, &subject, &leaf_of, as_of));
         (subject, stretches)
     });
     case.timelines.extend(derived);
@@ -98,15 +102,10 @@ impl World for CaseWorld<'_> {
 /// The timeline of a person whose events are all their own (no cohort lists them, no `same_as`
 /// joins them): derived from the records in memory, as [`timeline`] would from the store, without
 /// a query per person.
-fn own_timeline(
-    case: &Case,
-    subject: &str,
-    index_of: &FxHashMap<String, u64>,
-    as_of: Option<Timestamp>,
-) -> Vec<Segment> {
+fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Timestamp>) -> Vec<Segment> {
     let mut events: Vec<Event> = case
-        .naming(subject, "custody")
-        .map(|r| {
+        .naming_at(subject, "custody")
+        .map(|(at, r)| {
             let flight = r.str("flight").map(|id| {
                 let legs = case
                     .record(id)
@@ -127,7 +126,7 @@ fn own_timeline(
             });
             Event {
                 id: r.id.clone(),
-                idx: index_of.get(&r.id).copied().unwrap_or(0),
+                idx: leaf_of.get(at).copied().unwrap_or(0),
                 event: r.str("event").unwrap_or("").to_string(),
                 at: r.time("at"),
                 place: r.str("place").map(str::to_string),
