@@ -31,7 +31,7 @@ pub mod tally;
 
 pub use case::{Case, DayTally, Record, Stretch};
 pub use field::{Field, Fields};
-pub use finding::{Finding, Outcome, Reading};
+pub use finding::{Details, Finding, Outcome, Reading};
 pub use holds::Holds;
 pub use policy::{Policy, PolicyError};
 pub use rules::{Cleared, RULES, Report, check};

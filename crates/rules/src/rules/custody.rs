@@ -60,7 +60,7 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
                 format!("held in {} since {}, with no recorded legal authority", place(false), since(false)),
                 format!("detenido en {} desde {}, sin autoridad legal registrada", place(true), since(true)),
             ];
-            finding.details.insert("missing".into(), json!("basis"));
+            finding.details.insert("missing", json!("basis"));
             report.findings.push(finding);
         }
         // Held on an order that had ended: vacated, or lapsed at its `until`, while still held.
@@ -115,7 +115,7 @@ pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
             continue;
         }
         let mut finding = subject_finding(case, "whereabouts-unknown", Outcome::Warning, subject, last);
-        finding.details.insert("days".into(), json!(days.0.floor()));
+        finding.details.insert("days", json!(days.0.floor()));
         finding.parameters = parameters.clone();
         let since = |es| show::time(&last.from, finding.zone.as_deref(), es);
         let to = |es| case.name(last.to.as_deref(), es);
@@ -171,8 +171,8 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
             if denied_visits && let Some(place) = &stretch.place {
                 finding.records.push(place.clone());
             }
-            finding.details.insert("days".into(), json!(days.0.floor()));
-            finding.details.insert("escalated".into(), json!(days.0 > escalate));
+            finding.details.insert("days", json!(days.0.floor()));
+            finding.details.insert("escalated", json!(days.0 > escalate));
             finding.parameters = parameters.clone();
             let place = |es| case.name(stretch.place.as_deref(), es);
             let since = |es| show::time(&stretch.from, finding.zone.as_deref(), es);
@@ -263,7 +263,7 @@ pub fn shared_responsibility(case: &Case, report: &mut Report) {
                 records.iter().find(|r| case.record(r).is_some_and(|r| r.kind != "custody")).cloned();
             finding.records = records;
             finding.confidence = case.lowest_confidence(&finding.records);
-            finding.details.insert("states".into(), json!(states));
+            finding.details.insert("states", json!(states));
             let place = |es| case.name(Some(place), es);
             finding.message = [
                 format!("held in {} by {jailer}; answerable too: {}", place(false), states[1..].join(", ")),

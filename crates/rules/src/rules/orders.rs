@@ -480,7 +480,7 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
             finding.about = Some(order.id.clone());
             finding.at = Some(by);
             finding.zone = zone;
-            finding.details.insert("requires".into(), json!(act));
+            finding.details.insert("requires", json!(act));
             finding.records = records;
             finding.confidence = case.lowest_confidence(&finding.records);
             report.findings.push(finding);

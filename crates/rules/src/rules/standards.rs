@@ -101,7 +101,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, rep
                     "removed with no notice recorded".to_string(),
                     "expulsado sin que conste aviso alguno".to_string(),
                 ];
-                finding.details.insert("missing".into(), json!("notice"));
+                finding.details.insert("missing", json!("notice"));
                 report.findings.push(finish(case, finding));
                 continue;
             };
@@ -141,7 +141,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, rep
             }
             finding.about = Some(last.id.clone());
             finding.records.insert(0, last.id.clone());
-            finding.details.insert("hours_before".into(), json!([hours.0, hours.1]));
+            finding.details.insert("hours_before", json!([hours.0, hours.1]));
             let short = hours.0 < minimum;
             finding.outcome = if !problems.is_empty() {
                 Outcome::Violation
@@ -231,7 +231,7 @@ pub fn ineligible_basis(case: &Case, report: &mut Report) {
                 finding.act = Some(event.id.clone());
                 finding.at = Some(at);
                 finding.records = vec![basis.clone(), event.id.clone(), subject.clone()];
-                finding.details.insert("unmet".into(), json!(unmet));
+                finding.details.insert("unmet", json!(unmet));
                 finding.message = [
                     format!("held under {basis}, whose terms they do not meet: {}", unmet.join("; ")),
                     format!("detenido bajo {basis}, cuyos requisitos no cumple: {}", unmet.join("; ")),
@@ -357,7 +357,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
                 .collect();
             finding.parameters = parameters.clone();
             let days = days_between(&stretch.from, &end);
-            finding.details.insert("elements".into(), Value::Object(elements));
+            finding.details.insert("elements", Value::Object(elements));
             finding.message = [
                 format!(
                     "the four elements of an enforced disappearance appear together for {} in {}: custody, state involvement, concealment, outside the protection of the law",
@@ -419,7 +419,7 @@ pub fn register_gap(case: &Case, report: &mut Report) {
         finding.at = Some(first.from);
         finding.zone = first.place.as_deref().and_then(|p| case.place_zone(p)).map(str::to_string);
         finding.records = events.iter().map(|e| e.id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        finding.details.insert("missing".into(), json!(missing));
+        finding.details.insert("missing", json!(missing));
         finding.message = [
             format!("the custody record lacks: {}", missing.join(", ").replace('_', " ")),
             format!("al registro de custodia le falta: {}", missing.join(", ").replace('_', " ")),
@@ -528,11 +528,11 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
                     finding.records = std::iter::once(place.id.clone())
                         .chain(run.iter().flat_map(|t| t.records.iter().cloned()))
                         .collect();
-                    finding.details.insert("peak".into(), json!(peak.count));
-                    finding.details.insert("capacity".into(), json!(peak.capacity));
-                    finding.details.insert("from".into(), json!(first.day.to_string()));
-                    finding.details.insert("until".into(), json!(last.day.to_string()));
-                    finding.details.insert("kind".into(), json!(kind));
+                    finding.details.insert("peak", json!(peak.count));
+                    finding.details.insert("capacity", json!(peak.capacity));
+                    finding.details.insert("from", json!(first.day.to_string()));
+                    finding.details.insert("until", json!(last.day.to_string()));
+                    finding.details.insert("kind", json!(kind));
                     finding.key = Some(format!("{kind}:{}", first.day));
                     let name = case.name(Some(&place.id), false);
                     let capacity = peak.capacity.unwrap_or_default();
@@ -580,7 +580,7 @@ pub fn appearance_only_evidence(case: &Case, report: &mut Report) {
             finding.about = Some(allegation.id.clone());
             finding.at = allegation.time("at");
             finding.records = vec![allegation.id.clone()];
-            finding.details.insert("evidence".into(), json!(kinds));
+            finding.details.insert("evidence", json!(kinds));
             finding.message = [
                 format!("the membership allegation rests only on appearance: {}", kinds.join(", ")),
                 format!("la acusación de pertenencia se basa solo en la apariencia: {}", kinds.join(", ")),
@@ -642,7 +642,7 @@ pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &m
             finding.records = vec![act.event.id.clone()];
             finding.records.extend(risks.iter().map(|(p, _)| p.clone()));
             let kinds: Vec<&str> = risks.iter().map(|(_, k)| k.as_str()).collect();
-            finding.details.insert("risks".into(), json!(kinds));
+            finding.details.insert("risks", json!(kinds));
             let to = |es| case.name(destination.as_deref(), es);
             finding.message = [
                 format!(
@@ -690,7 +690,7 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
             finding.about = Some(record.id.clone());
             finding.at = record.time(path);
             finding.records = vec![record.id.clone()];
-            finding.details.insert("field".into(), json!(path));
+            finding.details.insert("field", json!(path));
             finding.key = Some(path.clone());
             finding.message = [
                 format!("{}.{path}: a date with no zone (no place, court or tz); read in UTC", record.id),
@@ -711,9 +711,9 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
             finding.about = Some(record.id.clone());
             finding.at = Some(*window);
             finding.records = vec![record.id.clone()];
-            finding.details.insert("field".into(), json!(path));
+            finding.details.insert("field", json!(path));
             finding.key = Some(path.clone());
-            finding.details.insert("window".into(), interval_json(*window));
+            finding.details.insert("window", interval_json(*window));
             finding.message = [
                 format!(
                     "{}.{path} is carried as a window: sources disagree or only a window is known",
