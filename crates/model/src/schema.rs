@@ -5,6 +5,8 @@
 //! reading them side by side. Rules that a table cannot say (one of `subject`/`subjects`; `at`
 //! optional on custody when a `flight` gives it) live in `validate.rs`.
 
+use rustc_hash::FxHashSet;
+
 use crate::record_type::RecordType::{self, *};
 
 /// What a field's value must be.
@@ -613,15 +615,16 @@ pub fn personal_fields(t: RecordType) -> &'static [&'static str] {
 /// for a member it does not know. Lets a reader hold a million records' member names without a
 /// copy of each.
 pub fn known_name(name: &str) -> Option<&'static str> {
-    static NAMES: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    // FxHash: asked for every member of every record a check reads, where SipHash showed.
+    static NAMES: std::sync::OnceLock<FxHashSet<&'static str>> = std::sync::OnceLock::new();
     let names = NAMES.get_or_init(|| {
-        fn gather(fields: &'static [Field], names: &mut std::collections::HashSet<&'static str>) {
+        fn gather(fields: &'static [Field], names: &mut FxHashSet<&'static str>) {
             for field in fields {
                 names.insert(field.name);
                 gather_kind(&field.kind, names);
             }
         }
-        fn gather_kind(kind: &'static Kind, names: &mut std::collections::HashSet<&'static str>) {
+        fn gather_kind(kind: &'static Kind, names: &mut FxHashSet<&'static str>) {
             match kind {
                 Kind::List(inner) => gather_kind(inner, names),
                 Kind::Object(fields) => gather(fields, names),
@@ -630,7 +633,7 @@ pub fn known_name(name: &str) -> Option<&'static str> {
                 _ => {}
             }
         }
-        let mut names: std::collections::HashSet<&'static str> = ["earliest", "latest"].into();
+        let mut names: FxHashSet<&'static str> = ["earliest", "latest"].into_iter().collect();
         gather(COMMON, &mut names);
         for &t in RecordType::ALL {
             gather(fields(t), &mut names);
