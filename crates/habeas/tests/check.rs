@@ -188,8 +188,8 @@ habeas_test!(every_finding_has_its_own_id, |env| {
 });
 
 habeas_test!(leaves_that_are_not_records_stop_the_check_with_an_index, |env| {
-    // Enough records for the reader to fill the workers' channel many times over after the bad
-    // leaf: the check must stop with the leaf named, not wait.
+    // The log is read in two halves on two threads: a bad leaf in either stops the check with the
+    // leaf named, and bad leaves in both do not leave one thread waiting for the other.
     let mut text = String::from(
         r#"{"type":"source","id":"s","kind":"court_record","title":"Docket"}
 {"type":"place","id":"camp","name":"Camp","kind":"facility","country":"US","tz":"America/Chicago"}
@@ -202,12 +202,19 @@ habeas_test!(leaves_that_are_not_records_stop_the_check_with_an_index, |env| {
     let input = env.write("many.jsonl", &text);
     assert_eq!(env.run(&["init"]).code, 0);
     assert_eq!(env.run(&["import", input.to_str().unwrap()]).code, 0);
-    // One bad leaf in every batch a worker takes, so that every worker fails.
+    let named = |stderr: &str| -> Option<i64> {
+        stderr.split("leaf ").nth(1).and_then(|rest| rest.split(' ').next()).and_then(|n| n.parse().ok())
+    };
+    // One bad leaf near the end of the log: in the half the second connection reads.
+    let last = env.query_i64("SELECT max(idx) FROM leaves");
+    env.sql(&format!("UPDATE leaves SET body = CAST('not json' AS BLOB) WHERE idx = {}", last - 1));
+    let run = env.run(&["check", "--as-of", "2025-12-31T00:00:00Z"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(named(&run.stderr), Some(last - 1), "the bad leaf named: {}", run.stderr);
+    assert!(run.stderr.contains("is not a record") && run.stderr.contains("habeas verify"), "{}", run.stderr);
+    // Bad leaves all along the log, in both halves.
     env.sql("UPDATE leaves SET body = CAST('not json' AS BLOB) WHERE idx % 100 = 3");
     let run = env.run(&["check", "--as-of", "2025-12-31T00:00:00Z"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    let named: Option<u64> =
-        run.stderr.split("leaf ").nth(1).and_then(|rest| rest.split(' ').next()).and_then(|n| n.parse().ok());
-    assert!(named.is_some_and(|idx| idx % 100 == 3), "a bad leaf named: {}", run.stderr);
-    assert!(run.stderr.contains("is not a record") && run.stderr.contains("habeas verify"), "{}", run.stderr);
+    assert!(named(&run.stderr).is_some_and(|idx| idx % 100 == 3), "a bad leaf named: {}", run.stderr);
 });

@@ -12,6 +12,7 @@ use rustc_hash::FxHashSet;
 use habeas_rules::{Case, Policy, Report, Stretch};
 use jiff::Timestamp;
 
+use crate::backend::Backend;
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::timeline::derive::derive;
@@ -21,8 +22,12 @@ use crate::views::KnownAt;
 mod read;
 use read::read_records;
 
-pub(crate) fn case_of(known: &KnownAt<'_>, as_of: Option<Timestamp>) -> Result<Case> {
-    let records = read_records(known)?;
+pub(crate) fn case_of(
+    known: &KnownAt<'_>,
+    beside: Option<Box<dyn Backend>>,
+    as_of: Option<Timestamp>,
+) -> Result<Case> {
+    let records = read_records(known, beside)?;
     let mut case = Case::with_capacity(records.len());
     let mut subjects: FxHashSet<String> = FxHashSet::default();
     // The leaf index of each record's version, by its position in the case.
@@ -157,9 +162,11 @@ impl Ledger {
     /// The records and timelines the rules read, as known at `moment`.
     pub fn case(&mut self, moment: Moment) -> Result<Case> {
         self.catch_up_views()?;
+        // A second connection reads half of the log on another thread.
+        let beside = self.backend().another();
         let tx = self.backend().read()?;
         let known = KnownAt::then(&*tx, moment.known_at)?;
-        case_of(&known, moment.as_of)
+        case_of(&known, beside, moment.as_of)
     }
 
     /// Runs the rules (all, or those in `only`) as of `moment.as_of` (default: now).
