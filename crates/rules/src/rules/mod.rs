@@ -138,9 +138,31 @@ impl Report {
     pub fn write_json(&self, out: &mut dyn std::io::Write, explain: bool, es: bool) -> std::io::Result<()> {
         let as_of = interval_json(habeas_model::time::Interval::at(self.as_of));
         write!(out, "{{\"as_of\": {as_of},\n\"findings\": [")?;
-        for (i, finding) in self.findings.iter().enumerate() {
-            out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer(&mut *out, &finding.shown(es))?;
+        // Findings are rendered a chunk per thread, two chunks at a time, and written in order:
+        // at 2.4 million findings, rendering on one thread was ten seconds.
+        let render = |chunk: &[Finding]| -> std::io::Result<Vec<u8>> {
+            let mut text = Vec::with_capacity(chunk.len() * 400);
+            for finding in chunk {
+                text.extend_from_slice(b",\n");
+                serde_json::to_writer(&mut text, &finding.shown(es))?;
+            }
+            Ok(text)
+        };
+        let chunks: Vec<&[Finding]> = self.findings.chunks(4096).collect();
+        let mut first = true;
+        for pair in chunks.chunks(2) {
+            let rendered: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+                let second = pair.get(1).map(|chunk| scope.spawn(|| render(chunk)));
+                let mut rendered = vec![render(pair[0])];
+                rendered.extend(second.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
+                rendered
+            });
+            for text in rendered {
+                let text = text?;
+                // The first finding follows the opening bracket without a comma.
+                out.write_all(if first { &text[1..] } else { &text })?;
+                first = false;
+            }
         }
         out.write_all(b"\n]")?;
         if explain {
@@ -168,5 +190,37 @@ impl Cleared {
             item["leg"] = leg.into();
         }
         item
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_are_written_in_their_order_across_chunks_rendered_on_two_threads() {
+        for n in [0usize, 1, 4096, 4097, 3 * 4096 + 5] {
+            let findings: Vec<Finding> = (0..n)
+                .map(|i| {
+                    let mut finding = Finding::new("incommunicado", Outcome::Warning);
+                    finding.subjects = vec![format!("p-{i}")];
+                    finding
+                })
+                .collect();
+            let report =
+                Report { as_of: "2026-01-01T00:00:00Z".parse().unwrap(), findings, cleared: Vec::new() };
+            let mut written = Vec::new();
+            report.write_json(&mut written, false, false).unwrap();
+            let value: Value =
+                serde_json::from_slice(&written).unwrap_or_else(|e| panic!("{n} findings: {e}"));
+            let subjects: Vec<&str> = value["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["subjects"][0].as_str().unwrap())
+                .collect();
+            let expected: Vec<String> = (0..n).map(|i| format!("p-{i}")).collect();
+            assert_eq!(subjects, expected, "{n} findings");
+        }
     }
 }
