@@ -14,8 +14,9 @@
 //! its time fields gathered and its members made compact ([`Unresolved`]), then the zones of
 //! places, orgs and courts are gathered from them ([`Zones`]), then each record's times are
 //! resolved. [`Zones`] answers as [`crate::timeline::Known`] does, from the same versions, without
-//! a query. A parsed record (serde_json's map) lives only on the worker that parsed it: holding a
-//! million of them until the zones were known had set the check's peak memory.
+//! a query. A parsed record (serde_json's map) lives only until the thread that parsed it has
+//! made it compact: holding a million of them until the zones were known had set the check's peak
+//! memory.
 
 use habeas_model::Record as Parsed;
 use habeas_model::personal::decode_kept;
