@@ -258,6 +258,64 @@ impl ZoneLookup for Zones {
 mod tests {
     use super::*;
 
+    use crate::ingest::{ImportOptions, InputItem, InputSource, Prepared};
+    use crate::ledger::{Ledger, Location};
+    use habeas_ledger::Signer;
+
+    /// The example case, one record per line, as the JSON Lines reader gives it.
+    struct Example;
+
+    const EXAMPLE: &str = include_str!("../../../../examples/cecot-2025.jsonl");
+
+    impl InputSource for Example {
+        fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<InputItem>> + '_>> {
+            Ok(Box::new(
+                EXAMPLE
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with("//"))
+                    .map(|(i, l)| {
+                        let parsed = habeas_model::parse_line(l).map(Prepared::new);
+                        Ok(InputItem { file: 0, line: i as u64 + 1, parsed })
+                    }),
+            ))
+        }
+
+        fn file_names(&self) -> Vec<String> {
+            vec!["cecot-2025.jsonl".into()]
+        }
+
+        fn file_digests(&self) -> Vec<(String, String)> {
+            vec![("cecot-2025.jsonl".into(), "0".repeat(64))]
+        }
+    }
+
+    #[test]
+    fn one_connection_reads_what_two_read() {
+        // A backend with no second connection reads the whole log on one thread; the records,
+        // their leaf indexes and their order must be the same as when two read it in halves.
+        let dir = tempfile::tempdir().unwrap();
+        let signer = Signer::from_seed("habeas.local/read.db", [7; 32]).unwrap();
+        let location = Location::Sqlite(dir.path().join("read.db"));
+        let mut ledger = Ledger::create(&location, &signer.verifier()).unwrap();
+        let options =
+            ImportOptions { keep_going: false, by: "tester".into(), at: "2025-12-01T00:00:00Z".into() };
+        let report = ledger.import(&mut Example, &options, &signer).unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+
+        let beside = ledger.backend().another();
+        assert!(beside.is_some(), "SQLite gives a second connection");
+        let tx = ledger.backend().read().unwrap();
+        let known = KnownAt::then(&*tx, None).unwrap();
+        let shown = |records: Vec<(u64, Record)>| -> Vec<String> {
+            records.iter().map(|(idx, record)| format!("{idx} {record:?}")).collect()
+        };
+        let alone = shown(read_records(&known, None).unwrap());
+        let in_halves = shown(read_records(&known, beside).unwrap());
+        assert!(alone.len() > 100, "the example case has its records: {}", alone.len());
+        assert_eq!(alone, in_halves);
+    }
+
     #[test]
     fn parts_mapped_on_workers_come_back_in_order() {
         for n in [0usize, 1, 2, 3, 7, 1000] {
