@@ -186,8 +186,10 @@ struct PendingRef {
 }
 
 /// Types of ids already looked up, so that sources and places cited a million times cost one read.
-/// Only ids that something refers to are kept: caching every record appended (a string and an
-/// entry each, most never referred to) had cost more than the lookups it saved.
+/// Besides ids that something refers to, only entities appended in this import are kept (persons,
+/// places, orders: what events refer to); caching every record appended (a string and an entry
+/// each, most of them events nothing refers to) had cost more than the lookups it saved, while
+/// leaving out the entities cost a lookup in the records view for each person's first event.
 struct TypeCache(FxHashMap<String, RecordType>);
 
 impl TypeCache {
@@ -436,6 +438,9 @@ impl Pass<'_, '_> {
             self.tx.put_record(&row)?;
         }
         self.spill.push(loc)?;
+        if !record_type.is_event() {
+            self.types.insert(&id, record_type);
+        }
         if let Some(target) = target {
             if let Some(mut row) = self.tx.record(&target)? {
                 row.retracted = Some(idx);
