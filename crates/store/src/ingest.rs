@@ -674,3 +674,34 @@ pub(crate) fn sign_checkpoint(
     let note = checkpoint.sign(signer).map_err(|e| StoreError::Key(e.to_string()))?;
     tx.put_checkpoint(&CheckpointRow { size, note })
 }
+
+/// Input held in memory for the crate's unit tests.
+#[cfg(test)]
+pub(crate) mod in_memory {
+    use super::{InputItem, InputSource, Prepared};
+    use crate::error::Result;
+
+    /// One file of JSON Lines; blank lines and `//` comments are skipped, as the JSON Lines
+    /// reader skips them.
+    pub(crate) struct Text(pub &'static str);
+
+    impl InputSource for Text {
+        fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<InputItem>> + '_>> {
+            let lines = self.0.lines().enumerate();
+            Ok(Box::new(lines.filter(|(_, l)| !l.trim().is_empty() && !l.starts_with("//")).map(
+                |(i, line)| {
+                    let parsed = habeas_model::parse_line(line).map(Prepared::new);
+                    Ok(InputItem { file: 0, line: i as u64 + 1, parsed })
+                },
+            )))
+        }
+
+        fn file_names(&self) -> Vec<String> {
+            vec!["case.jsonl".into()]
+        }
+
+        fn file_digests(&self) -> Vec<(String, String)> {
+            vec![("case.jsonl".into(), "00".repeat(32))]
+        }
+    }
+}

@@ -902,23 +902,7 @@ mod tests {
         assert_eq!(replay.len(), 8);
     }
 
-    /// One file of JSON Lines held in memory.
-    struct Text(&'static str);
-
-    impl crate::InputSource for Text {
-        fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<crate::InputItem>> + '_>> {
-            Ok(Box::new(self.0.lines().enumerate().map(|(i, line)| {
-                let parsed = habeas_model::parse_line(line).map(crate::Prepared::new);
-                Ok(crate::InputItem { file: 0, line: i as u64 + 1, parsed })
-            })))
-        }
-        fn file_names(&self) -> Vec<String> {
-            vec!["case.jsonl".into()]
-        }
-        fn file_digests(&self) -> Vec<(String, String)> {
-            vec![("case.jsonl".into(), "00".repeat(32))]
-        }
-    }
+    use crate::ingest::in_memory::Text;
 
     /// A copy of the ledger file as it is now (write-ahead log included), with `change` (SQL, or
     /// nothing) made to the copy, opened.

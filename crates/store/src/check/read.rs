@@ -258,37 +258,10 @@ impl ZoneLookup for Zones {
 mod tests {
     use super::*;
 
-    use crate::ingest::{ImportOptions, InputItem, InputSource, Prepared};
+    use crate::ingest::ImportOptions;
+    use crate::ingest::in_memory::Text;
     use crate::ledger::{Ledger, Location};
     use habeas_ledger::Signer;
-
-    /// The example case, one record per line, as the JSON Lines reader gives it.
-    struct Example;
-
-    const EXAMPLE: &str = include_str!("../../../../examples/cecot-2025.jsonl");
-
-    impl InputSource for Example {
-        fn open(&mut self) -> Result<Box<dyn Iterator<Item = Result<InputItem>> + '_>> {
-            Ok(Box::new(
-                EXAMPLE
-                    .lines()
-                    .enumerate()
-                    .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with("//"))
-                    .map(|(i, l)| {
-                        let parsed = habeas_model::parse_line(l).map(Prepared::new);
-                        Ok(InputItem { file: 0, line: i as u64 + 1, parsed })
-                    }),
-            ))
-        }
-
-        fn file_names(&self) -> Vec<String> {
-            vec!["cecot-2025.jsonl".into()]
-        }
-
-        fn file_digests(&self) -> Vec<(String, String)> {
-            vec![("cecot-2025.jsonl".into(), "0".repeat(64))]
-        }
-    }
 
     #[test]
     fn one_connection_reads_what_two_read() {
@@ -300,7 +273,8 @@ mod tests {
         let mut ledger = Ledger::create(&location, &signer.verifier()).unwrap();
         let options =
             ImportOptions { keep_going: false, by: "tester".into(), at: "2025-12-01T00:00:00Z".into() };
-        let report = ledger.import(&mut Example, &options, &signer).unwrap();
+        let example = include_str!("../../../../examples/cecot-2025.jsonl");
+        let report = ledger.import(&mut Text(example), &options, &signer).unwrap();
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
 
         let beside = ledger.backend().another();
