@@ -22,6 +22,6 @@ for records in "${SIZES[@]}"; do
     $H --db "$db" import "$data" --no-progress >/dev/null
   fi
   events=$(sqlite3 "$db" "SELECT count(*) FROM records WHERE type = 'custody'" 2>/dev/null || echo "?")
-  /usr/bin/time -f "check $records records ($events custody events): %e s, peak %M KB" \
+  /usr/bin/time -f "check $records records ($events custody events): %e s, peak %M KB, cpu %U user + %S system s" \
     $H --db "$db" check --as-of 2026-01-01T00:00:00Z --json > "$OUT/check/findings-$records.json"
 done

@@ -19,11 +19,12 @@ CANON="$OUT/synth-$RECORDS.canonical"
 rm -f "$OUT"/ledger.db* "$OUT"/bare*.db* 
 sync
 
-measure() { # label, command...: prints seconds and peak RSS (MB)
+measure() { # label, command...: prints wall seconds, peak RSS (MB) and processor seconds
+  # (user + system: steadier than the wall clock on a shared machine)
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
-  read -r secs kb < "$OUT/time.txt"
-  echo "$label $secs $((kb / 1024))"
+  /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
+  read -r secs kb user sys < "$OUT/time.txt"
+  echo "$label $secs s, $((kb / 1024)) MB, cpu $(awk "BEGIN { print $user + $sys }") s"
 }
 
 echo "records: $(wc -l < "$DATA"), input bytes: $(stat -c %s "$DATA"), canonical bytes: $(stat -c %s "$CANON")"
