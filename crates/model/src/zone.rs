@@ -94,12 +94,44 @@ fn record_hints(record: &Record) -> Vec<ZoneHint> {
     hints
 }
 
+/// Whether a value of this kind can hold a time somewhere inside it.
+fn holds_time(kind: &Kind) -> bool {
+    match kind {
+        Kind::Time | Kind::Pronouncement => true,
+        Kind::List(item) => holds_time(item),
+        Kind::Object(fields) => fields.iter().any(|f| holds_time(&f.kind)),
+        Kind::OneOf(kinds) => kinds.iter().any(holds_time),
+        _ => false,
+    }
+}
+
+/// The fields of a record type (its own, then the common ones) that can hold a time, in the
+/// schema's order. A custody event has one (`at`) among a score: asking the record for each of
+/// the score had been a tenth of `habeas check`'s processor time.
+fn time_bearing(t: RecordType) -> &'static [&'static Field] {
+    static TABLE: std::sync::OnceLock<Vec<Vec<&'static Field>>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        RecordType::ALL
+            .iter()
+            .map(|&t| {
+                schema::fields(t).iter().chain(schema::COMMON).filter(|f| holds_time(&f.kind)).collect()
+            })
+            .collect()
+    });
+    // `ALL` lists the variants in the order they are declared, so a variant's number is its place.
+    table.get(t as usize).map_or(&[], Vec::as_slice)
+}
+
 /// Every time field of a record, in the order the schema lists them.
 pub fn time_fields(record: &Record) -> Vec<TimeField> {
-    let base = record_hints(record);
     let t = record.record_type();
+    let fields = time_bearing(t);
+    if !fields.iter().any(|field| record.get(field.name).is_some()) {
+        return Vec::new();
+    }
+    let base = record_hints(record);
     let mut out = Vec::new();
-    for field in schema::fields(t).iter().chain(schema::COMMON) {
+    for field in fields {
         if let Some(value) = record.get(field.name) {
             let exempt = t == RecordType::Source && matches!(field.name, "published" | "retrieved");
             collect(&field.kind, value, field.name, &base, exempt, &mut out);
@@ -234,6 +266,23 @@ mod tests {
 
     fn utc(text: &str) -> jiff::Timestamp {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn each_type_looks_only_at_the_fields_that_can_hold_a_time() {
+        for &t in RecordType::ALL {
+            let expected: Vec<&str> = (schema::fields(t).iter().chain(schema::COMMON))
+                .filter(|f| holds_time(&f.kind))
+                .map(|f| f.name)
+                .collect();
+            let names: Vec<&str> = time_bearing(t).iter().map(|f| f.name).collect();
+            assert_eq!(names, expected, "{}", t.name());
+        }
+        let names = |t| time_bearing(t).iter().map(|f| f.name).collect::<Vec<_>>();
+        assert!(names(RecordType::Custody).contains(&"at"));
+        assert!(!names(RecordType::Custody).contains(&"place"));
+        assert!(names(RecordType::Flight).contains(&"legs"), "a leg's departure is a time");
+        assert!(names(RecordType::Order).contains(&"oral"), "a pronouncement holds a time");
     }
 
     #[test]
