@@ -9,14 +9,14 @@
 //! A record retracted now, or changed since the moment asked (`--known-at`), takes the long way
 //! ([`KnownAt::lookup`]), which walks its versions and retractions.
 //!
-//! Times are resolved in two steps because a time's zone can come from another record (a custody
-//! event is read in its place's zone, a ruling in its court's): first every record is parsed,
-//! its time fields gathered and its members made compact ([`Unresolved`]), then the zones of
-//! places, orgs and courts are gathered from them ([`Zones`]), then each record's times are
-//! resolved. [`Zones`] answers as [`crate::timeline::Known`] does, from the same versions, without
-//! a query. A parsed record (serde_json's map) lives only until the thread that parsed it has
-//! made it compact: holding a million of them until the zones were known had set the check's peak
-//! memory.
+//! A time's zone can come from another record (a custody event is read in its place's zone, a
+//! ruling in its court's), so the few records that lend zones (places, orgs, orders and
+//! petitions: the only types a zone hint can name, references being typed) are read first, by
+//! id, into [`Zones`], which answers as [`crate::timeline::Known`] does, from the same versions.
+//! Then each record of the pass is parsed, made compact and its times resolved on the thread that
+//! read it, and the serde_json map it was parsed into is let go at once. (Gathering every record
+//! first and resolving its times once all zones were known had held a million sets of unresolved
+//! times and copied the records twice more.)
 
 use habeas_model::Record as Parsed;
 use habeas_model::personal::decode_kept;
@@ -41,6 +41,10 @@ struct Row {
     current: u64,
     retracted: bool,
 }
+
+/// The record types whose records lend other records a zone ([`ZoneHint`](habeas_model::zone::ZoneHint)):
+/// places and orgs their `tz`, orders and petitions their `court`.
+const LEND_ZONES: [&str; 4] = ["place", "org", "order", "petition"];
 
 /// A record read, its times not yet resolved.
 struct Unresolved {
@@ -76,17 +80,23 @@ pub(crate) fn read_records(
     // Only what this pass needs of each row: a million digests and type names would be a few
     // hundred megabytes held for nothing.
     let mut rows: Vec<Row> = Vec::new();
+    let mut lenders: Vec<String> = Vec::new();
     known.tx.scan_records(&mut |row| {
+        if LEND_ZONES.contains(&row.record_type.as_str()) {
+            lenders.push(row.id.clone());
+        }
         if !NOT_READ.contains(&row.record_type.as_str()) {
             rows.push(Row { id: row.id, current: row.current, retracted: row.retracted.is_some() });
         }
         Ok(())
     })?;
+    let zones = Zones::read(known, &lenders)?;
+    drop(lenders);
     // A record's known version is its current one when that was appended before the boundary
     // and no retraction is in force: a retraction stays on the row until a later version
     // reinstates the record, so none can have withdrawn it before the boundary either.
     let mut wanted: Vec<(u64, usize)> = Vec::new();
-    let mut slots: Vec<Option<(u64, Unresolved)>> = Vec::with_capacity(rows.len());
+    let mut slots: Vec<Option<(u64, Record)>> = Vec::with_capacity(rows.len());
     for (position, row) in rows.iter().enumerate() {
         if !row.retracted && row.current < known.boundary {
             wanted.push((row.current, position));
@@ -94,41 +104,58 @@ pub(crate) fn read_records(
         slots.push(None);
     }
     wanted.sort_unstable();
-    for (position, idx, parsed) in parse_in_pass(known, beside, &wanted)? {
-        slots[position] = Some((idx, parsed));
+    for (position, idx, record) in parse_in_pass(known, beside, &wanted, &zones)? {
+        slots[position] = Some((idx, record));
     }
     for (slot, row) in slots.iter_mut().zip(&rows) {
         if slot.is_none()
             && let Some((idx, body)) = known.lookup(&row.id)?
         {
-            *slot = Some((idx, Unresolved::of(record_of(idx, (*body).clone())?)));
+            *slot = Some((idx, Unresolved::of(record_of(idx, (*body).clone())?).resolved(&zones)));
         }
     }
     drop(rows);
-    let parsed: Vec<(u64, Unresolved)> = slots.into_iter().flatten().collect();
-    let zones = Zones::of(&parsed);
+    let mut records: Vec<(u64, Record)> = slots.into_iter().flatten().collect();
     // Personal values (a birth date for an age, names for the register) in clear, where they are
     // still kept; rules cite ids, never these values. Only records that can hold them have any,
     // and the kept values are read in one ordered pass too.
-    let mut holding: Vec<(u64, usize)> = (parsed.iter().enumerate())
+    let mut holding: Vec<(u64, usize)> = (records.iter().enumerate())
         .filter(|(_, (_, record))| {
             matches!(record.kind, "person" | "relation") || record.body.contains_key("personal")
         })
         .map(|(position, (idx, _))| (*idx, position))
         .collect();
     holding.sort_unstable();
-    let mut kept: Vec<Option<Vec<u8>>> = vec![None; parsed.len()];
     if !holding.is_empty() {
+        let mut kept: Vec<Option<Vec<u8>>> = vec![None; records.len()];
         known.tx.scan_kept(&mut |idx, data| {
             if let Ok(found) = holding.binary_search_by_key(&idx, |&(i, _)| i) {
                 kept[holding[found].1] = Some(data);
             }
             Ok(())
         })?;
+        put_back_kept(&mut records, kept);
     }
-    Ok(in_parts(parsed.into_iter().zip(kept).collect(), &|((idx, parsed), kept)| {
-        (idx, for_rules(parsed, kept, &zones))
-    }))
+    Ok(records)
+}
+
+/// Puts kept personal values back into their records, on worker threads, in place.
+fn put_back_kept(records: &mut [(u64, Record)], kept: Vec<Option<Vec<u8>>>) {
+    let part = records.len().div_ceil(workers()).max(1);
+    std::thread::scope(|scope| {
+        for (records, kept) in records.chunks_mut(part).zip(kept.chunks(part)) {
+            scope.spawn(move || {
+                for ((_, record), kept) in records.iter_mut().zip(kept) {
+                    let Some(values) = kept.as_deref().and_then(|data| decode_kept(data).ok()) else {
+                        continue;
+                    };
+                    for value in values {
+                        record.body.insert(value.field, Field::from(value.value));
+                    }
+                }
+            });
+        }
+    });
 }
 
 /// Reads and parses the wanted leaves (sorted by index, each with its position). With a second
@@ -140,15 +167,16 @@ fn parse_in_pass(
     known: &KnownAt<'_>,
     beside: Option<Box<dyn Backend>>,
     wanted: &[(u64, usize)],
-) -> Result<Vec<(usize, u64, Unresolved)>> {
-    let Some(mut beside) = beside else { return parse_range(known.tx, wanted) };
+    zones: &Zones,
+) -> Result<Vec<(usize, u64, Record)>> {
+    let Some(mut beside) = beside else { return parse_range(known.tx, wanted, zones) };
     let (mine, theirs) = wanted.split_at(wanted.len() / 2);
     std::thread::scope(|scope| {
-        let other = scope.spawn(move || -> Result<Vec<(usize, u64, Unresolved)>> {
+        let other = scope.spawn(move || -> Result<Vec<(usize, u64, Record)>> {
             let tx = beside.read()?;
-            parse_range(&*tx, theirs)
+            parse_range(&*tx, theirs, zones)
         });
-        let mut parsed = parse_range(known.tx, mine);
+        let mut parsed = parse_range(known.tx, mine, zones);
         let others = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         if let Ok(parsed) = &mut parsed {
             parsed.extend(others?);
@@ -158,7 +186,11 @@ fn parse_in_pass(
 }
 
 /// Reads the log from the first wanted leaf to the last and parses the wanted ones.
-fn parse_range(tx: &dyn LogRead, wanted: &[(u64, usize)]) -> Result<Vec<(usize, u64, Unresolved)>> {
+fn parse_range(
+    tx: &dyn LogRead,
+    wanted: &[(u64, usize)],
+    zones: &Zones,
+) -> Result<Vec<(usize, u64, Record)>> {
     let (Some(&(first, _)), Some(&(last, _))) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());
     };
@@ -170,7 +202,7 @@ fn parse_range(tx: &dyn LogRead, wanted: &[(u64, usize)]) -> Result<Vec<(usize, 
         {
             next.next();
             let record = record_of(idx, parse_leaf(idx, &leaf.bytes)?)?;
-            parsed.push((position, idx, Unresolved::of(record)));
+            parsed.push((position, idx, Unresolved::of(record).resolved(zones)));
         }
         Ok(())
     })?;
@@ -208,21 +240,19 @@ pub(super) fn in_parts<T: Send, R: Send>(mut items: Vec<T>, work: &(dyn Fn(T) ->
     })
 }
 
-/// A record as the rules read it: times resolved, kept personal values put back.
-fn for_rules(record: Unresolved, kept: Option<Vec<u8>>, zones: &Zones) -> Record {
-    let Unresolved { id, kind, mut body, times, zone } = record;
-    let times = resolve_fields(times, zone.as_ref(), zones);
-    if let Some(values) = kept.and_then(|data| decode_kept(&data).ok()) {
-        for value in values {
-            body.insert(value.field, Field::from(value.value));
+impl Unresolved {
+    /// The record as the rules read it, its times resolved (its kept personal values are put
+    /// back later, [`put_back_kept`]).
+    fn resolved(self, zones: &Zones) -> Record {
+        let Unresolved { id, kind, body, times, zone } = self;
+        let times = resolve_fields(times, zone.as_ref(), zones);
+        Record {
+            id,
+            kind,
+            unzoned: times.iter().filter(|t| t.flagged).map(|t| t.path.clone()).collect(),
+            times: times.into_iter().map(|t| (t.path, t.interval)).collect(),
+            body,
         }
-    }
-    Record {
-        id,
-        kind,
-        unzoned: times.iter().filter(|t| t.flagged).map(|t| t.path.clone()).collect(),
-        times: times.into_iter().map(|t| (t.path, t.interval)).collect(),
-        body,
     }
 }
 
@@ -235,17 +265,19 @@ struct Zones {
 }
 
 impl Zones {
-    fn of(records: &[(u64, Unresolved)]) -> Zones {
+    /// The zones and courts of these records (of the types in [`LEND_ZONES`]) as known.
+    fn read(known: &KnownAt<'_>, lenders: &[String]) -> Result<Zones> {
         let mut zones = Zones { tz: FxHashMap::default(), court: FxHashMap::default() };
-        for (_, record) in records {
-            if let Some(zone) = &record.zone {
-                zones.tz.insert(record.id.clone(), zone.clone());
+        for id in lenders {
+            let Some((_, body)) = known.lookup(id)? else { continue };
+            if let Some(zone) = body.get("tz").and_then(Value::as_str).and_then(parse_zone) {
+                zones.tz.insert(id.clone(), zone);
             }
-            if let Some(court) = record.body.get("court").and_then(Field::as_str) {
-                zones.court.insert(record.id.clone(), court.to_string());
+            if let Some(court) = body.get("court").and_then(Value::as_str) {
+                zones.court.insert(id.clone(), court.to_string());
             }
         }
-        zones
+        Ok(zones)
     }
 }
 
@@ -295,6 +327,54 @@ mod tests {
         let in_halves = shown(read_records(&known, beside).unwrap());
         assert!(alone.len() > 100, "the example case has its records: {}", alone.len());
         assert_eq!(alone, in_halves);
+    }
+
+    #[test]
+    fn a_date_is_read_in_its_place_zone_as_known_then() {
+        // The place's zone changes in a second import: a check as known before it reads the
+        // custody date in the first zone, one after it in the second, and a retracted place
+        // lends no zone at all (the date is read in UTC and flagged).
+        let dir = tempfile::tempdir().unwrap();
+        let signer = Signer::from_seed("habeas.local/zones.db", [7; 32]).unwrap();
+        let location = Location::Sqlite(dir.path().join("zones.db"));
+        let mut ledger = Ledger::create(&location, &signer.verifier()).unwrap();
+        fn import(ledger: &mut Ledger, signer: &Signer, at: &str, text: &'static str) {
+            let options = ImportOptions { keep_going: false, by: "tester".into(), at: at.into() };
+            let report = ledger.import(&mut Text(text), &options, signer).unwrap();
+            assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        }
+        import(
+            &mut ledger,
+            &signer,
+            "2025-12-01T00:00:00Z",
+            r#"{"type":"place","id":"pl","name":"Holding","kind":"facility","country":"US","tz":"America/Chicago"}
+{"type":"person","id":"p","name":"P"}
+{"type":"custody","id":"e","subject":"p","event":"booked_in","at":"2025-03-16","place":"pl"}"#,
+        );
+        import(
+            &mut ledger,
+            &signer,
+            "2025-12-02T00:00:00Z",
+            r#"{"type":"place","id":"pl","name":"Holding","kind":"facility","country":"US","tz":"America/New_York"}"#,
+        );
+        let starts = |ledger: &mut Ledger, known_at: Option<&str>| -> (String, Vec<String>) {
+            ledger.catch_up_views().unwrap();
+            let tx = ledger.backend().read().unwrap();
+            let known = KnownAt::then(&*tx, known_at.map(|t| t.parse().unwrap())).unwrap();
+            let records = read_records(&known, None).unwrap();
+            let event = records.iter().map(|(_, r)| r).find(|r| r.id == "e").unwrap();
+            (event.time("at").unwrap().earliest.to_string(), event.unzoned.clone())
+        };
+        let before = starts(&mut ledger, Some("2025-12-01T12:00:00Z"));
+        assert_eq!(before, ("2025-03-16T05:00:00Z".to_string(), vec![]), "Chicago, as known then");
+        assert_eq!(starts(&mut ledger, None), ("2025-03-16T04:00:00Z".to_string(), vec![]), "New York");
+        import(
+            &mut ledger,
+            &signer,
+            "2025-12-03T00:00:00Z",
+            r#"{"type":"retraction","id":"r","target":"pl","reason":"wrong"}"#,
+        );
+        assert_eq!(starts(&mut ledger, None), ("2025-03-16T00:00:00Z".to_string(), vec!["at".to_string()]));
     }
 
     #[test]
