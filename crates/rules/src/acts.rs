@@ -120,5 +120,5 @@ pub fn removal_acts(case: &Case) -> Vec<(Act<'_>, Vec<String>)> {
 
 /// A cohort's known members, for listing beside it.
 pub fn members(case: &Case, subject: &str) -> Vec<String> {
-    case.record(subject).filter(|r| r.kind == "cohort").map(|r| r.strings("members")).unwrap_or_default()
+    case.cohort(subject).map(|r| r.strings("members")).unwrap_or_default()
 }

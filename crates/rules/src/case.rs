@@ -118,6 +118,9 @@ pub struct Case {
     by_type: BTreeMap<&'static str, Vec<usize>>,
     by_subject: FxHashMap<String, Vec<usize>>,
     cohorts_listing: FxHashMap<String, Vec<usize>>,
+    /// The cohorts, by id: a handful, asked about every subject (a lookup in the records, a
+    /// million strong, had been most of the time some rules took).
+    cohorts: FxHashMap<String, usize>,
     /// Each subject's timeline (persons and cohorts with custody events).
     pub timelines: BTreeMap<String, Vec<Stretch>>,
 }
@@ -165,6 +168,7 @@ impl Case {
             }
         }
         if record.kind == "cohort" {
+            self.cohorts.insert(record.id.clone(), at);
             for member in record.strings("members") {
                 self.cohorts_listing.entry(member).or_default().push(at);
             }
@@ -173,6 +177,7 @@ impl Case {
     }
 
     fn remove_indexes(&mut self, at: usize) {
+        self.cohorts.retain(|_, &mut x| x != at);
         for positions in self
             .by_type
             .values_mut()
@@ -185,6 +190,11 @@ impl Case {
 
     pub fn record(&self, id: &str) -> Option<&Record> {
         self.position.get(id).map(|&at| &self.records[at])
+    }
+
+    /// The cohort with this id; `None` for a person or anything else.
+    pub fn cohort(&self, id: &str) -> Option<&Record> {
+        self.cohorts.get(id).map(|&at| &self.records[at])
     }
 
     /// Every record, type by type, each type in the order added.
@@ -288,7 +298,7 @@ impl Case {
     pub fn cohorts_of(&self, subject: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         // Most subjects are persons no cohort lists: nothing to walk.
-        let is_cohort = self.record(subject).is_some_and(|r| r.kind == "cohort");
+        let is_cohort = self.cohorts.contains_key(subject);
         if !is_cohort && !self.cohorts_listing.contains_key(subject) {
             return out;
         }
@@ -365,6 +375,8 @@ mod tests {
         assert_eq!(ids(case.naming("q", "custody").collect()), ["e2"]);
         assert_eq!(ids(case.about("p", "contact")), ["k"], "through the cohort listing p");
         assert_eq!(case.cohorts_of("p").into_iter().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(case.cohort("c").map(|r| r.id.as_str()), Some("c"));
+        assert!(case.cohort("p").is_none() && case.cohort("e1").is_none() && case.cohort("x").is_none());
 
         // A new version of e1 about q: filed again at its place, found by its id, no longer about p.
         assert_eq!(case.insert(record("e1", "custody", json!({"subject": "q", "event": "released"}))), 0);

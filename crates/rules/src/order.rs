@@ -178,7 +178,7 @@ pub fn covered(case: &Case, order: &Record, subject: &str, start: &Interval, at:
     }
     // An act on a cohort moves every known member and every cohort within it: a person or cohort
     // the order names among them is covered, and so the act on the cohort is judged.
-    if case.record(subject).is_some_and(|r| r.kind == "cohort") {
+    if case.cohort(subject).is_some() {
         let named_inside = case.of_type("cohort").any(|c| {
             let within = c.id == subject || case.cohorts_of(&c.id).contains(subject);
             within

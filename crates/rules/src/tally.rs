@@ -126,9 +126,7 @@ pub fn tallies(
     let last_day = local_day(as_of, &zone);
     let counted: HashSet<&str> = held_here.iter().copied().filter(|s| !nested(s)).collect();
     for (subject, stretch) in here.iter().filter(|(s, _)| counted.contains(s)) {
-        let record = case.record(subject);
-        let own_count =
-            record.filter(|r| r.kind == "cohort").and_then(|r| r.body.get("count")).and_then(Field::as_u64);
+        let own_count = case.cohort(subject).and_then(|r| r.body.get("count")).and_then(Field::as_u64);
         {
             let weight = stretch
                 .records

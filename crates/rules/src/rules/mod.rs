@@ -17,11 +17,7 @@ pub(crate) fn on_subject(case: &Case, rule: &'static str, outcome: Outcome, subj
     let mut finding = Finding::new(rule, outcome);
     finding.subjects =
         std::iter::once(subject.to_string()).chain(crate::acts::members(case, subject)).collect();
-    finding.count = case
-        .record(subject)
-        .filter(|r| r.kind == "cohort")
-        .and_then(|r| r.body.get("count"))
-        .and_then(Field::as_u64);
+    finding.count = case.cohort(subject).and_then(|r| r.body.get("count")).and_then(Field::as_u64);
     finding
 }
 

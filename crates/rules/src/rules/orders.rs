@@ -69,7 +69,7 @@ fn reachable(case: &Case, order: &Record) -> Option<HashSet<String>> {
     for id in &named {
         out.insert(id.clone());
         out.extend(case.cohorts_of(id));
-        if let Some(cohort) = case.record(id).filter(|r| r.kind == "cohort") {
+        if let Some(cohort) = case.cohort(id) {
             out.extend(cohort.strings("members"));
         }
     }
