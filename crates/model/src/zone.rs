@@ -69,29 +69,33 @@ pub trait ZoneLookup {
     fn court_of(&self, order_or_petition: &str) -> Option<String>;
 }
 
-fn str_field(record: &Record, name: &str) -> Option<String> {
-    record.get(name).and_then(Value::as_str).map(str::to_string)
+/// A member that gives a record's times their zone, and the kind of hint its id makes.
+type HintMember = (&'static str, fn(String) -> ZoneHint);
+
+/// The members of a record of type `t` that give all of its times their zone.
+fn hint_members(t: RecordType) -> &'static [HintMember] {
+    use RecordType::*;
+    match t {
+        Custody | Contact | Condition | Population => &[("place", ZoneHint::Place)],
+        Order | Case | Petition | CourtFinding => &[("court", ZoneHint::Court)],
+        Ruling => &[("court", ZoneHint::Court), ("order", ZoneHint::CourtOf)],
+        Decision => &[("petition", ZoneHint::CourtOf)],
+        _ => &[],
+    }
 }
 
 /// The hints that apply to the record as a whole.
 fn record_hints(record: &Record) -> Vec<ZoneHint> {
-    use RecordType::*;
-    let mut hints = Vec::new();
-    match record.record_type() {
-        Custody | Contact | Condition | Population => {
-            hints.extend(str_field(record, "place").map(ZoneHint::Place))
-        }
-        Order | Case | Petition | CourtFinding => {
-            hints.extend(str_field(record, "court").map(ZoneHint::Court))
-        }
-        Ruling => {
-            hints.extend(str_field(record, "court").map(ZoneHint::Court));
-            hints.extend(str_field(record, "order").map(ZoneHint::CourtOf));
-        }
-        Decision => hints.extend(str_field(record, "petition").map(ZoneHint::CourtOf)),
-        _ => {}
-    }
-    hints
+    (hint_members(record.record_type()).iter())
+        .filter_map(|(name, hint)| record.get(name).and_then(Value::as_str).map(|id| hint(id.to_string())))
+        .collect()
+}
+
+/// The members [`time_fields`] reads of a record of type `t` (besides `id` and `type`): a
+/// reader that holds records in another form gives it a record of these members alone.
+pub fn members_read(t: RecordType) -> impl Iterator<Item = &'static str> {
+    let times = time_bearing(t).iter().map(|field| field.name);
+    times.chain(hint_members(t).iter().map(|(name, _)| *name))
 }
 
 /// Whether a value of this kind can hold a time somewhere inside it.
@@ -283,6 +287,26 @@ mod tests {
         assert!(!names(RecordType::Custody).contains(&"place"));
         assert!(names(RecordType::Flight).contains(&"legs"), "a leg's departure is a time");
         assert!(names(RecordType::Order).contains(&"oral"), "a pronouncement holds a time");
+    }
+
+    #[test]
+    fn a_record_of_the_members_read_alone_has_the_same_time_fields() {
+        let example = include_str!("../../../examples/cecot-2025.jsonl");
+        let mut with_times = 0;
+        for line in example.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("//")) {
+            let record = parse_line(line).unwrap().record;
+            let t = record.record_type();
+            let mut alone = serde_json::Map::new();
+            for name in ["id", "type"].into_iter().chain(members_read(t)) {
+                if let Some(value) = record.get(name) {
+                    alone.insert(name.to_string(), value.clone());
+                }
+            }
+            let alone = crate::record::from_log(alone).unwrap();
+            assert_eq!(time_fields(&alone), time_fields(&record), "{line}");
+            with_times += usize::from(!time_fields(&record).is_empty());
+        }
+        assert!(with_times > 50, "the example has times: {with_times}");
     }
 
     #[test]

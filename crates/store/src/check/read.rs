@@ -4,7 +4,8 @@
 //! log) had been a third of `habeas check`'s time. Here the records view is read once, in id
 //! order, and for each record whose known version is its current one (nearly all of them) the
 //! leaf is taken as the log is read in index order: in two halves, each on its own connection and
-//! thread, parsed as it is read. Zone resolution and personal values happen on worker threads.
+//! thread, parsed as it is read, straight from the leaf's text into compact fields
+//! ([`Fields::read_setting_aside`]). Personal values are put back on worker threads.
 //!
 //! A record retracted now, or changed since the moment asked (`--known-at`), takes the long way
 //! ([`KnownAt::lookup`]), which walks its versions and retractions.
@@ -13,24 +14,24 @@
 //! ruling in its court's), so the few records that lend zones (places, orgs, orders and
 //! petitions: the only types a zone hint can name, references being typed) are read first, by
 //! id, into [`Zones`], which answers as [`crate::timeline::Known`] does, from the same versions.
-//! Then each record of the pass is parsed, made compact and its times resolved on the thread that
-//! read it, and the serde_json map it was parsed into is let go at once. (Gathering every record
+//! Then each record of the pass is parsed and its times resolved on the thread that read it; its
+//! time fields are found in a small record of the members that hold or place them
+//! ([`members_read`]), not in the whole record as serde_json would hold it. (Gathering every record
 //! first and resolving its times once all zones were known had held a million sets of unresolved
 //! times and copied the records twice more.)
 
-use habeas_model::Record as Parsed;
+use habeas_model::RecordType;
 use habeas_model::personal::decode_kept;
 use habeas_model::time::parse_zone;
-use habeas_model::zone::{TimeField, ZoneLookup, resolve_fields, time_fields};
+use habeas_model::zone::{TimeField, ZoneLookup, members_read, resolve_fields, time_fields};
 use habeas_rules::{Field, Fields, Record};
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::backend::{Backend, LogRead};
-use crate::error::Result;
-use crate::timeline::record_of;
-use crate::views::{KnownAt, parse_leaf};
+use crate::error::{Result, StoreError};
+use crate::views::KnownAt;
 
 /// Record types the rules never read.
 const NOT_READ: [&str; 3] = ["import", "erasure", "retraction"];
@@ -57,17 +58,49 @@ struct Unresolved {
 }
 
 impl Unresolved {
-    fn of(parsed: Parsed) -> Unresolved {
-        let times = time_fields(&parsed);
-        let zone = parsed.get("tz").and_then(Value::as_str).and_then(parse_zone);
-        let id = parsed.id().to_string();
-        let kind = parsed.record_type().name();
-        let mut body = parsed.into_body();
-        // Held as the record's `id` and `kind`, not twice.
-        body.remove("id");
-        body.remove("type");
-        Unresolved { id, kind, body: body.into(), times, zone }
+    /// A leaf's record, read from its bytes straight into compact fields.
+    fn of_leaf(idx: u64, bytes: &[u8]) -> Result<Unresolved> {
+        match Fields::read_setting_aside(bytes, ["id", "type"]) {
+            Ok(([id, kind], body)) => Unresolved::of(idx, id, kind, body),
+            Err(_) => Err(not_a_record(idx)),
+        }
     }
+
+    /// A record already parsed (a version found by [`KnownAt::lookup`]).
+    fn of_map(idx: u64, mut body: Map<String, Value>) -> Result<Unresolved> {
+        let (id, kind) = (body.remove("id").map(Field::from), body.remove("type").map(Field::from));
+        Unresolved::of(idx, id, kind, Fields::from(body))
+    }
+
+    /// A record's fields as read from its leaf, its `id` and `type` set apart. Its time fields
+    /// are gathered from a record of the few members that hold or place them ([`members_read`]).
+    fn of(idx: u64, id: Option<Field>, kind: Option<Field>, body: Fields) -> Result<Unresolved> {
+        let (Some(id), Some(t)) = (
+            id.as_ref().and_then(Field::as_str),
+            kind.as_ref().and_then(Field::as_str).and_then(RecordType::parse),
+        ) else {
+            return Err(not_a_record(idx));
+        };
+        let mut read = Map::new();
+        for name in members_read(t) {
+            if let Some(field) = body.get(name) {
+                read.insert(name.to_string(), field.to_json());
+            }
+        }
+        let times = if read.is_empty() {
+            Vec::new()
+        } else {
+            read.insert("id".into(), id.into());
+            read.insert("type".into(), t.name().into());
+            habeas_model::from_log(read).map(|r| time_fields(&r)).unwrap_or_default()
+        };
+        let zone = body.get("tz").and_then(Field::as_str).and_then(parse_zone);
+        Ok(Unresolved { id: id.to_string(), kind: t.name(), body, times, zone })
+    }
+}
+
+fn not_a_record(idx: u64) -> StoreError {
+    StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`"))
 }
 
 /// The records known at `known`'s boundary that the rules read, each with the index of its
@@ -111,7 +144,7 @@ pub(crate) fn read_records(
         if slot.is_none()
             && let Some((idx, body)) = known.lookup(&row.id)?
         {
-            *slot = Some((idx, Unresolved::of(record_of(idx, (*body).clone())?).resolved(&zones)));
+            *slot = Some((idx, Unresolved::of_map(idx, (*body).clone())?.resolved(&zones)));
         }
     }
     drop(rows);
@@ -201,8 +234,7 @@ fn parse_range(
             && idx == leaf.idx
         {
             next.next();
-            let record = record_of(idx, parse_leaf(idx, &leaf.bytes)?)?;
-            parsed.push((position, idx, Unresolved::of(record).resolved(zones)));
+            parsed.push((position, idx, Unresolved::of_leaf(idx, &leaf.bytes)?.resolved(zones)));
         }
         Ok(())
     })?;
