@@ -32,7 +32,7 @@ pub(crate) fn case_of(
     let mut subjects: FxHashSet<String> = FxHashSet::default();
     // The leaf index of each record's version, by its position in the case.
     let mut leaf_of: Vec<u64> = Vec::with_capacity(records.len());
-    for (idx, record) in records {
+    records.into_each(|idx, record| {
         if record.kind == "custody" {
             for subject in record.subject_ids() {
                 if !subjects.contains(subject) {
@@ -45,7 +45,7 @@ pub(crate) fn case_of(
             Some(replaced) => *replaced = idx,
             None => leaf_of.push(idx),
         }
-    }
+    });
 
     // Persons joined or separated by `same_as`/`distinct`: their timelines take the long way.
     let linked: HashSet<String> =

@@ -103,13 +103,49 @@ fn not_a_record(idx: u64) -> StoreError {
     StoreError::Backend(format!("leaf {idx} is not a record; run `habeas verify`"))
 }
 
+/// A record read: its position in id order, the index of its version, the record.
+type Placed = (usize, u64, Record);
+
+/// The records read, in the lists their readers made (each half of the log, and the records that
+/// took the long way), and where each record of the id order lies in them. Records are moved
+/// from here to where they are kept ([`Read::into_each`]), not gathered into one list first: at
+/// 7.8M records every such list is a gigabyte of fresh pages for the kernel to clear.
+pub(crate) struct Read {
+    lists: Vec<Vec<Placed>>,
+    /// `(list, offset)` of each record, in id order.
+    order: Vec<(u32, u32)>,
+}
+
+impl Read {
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Hands over every record with the index of its version, in id order.
+    pub(crate) fn into_each(mut self, mut visit: impl FnMut(u64, Record)) {
+        for (list, at) in std::mem::take(&mut self.order) {
+            let (_, idx, record) = std::mem::replace(&mut self.lists[list as usize][at as usize], taken());
+            visit(idx, record);
+        }
+    }
+}
+
+/// What is left where a record was moved out: nothing allocated.
+fn taken() -> Placed {
+    let record = Record {
+        id: String::new(),
+        kind: "",
+        body: Fields::default(),
+        times: Vec::new(),
+        unzoned: Vec::new(),
+    };
+    (0, 0, record)
+}
+
 /// The records known at `known`'s boundary that the rules read, each with the index of its
 /// version, in id order; times in UTC; personal values in clear where they are still kept.
 /// `beside`, another connection to the ledger, reads half of the log on a second thread.
-pub(crate) fn read_records(
-    known: &KnownAt<'_>,
-    beside: Option<Box<dyn Backend>>,
-) -> Result<Vec<(u64, Record)>> {
+pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>) -> Result<Read> {
     // Only what this pass needs of each row: a million digests and type names would be a few
     // hundred megabytes held for nothing.
     let mut rows: Vec<Row> = Vec::new();
@@ -129,101 +165,104 @@ pub(crate) fn read_records(
     // and no retraction is in force: a retraction stays on the row until a later version
     // reinstates the record, so none can have withdrawn it before the boundary either.
     let mut wanted: Vec<(u64, usize)> = Vec::new();
-    let mut slots: Vec<Option<(u64, Record)>> = Vec::with_capacity(rows.len());
     for (position, row) in rows.iter().enumerate() {
         if !row.retracted && row.current < known.boundary {
             wanted.push((row.current, position));
         }
-        slots.push(None);
     }
     wanted.sort_unstable();
-    for (position, idx, record) in parse_in_pass(known, beside, &wanted, &zones)? {
-        slots[position] = Some((idx, record));
+    let mut lists = parse_in_pass(known, beside, &wanted, &zones)?;
+    drop(wanted);
+    const NOWHERE: (u32, u32) = (u32::MAX, u32::MAX);
+    let mut order: Vec<(u32, u32)> = vec![NOWHERE; rows.len()];
+    for (list, placed) in lists.iter().enumerate() {
+        for (at, (position, _, _)) in placed.iter().enumerate() {
+            order[*position] = (list as u32, at as u32);
+        }
     }
-    for (slot, row) in slots.iter_mut().zip(&rows) {
-        if slot.is_none()
+    let mut long_way: Vec<Placed> = Vec::new();
+    for (position, row) in rows.iter().enumerate() {
+        if order[position] == NOWHERE
             && let Some((idx, body)) = known.lookup(&row.id)?
         {
-            *slot = Some((idx, Unresolved::of_map(idx, (*body).clone())?.resolved(&zones)));
+            order[position] = (lists.len() as u32, long_way.len() as u32);
+            long_way.push((position, idx, Unresolved::of_map(idx, (*body).clone())?.resolved(&zones)));
         }
     }
     drop(rows);
-    let mut records: Vec<(u64, Record)> = slots.into_iter().flatten().collect();
-    // Personal values (a birth date for an age, names for the register) in clear, where they are
-    // still kept; rules cite ids, never these values. Only records that can hold them have any,
-    // and the kept values are read in one ordered pass too.
-    let mut holding: Vec<(u64, usize)> = (records.iter().enumerate())
-        .filter(|(_, (_, record))| {
-            matches!(record.kind, "person" | "relation") || record.body.contains_key("personal")
-        })
-        .map(|(position, (idx, _))| (*idx, position))
-        .collect();
-    holding.sort_unstable();
-    if !holding.is_empty() {
-        let mut kept: Vec<Option<Vec<u8>>> = vec![None; records.len()];
-        known.tx.scan_kept(&mut |idx, data| {
-            if let Ok(found) = holding.binary_search_by_key(&idx, |&(i, _)| i) {
-                kept[holding[found].1] = Some(data);
-            }
-            Ok(())
-        })?;
-        put_back_kept(&mut records, kept);
-    }
-    Ok(records)
+    lists.push(long_way);
+    order.retain(|&place| place != NOWHERE);
+    put_back_kept(known, &mut lists)?;
+    Ok(Read { lists, order })
 }
 
-/// Puts kept personal values back into their records, on worker threads, in place.
-fn put_back_kept(records: &mut [(u64, Record)], kept: Vec<Option<Vec<u8>>>) {
-    let part = records.len().div_ceil(workers()).max(1);
+/// Puts kept personal values (a birth date for an age, names for the register) back into their
+/// records, where they are still kept; rules cite ids, never these values. Only records that can
+/// hold them have any. The kept values are read in one ordered pass, and put back on a thread
+/// per list of records.
+fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>]) -> Result<()> {
+    // (leaf index, list, offset) of each record that may have kept values.
+    let mut holding: Vec<(u64, usize, usize)> = Vec::new();
+    for (list, placed) in lists.iter().enumerate() {
+        for (at, (_, idx, record)) in placed.iter().enumerate() {
+            if matches!(record.kind, "person" | "relation") || record.body.contains_key("personal") {
+                holding.push((*idx, list, at));
+            }
+        }
+    }
+    if holding.is_empty() {
+        return Ok(());
+    }
+    holding.sort_unstable();
+    let mut kept: Vec<Vec<(usize, Vec<u8>)>> = vec![Vec::new(); lists.len()];
+    known.tx.scan_kept(&mut |idx, data| {
+        if let Ok(found) = holding.binary_search_by_key(&idx, |&(i, _, _)| i) {
+            let (_, list, at) = holding[found];
+            kept[list].push((at, data));
+        }
+        Ok(())
+    })?;
     std::thread::scope(|scope| {
-        for (records, kept) in records.chunks_mut(part).zip(kept.chunks(part)) {
+        for (placed, kept) in lists.iter_mut().zip(kept) {
             scope.spawn(move || {
-                for ((_, record), kept) in records.iter_mut().zip(kept) {
-                    let Some(values) = kept.as_deref().and_then(|data| decode_kept(data).ok()) else {
-                        continue;
-                    };
+                for (at, data) in kept {
+                    let Ok(values) = decode_kept(&data) else { continue };
                     for value in values {
-                        record.body.insert(value.field, Field::from(value.value));
+                        placed[at].2.body.insert(value.field, Field::from(value.value));
                     }
                 }
             });
         }
     });
+    Ok(())
 }
 
-/// Reads and parses the wanted leaves (sorted by index, each with its position). With a second
-/// connection (`beside`), the log is read in two halves, one on each connection, each on its own
-/// thread: one thread reading the log for workers that parsed had left a core idle half the time
-/// at 7.8M records. Leaves below the boundary never change, so the second connection's snapshot,
-/// taken a moment later, holds the same ones.
+/// Reads and parses the wanted leaves (sorted by index, each with its position), in one list
+/// per reader. With a second connection (`beside`), the log is read in two halves, one on each
+/// connection, each on its own thread: one thread reading the log for workers that parsed had
+/// left a core idle half the time at 7.8M records. Leaves below the boundary never change, so the
+/// second connection's snapshot, taken a moment later, holds the same ones.
 fn parse_in_pass(
     known: &KnownAt<'_>,
     beside: Option<Box<dyn Backend>>,
     wanted: &[(u64, usize)],
     zones: &Zones,
-) -> Result<Vec<(usize, u64, Record)>> {
-    let Some(mut beside) = beside else { return parse_range(known.tx, wanted, zones) };
+) -> Result<Vec<Vec<Placed>>> {
+    let Some(mut beside) = beside else { return Ok(vec![parse_range(known.tx, wanted, zones)?]) };
     let (mine, theirs) = wanted.split_at(wanted.len() / 2);
     std::thread::scope(|scope| {
-        let other = scope.spawn(move || -> Result<Vec<(usize, u64, Record)>> {
+        let other = scope.spawn(move || -> Result<Vec<Placed>> {
             let tx = beside.read()?;
             parse_range(&*tx, theirs, zones)
         });
-        let mut parsed = parse_range(known.tx, mine, zones);
+        let parsed = parse_range(known.tx, mine, zones);
         let others = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        if let Ok(parsed) = &mut parsed {
-            parsed.extend(others?);
-        }
-        parsed
+        Ok(vec![parsed?, others?])
     })
 }
 
 /// Reads the log from the first wanted leaf to the last and parses the wanted ones.
-fn parse_range(
-    tx: &dyn LogRead,
-    wanted: &[(u64, usize)],
-    zones: &Zones,
-) -> Result<Vec<(usize, u64, Record)>> {
+fn parse_range(tx: &dyn LogRead, wanted: &[(u64, usize)], zones: &Zones) -> Result<Vec<Placed>> {
     let (Some(&(first, _)), Some(&(last, _))) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());
     };
@@ -352,8 +391,10 @@ mod tests {
         assert!(beside.is_some(), "SQLite gives a second connection");
         let tx = ledger.backend().read().unwrap();
         let known = KnownAt::then(&*tx, None).unwrap();
-        let shown = |records: Vec<(u64, Record)>| -> Vec<String> {
-            records.iter().map(|(idx, record)| format!("{idx} {record:?}")).collect()
+        let shown = |read: Read| -> Vec<String> {
+            let mut shown = Vec::new();
+            read.into_each(|idx, record| shown.push(format!("{idx} {record:?}")));
+            shown
         };
         let alone = shown(read_records(&known, None).unwrap());
         let in_halves = shown(read_records(&known, beside).unwrap());
@@ -393,8 +434,9 @@ mod tests {
             ledger.catch_up_views().unwrap();
             let tx = ledger.backend().read().unwrap();
             let known = KnownAt::then(&*tx, known_at.map(|t| t.parse().unwrap())).unwrap();
-            let records = read_records(&known, None).unwrap();
-            let event = records.iter().map(|(_, r)| r).find(|r| r.id == "e").unwrap();
+            let mut records = Vec::new();
+            read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
+            let event = records.iter().find(|r| r.id == "e").unwrap();
             (event.time("at").unwrap().earliest.to_string(), event.unzoned.clone())
         };
         let before = starts(&mut ledger, Some("2025-12-01T12:00:00Z"));
