@@ -8,6 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 
 use habeas_model::time::Interval;
@@ -114,7 +117,9 @@ pub struct DayTally {
 pub struct Case {
     /// Every record, in the order first added; the indexes below hold positions in it.
     records: Vec<Record>,
-    position: FxHashMap<String, usize>,
+    /// Each record's position, found by its id's hash and told apart by the id it holds: a map
+    /// keyed by a copy of each id had been 50 bytes a record.
+    position: HashTable<u32>,
     by_type: BTreeMap<&'static str, Vec<usize>>,
     by_subject: FxHashMap<String, Vec<usize>>,
     cohorts_listing: FxHashMap<String, Vec<usize>>,
@@ -125,13 +130,18 @@ pub struct Case {
     pub timelines: BTreeMap<String, Vec<Stretch>>,
 }
 
+/// The hash a record's id is found by.
+fn id_hash(id: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(id)
+}
+
 impl Case {
     /// An empty case with room for `records` records (a case read from a large ledger would
     /// otherwise grow its tables, and copy them, a score of times).
     pub fn with_capacity(records: usize) -> Case {
         Case {
             records: Vec::with_capacity(records),
-            position: FxHashMap::with_capacity_and_hasher(records, Default::default()),
+            position: HashTable::with_capacity(records),
             ..Case::default()
         }
     }
@@ -140,16 +150,21 @@ impl Case {
     /// and returns its position: the records' count before it, or the position of the one it
     /// replaced ([`Case::naming_at`] gives positions back).
     pub fn insert(&mut self, record: Record) -> usize {
-        let at = match self.position.get(&record.id) {
+        let hash = id_hash(&record.id);
+        let records = &self.records;
+        let at = match self.position.find(hash, |&at| records[at as usize].id == record.id) {
             Some(&at) => {
+                let at = at as usize;
                 self.remove_indexes(at);
                 self.records[at] = record;
                 at
             }
             None => {
-                self.position.insert(record.id.clone(), self.records.len());
+                let at = self.records.len();
+                let position = u32::try_from(at).unwrap_or(u32::MAX);
+                self.position.insert_unique(hash, position, |&at| id_hash(&records[at as usize].id));
                 self.records.push(record);
-                self.records.len() - 1
+                at
             }
         };
         let record = &self.records[at];
@@ -189,7 +204,8 @@ impl Case {
     }
 
     pub fn record(&self, id: &str) -> Option<&Record> {
-        self.position.get(id).map(|&at| &self.records[at])
+        let found = self.position.find(id_hash(id), |&at| self.records[at as usize].id == id);
+        found.map(|&at| &self.records[at as usize])
     }
 
     /// The cohort with this id; `None` for a person or anything else.
