@@ -373,19 +373,28 @@ mod tests {
     use crate::ledger::{Ledger, Location};
     use habeas_ledger::Signer;
 
+    /// A new ledger in `dir`, and the key that signs its imports.
+    fn new_ledger(dir: &std::path::Path) -> (Ledger, Signer) {
+        let signer = Signer::from_seed("habeas.local/read.db", [7; 32]).unwrap();
+        let location = Location::Sqlite(dir.join("read.db"));
+        (Ledger::create(&location, &signer.verifier()).unwrap(), signer)
+    }
+
+    /// Imports `text` as run at `at`, every record accepted.
+    fn import(ledger: &mut Ledger, signer: &Signer, at: &str, text: &'static str) {
+        let options = ImportOptions { keep_going: false, by: "tester".into(), at: at.into() };
+        let report = ledger.import(&mut Text(text), &options, signer).unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    }
+
     #[test]
     fn one_connection_reads_what_two_read() {
         // A backend with no second connection reads the whole log on one thread; the records,
         // their leaf indexes and their order must be the same as when two read it in halves.
         let dir = tempfile::tempdir().unwrap();
-        let signer = Signer::from_seed("habeas.local/read.db", [7; 32]).unwrap();
-        let location = Location::Sqlite(dir.path().join("read.db"));
-        let mut ledger = Ledger::create(&location, &signer.verifier()).unwrap();
-        let options =
-            ImportOptions { keep_going: false, by: "tester".into(), at: "2025-12-01T00:00:00Z".into() };
+        let (mut ledger, signer) = new_ledger(dir.path());
         let example = include_str!("../../../../examples/cecot-2025.jsonl");
-        let report = ledger.import(&mut Text(example), &options, &signer).unwrap();
-        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        import(&mut ledger, &signer, "2025-12-01T00:00:00Z", example);
 
         let beside = ledger.backend().another();
         assert!(beside.is_some(), "SQLite gives a second connection");
@@ -408,14 +417,7 @@ mod tests {
         // custody date in the first zone, one after it in the second, and a retracted place
         // lends no zone at all (the date is read in UTC and flagged).
         let dir = tempfile::tempdir().unwrap();
-        let signer = Signer::from_seed("habeas.local/zones.db", [7; 32]).unwrap();
-        let location = Location::Sqlite(dir.path().join("zones.db"));
-        let mut ledger = Ledger::create(&location, &signer.verifier()).unwrap();
-        fn import(ledger: &mut Ledger, signer: &Signer, at: &str, text: &'static str) {
-            let options = ImportOptions { keep_going: false, by: "tester".into(), at: at.into() };
-            let report = ledger.import(&mut Text(text), &options, signer).unwrap();
-            assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-        }
+        let (mut ledger, signer) = new_ledger(dir.path());
         import(
             &mut ledger,
             &signer,
