@@ -7,7 +7,6 @@
 //! handful of them.
 
 use std::collections::{BTreeMap, BTreeSet};
-
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
@@ -161,6 +160,7 @@ impl Case {
             }
             None => {
                 let at = self.records.len();
+                // Four billion records would not fit in memory long before positions overflow.
                 let position = u32::try_from(at).unwrap_or(u32::MAX);
                 self.position.insert_unique(hash, position, |&at| id_hash(&records[at as usize].id));
                 self.records.push(record);
