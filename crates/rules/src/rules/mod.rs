@@ -81,17 +81,12 @@ impl<'c> Acts<'c> {
 
 /// Runs the rules (all, or those named) over a case as of `as_of`, on two threads that take the
 /// next rule from one list as each finishes: the rules only read the case, and each writes its
-/// own findings. The list puts the rules that read no removal acts first, so that one thread
-/// builds the acts while the other is already at work.
+/// own findings.
 pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) -> Report {
+    // The rules that read no removal acts come first, so that one thread builds the acts (for
+    // the first rule after them) while the other is already at work.
     let rules: Vec<(&str, Rule<'_>)> = vec![
-        ("order-conflict", Box::new(|a: &Acts, r: &mut Report| orders::order_conflict(case, a.get(), r))),
         ("mid-operation-order", Box::new(|_: &Acts, r: &mut Report| orders::mid_operation_order(case, r))),
-        (
-            "protected-country",
-            Box::new(|a: &Acts, r: &mut Report| orders::protected_country(case, a.get(), r)),
-        ),
-        ("notice", Box::new(|a: &Acts, r: &mut Report| standards::notice(case, a.get(), policy, r))),
         ("no-legal-basis", Box::new(|_: &Acts, r: &mut Report| custody::no_legal_basis(case, r))),
         ("ineligible-basis", Box::new(|_: &Acts, r: &mut Report| standards::ineligible_basis(case, r))),
         (
@@ -118,17 +113,20 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
             Box::new(|_: &Acts, r: &mut Report| custody::shared_responsibility(case, r)),
         ),
         ("remedy-deadline", Box::new(|_: &Acts, r: &mut Report| orders::remedy_deadline(case, r))),
+        ("time-integrity", Box::new(|_: &Acts, r: &mut Report| standards::time_integrity(case, r))),
+        ("order-conflict", Box::new(|a: &Acts, r: &mut Report| orders::order_conflict(case, a.get(), r))),
+        (
+            "protected-country",
+            Box::new(|a: &Acts, r: &mut Report| orders::protected_country(case, a.get(), r)),
+        ),
+        ("notice", Box::new(|a: &Acts, r: &mut Report| standards::notice(case, a.get(), policy, r))),
         (
             "refoulement-risk",
             Box::new(|a: &Acts, r: &mut Report| standards::refoulement_risk(case, a.get(), r)),
         ),
-        ("time-integrity", Box::new(|_: &Acts, r: &mut Report| standards::time_integrity(case, r))),
     ];
-    const READ_ACTS: [&str; 4] = ["order-conflict", "protected-country", "notice", "refoulement-risk"];
-    let mut wanted: Vec<&(&str, Rule<'_>)> =
+    let wanted: Vec<&(&str, Rule<'_>)> =
         rules.iter().filter(|(name, _)| only.is_empty() || only.iter().any(|r| r == name)).collect();
-    // A stable sort: within each group the rules keep the order of rules.md.
-    wanted.sort_by_key(|(name, _)| READ_ACTS.contains(name));
     let acts = Acts { case, built: std::sync::OnceLock::new() };
     let next = std::sync::atomic::AtomicUsize::new(0);
     let run = || {
