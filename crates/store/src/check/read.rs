@@ -5,7 +5,8 @@
 //! order, and for each record whose known version is its current one (nearly all of them) the
 //! leaf is taken as the log is read in index order: in two halves, each on its own connection and
 //! thread, parsed as it is read, straight from the leaf's text into compact fields
-//! ([`Fields::read_setting_aside`]). Personal values are put back on worker threads.
+//! ([`Fields::read_setting_aside`]). The personal values a rule reads are put back on worker
+//! threads; the others stay committed.
 //!
 //! A record retracted now, or changed since the moment asked (`--known-at`), takes the long way
 //! ([`KnownAt::lookup`]), which walks its versions and retractions.
@@ -143,7 +144,8 @@ fn taken() -> Placed {
 }
 
 /// The records known at `known`'s boundary that the rules read, each with the index of its
-/// version, in id order; times in UTC; personal values in clear where they are still kept.
+/// version, in id order; times in UTC; the personal values a rule reads in clear where they are
+/// still kept ([`put_back_kept`]).
 /// `beside`, another connection to the ledger, reads half of the log on a second thread.
 pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>) -> Result<Read> {
     // Only what this pass needs of each row: a million digests and type names would be a few
@@ -196,16 +198,22 @@ pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>
     Ok(Read { lists, order })
 }
 
-/// Puts kept personal values (a birth date for an age, names for the register) back into their
-/// records, where they are still kept; rules cite ids, never these values. Only records that can
-/// hold them have any. The kept values are read in one ordered pass, and put back on a thread
-/// per list of records.
+/// The personal values of a person that a rule reads: a birth date, for an age. Its names and
+/// identifiers stay committed: a rule asks only whether a person has names, never what they are,
+/// and a finding cites ids (a million persons' names had been a tenth of the case, held for
+/// nothing). Relations are read by no rule.
+const PERSON_VALUES_READ: [&str; 1] = ["born"];
+
+/// Puts the kept personal values the rules read back into their records, where they are still
+/// kept: a person's birth date ([`PERSON_VALUES_READ`]), and every field a record lists as
+/// personal (`"personal": [...]`), which may be any field a rule reads. The kept values are read
+/// in one ordered pass, and put back on a thread per list of records.
 fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>]) -> Result<()> {
     // (leaf index, list, offset) of each record that may have kept values.
     let mut holding: Vec<(u64, usize, usize)> = Vec::new();
     for (list, placed) in lists.iter().enumerate() {
         for (at, (_, idx, record)) in placed.iter().enumerate() {
-            if matches!(record.kind, "person" | "relation") || record.body.contains_key("personal") {
+            if record.kind == "person" || record.body.contains_key("personal") {
                 holding.push((*idx, list, at));
             }
         }
@@ -227,8 +235,12 @@ fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>]) -> Result<()> {
             scope.spawn(move || {
                 for (at, data) in kept {
                     let Ok(values) = decode_kept(&data) else { continue };
+                    let record = &mut placed[at].2;
+                    let all = record.body.contains_key("personal");
                     for value in values {
-                        placed[at].2.body.insert(value.field, Field::from(value.value));
+                        if all || PERSON_VALUES_READ.contains(&value.field.as_str()) {
+                            record.body.insert(value.field, Field::from(value.value));
+                        }
                     }
                 }
             });
