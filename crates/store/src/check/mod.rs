@@ -162,8 +162,15 @@ impl Ledger {
     /// The records and timelines the rules read, as known at `moment`.
     pub fn case(&mut self, moment: Moment) -> Result<Case> {
         self.catch_up_views()?;
-        // A second connection reads half of the log on another thread.
-        let beside = self.backend().another();
+        // Every page is read once, so both connections read through a memory map, where the
+        // operating system caches the file, instead of copying each page into a page cache
+        // of their own (as `verify` does). A second connection reads half of the log on another
+        // thread.
+        self.backend().map_for_reading()?;
+        let beside = match self.backend().another() {
+            Some(mut beside) => beside.map_for_reading().map(|()| Some(beside))?,
+            None => None,
+        };
         let tx = self.backend().read()?;
         let known = KnownAt::then(&*tx, moment.known_at)?;
         case_of(&known, beside, moment.as_of)
