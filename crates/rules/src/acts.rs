@@ -12,6 +12,7 @@
 
 use habeas_model::time::Interval;
 
+use crate::case::Id;
 use crate::case::{Case, Record};
 use crate::field::Field;
 
@@ -25,9 +26,9 @@ pub struct Act<'c> {
     /// For `continue_in_flight`, the leg's number (the first is 1).
     pub leg: Option<usize>,
     /// Where it happened (the leg's departure for a leg).
-    pub place: Option<String>,
+    pub place: Option<Id>,
     /// The country it led to: the destination's, or the new custodian's state.
-    pub to_country: Option<String>,
+    pub to_country: Option<Id>,
 }
 
 fn legs_of<'c>(case: &'c Case, event: &Record) -> Option<(&'c Record, &'c [Field])> {
@@ -43,11 +44,11 @@ pub fn acts_of<'c>(case: &'c Case, event: &'c Record) -> Vec<Act<'c>> {
         Some("departed") => {
             let flight = legs_of(case, event);
             let leg_place = |i: usize, end: &str| {
-                flight.as_ref().and_then(|(_, legs)| legs.get(i)?.get(end)?.as_str().map(str::to_string))
+                flight.as_ref().and_then(|(_, legs)| legs.get(i)?.get(end)?.as_str().map(Id::from))
             };
             let last = flight.as_ref().map_or(0, |(_, legs)| legs.len().saturating_sub(1));
-            let from = event.str("place").map(str::to_string).or_else(|| leg_place(0, "from"));
-            let to = event.str("to").map(str::to_string).or_else(|| leg_place(last, "to"));
+            let from = event.str("place").map(Id::from).or_else(|| leg_place(0, "from"));
+            let to = event.str("to").map(Id::from).or_else(|| leg_place(last, "to"));
             let from_country = from.as_deref().and_then(|p| case.place_country(p));
             let to_country = to.as_deref().and_then(|p| case.place_country(p));
             // A departure from an unknown place is taken as leaving the country: a removal
@@ -65,7 +66,7 @@ pub fn acts_of<'c>(case: &'c Case, event: &'c Record) -> Vec<Act<'c>> {
                     at,
                     leg: None,
                     place: from.clone(),
-                    to_country: to_country.map(str::to_string),
+                    to_country: to_country.map(Id::from),
                 });
             }
             if let Some((flight, legs)) = &flight {
@@ -77,7 +78,7 @@ pub fn acts_of<'c>(case: &'c Case, event: &'c Record) -> Vec<Act<'c>> {
                             at,
                             leg: Some(i + 1),
                             place: leg_place(i, "from"),
-                            to_country: to_country.map(str::to_string),
+                            to_country: to_country.map(Id::from),
                         });
                     }
                 }
@@ -95,8 +96,8 @@ pub fn acts_of<'c>(case: &'c Case, event: &'c Record) -> Vec<Act<'c>> {
                     kind: "transfer_custody_foreign",
                     at,
                     leg: None,
-                    place: event.str("place").map(str::to_string),
-                    to_country: Some(state.to_string()),
+                    place: event.str("place").map(Id::from),
+                    to_country: Some(state.into()),
                 });
             }
         }
@@ -107,7 +108,7 @@ pub fn acts_of<'c>(case: &'c Case, event: &'c Record) -> Vec<Act<'c>> {
 
 /// Every removal act in the case, with the subjects each concerns (the event's subjects, then the
 /// known members of its cohorts).
-pub fn removal_acts(case: &Case) -> Vec<(Act<'_>, Vec<String>)> {
+pub fn removal_acts(case: &Case) -> Vec<(Act<'_>, Vec<Id>)> {
     let mut out = Vec::new();
     for event in case.of_type("custody") {
         let subjects = event.subjects();
@@ -119,6 +120,6 @@ pub fn removal_acts(case: &Case) -> Vec<(Act<'_>, Vec<String>)> {
 }
 
 /// A cohort's known members, for listing beside it.
-pub fn members(case: &Case, subject: &str) -> Vec<String> {
+pub fn members(case: &Case, subject: &str) -> Vec<Id> {
     case.cohort(subject).map(|r| r.strings("members")).unwrap_or_default()
 }

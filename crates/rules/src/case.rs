@@ -16,10 +16,15 @@ use habeas_model::time::Interval;
 
 use crate::field::{Field, Fields};
 
+/// An id (or another short value) as the case, its timelines and its findings hold it: up to 15
+/// bytes inline, without an allocation, so that a finding citing five records copies 80 bytes,
+/// not five heap strings; longer ones are shared, not copied.
+pub type Id = ecow::EcoString;
+
 /// One record as known: its current version's fields and times.
 #[derive(Clone, Debug)]
 pub struct Record {
-    pub id: String,
+    pub id: Id,
     /// The record's `type`.
     pub kind: &'static str,
     /// Its other members (`id` and `type` are the two fields above).
@@ -36,7 +41,7 @@ impl Record {
     }
 
     /// A field that holds one id or a list of them.
-    pub fn strings(&self, field: &str) -> Vec<String> {
+    pub fn strings(&self, field: &str) -> Vec<Id> {
         strings(self.body.get(field))
     }
 
@@ -45,8 +50,8 @@ impl Record {
     }
 
     /// `subject` or `subjects`.
-    pub fn subjects(&self) -> Vec<String> {
-        self.subject_ids().map(str::to_string).collect()
+    pub fn subjects(&self) -> Vec<Id> {
+        self.subject_ids().map(Id::from).collect()
     }
 
     /// `subject` or `subjects`, borrowed.
@@ -66,10 +71,10 @@ impl Record {
 }
 
 /// A string or a list of strings as a list.
-pub fn strings(value: Option<&Field>) -> Vec<String> {
+pub fn strings(value: Option<&Field>) -> Vec<Id> {
     match value {
-        Some(Field::String(s)) => vec![s.to_string()],
-        Some(Field::Array(items)) => items.iter().filter_map(Field::as_str).map(str::to_string).collect(),
+        Some(Field::String(s)) => vec![s.clone()],
+        Some(Field::Array(items)) => items.iter().filter_map(Field::as_str).map(Id::from).collect(),
         _ => Vec::new(),
     }
 }
@@ -82,15 +87,15 @@ pub struct Stretch {
     pub until: Option<Interval>,
     /// `in_custody`, `in_transit`, `released`, `deceased`, `unknown`.
     pub state: &'static str,
-    pub place: Option<String>,
-    pub to: Option<String>,
-    pub custodian: Option<String>,
-    pub basis: Vec<String>,
+    pub place: Option<Id>,
+    pub to: Option<Id>,
+    pub custodian: Option<Id>,
+    pub basis: Vec<Id>,
     /// Held by another state after a removal.
     pub removed: bool,
-    pub flight: Option<String>,
+    pub flight: Option<Id>,
     /// The records behind it.
-    pub records: Vec<String>,
+    pub records: Vec<Id>,
 }
 
 /// How many a place held on one of its days, by one kind of evidence.
@@ -104,7 +109,7 @@ pub struct DayTally {
     /// The capacity in force that day.
     pub capacity: Option<u64>,
     /// The population records behind the count.
-    pub records: Vec<String>,
+    pub records: Vec<Id>,
 }
 
 /// Everything the rules read.
@@ -120,11 +125,11 @@ pub struct Case {
     /// keyed by a copy of each id had been 50 bytes a record.
     position: HashTable<u32>,
     by_type: BTreeMap<&'static str, Vec<usize>>,
-    by_subject: FxHashMap<String, Vec<usize>>,
-    cohorts_listing: FxHashMap<String, Vec<usize>>,
+    by_subject: FxHashMap<Id, Vec<usize>>,
+    cohorts_listing: FxHashMap<Id, Vec<usize>>,
     /// The cohorts, by id: a handful, asked about every subject (a lookup in the records, a
     /// million strong, had been most of the time some rules took).
-    cohorts: FxHashMap<String, usize>,
+    cohorts: FxHashMap<Id, usize>,
     /// Each subject's timeline (persons and cohorts with custody events).
     pub timelines: BTreeMap<String, Vec<Stretch>>,
 }
@@ -178,7 +183,7 @@ impl Case {
             match self.by_subject.get_mut(subject) {
                 Some(positions) => positions.push(at),
                 None => {
-                    self.by_subject.insert(subject.to_string(), vec![at]);
+                    self.by_subject.insert(subject.into(), vec![at]);
                 }
             }
         }
@@ -245,7 +250,7 @@ impl Case {
     /// Records of one type about `subject` or a cohort it belongs to.
     pub fn about<'c>(&'c self, subject: &str, kind: &'c str) -> Vec<&'c Record> {
         let mut out: Vec<&Record> = Vec::new();
-        for id in std::iter::once(subject.to_string()).chain(self.cohorts_of(subject)) {
+        for id in std::iter::once(Id::from(subject)).chain(self.cohorts_of(subject)) {
             for record in self.naming(&id, kind) {
                 if !out.iter().any(|r| r.id == record.id) {
                     out.push(record);
@@ -311,14 +316,14 @@ impl Case {
 
     /// The cohorts a subject belongs to, directly or through `part_of` and `members`, itself
     /// included when it is a cohort.
-    pub fn cohorts_of(&self, subject: &str) -> BTreeSet<String> {
+    pub fn cohorts_of(&self, subject: &str) -> BTreeSet<Id> {
         let mut out = BTreeSet::new();
         // Most subjects are persons no cohort lists: nothing to walk.
         let is_cohort = self.cohorts.contains_key(subject);
         if !is_cohort && !self.cohorts_listing.contains_key(subject) {
             return out;
         }
-        let mut queue: Vec<String> = vec![subject.to_string()];
+        let mut queue: Vec<Id> = vec![subject.into()];
         queue.extend(
             self.cohorts_listing.get(subject).into_iter().flatten().map(|&at| self.records[at].id.clone()),
         );
@@ -333,12 +338,12 @@ impl Case {
     }
 
     /// The nationalities recorded for a subject (a person's, or a cohort's).
-    pub fn nationality(&self, subject: &str) -> Vec<String> {
+    pub fn nationality(&self, subject: &str) -> Vec<Id> {
         self.record(subject).map(|r| r.strings("nationality")).unwrap_or_default()
     }
 
     /// The lowest confidence among records, `high` > `medium` > `low` > `unverified`.
-    pub fn lowest_confidence<'a>(&self, ids: impl IntoIterator<Item = &'a String>) -> String {
+    pub fn lowest_confidence<'a>(&self, ids: impl IntoIterator<Item = &'a Id>) -> Id {
         let rank = |c: &str| match c {
             "high" => 3,
             "medium" => 2,
@@ -350,7 +355,7 @@ impl Case {
             .map(Record::confidence)
             .min_by_key(|c| rank(c))
             .unwrap_or("medium")
-            .to_string()
+            .into()
     }
 
     /// The subject's stretch at an instant that lies within the interval, if one covers it.

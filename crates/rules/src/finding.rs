@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::case::Id;
 use crate::holds::Holds;
 
 /// How serious a finding is, the most serious first when sorted.
@@ -63,22 +64,22 @@ impl Reading {
 pub struct Finding {
     pub rule: &'static str,
     pub outcome: Outcome,
-    pub subjects: Vec<String>,
+    pub subjects: Vec<Id>,
     pub count: Option<u64>,
-    pub about: Option<String>,
-    pub act: Option<String>,
+    pub about: Option<Id>,
+    pub act: Option<Id>,
     /// For a flight leg judged, its number (1 is the first).
     pub leg: Option<usize>,
     /// What tells apart two findings of one rule on the same records (the field of a time, the
     /// first day of a run over capacity); part of the id, not of the output.
-    pub key: Option<String>,
+    pub key: Option<Id>,
     pub at: Option<Interval>,
     /// The zone to show `at` in: the place of the act.
-    pub zone: Option<String>,
+    pub zone: Option<Id>,
     pub readings: Vec<Reading>,
     pub details: Details,
-    pub records: Vec<String>,
-    pub confidence: String,
+    pub records: Vec<Id>,
+    pub confidence: Id,
     /// Shared by every finding of a rule (a few hundred thousand copies of one small map were a
     /// few hundred megabytes).
     pub parameters: Arc<Map<String, Value>>,
@@ -166,8 +167,8 @@ impl Finding {
 /// lists them).
 #[derive(Serialize)]
 pub struct Shown<'f> {
-    about: &'f Option<String>,
-    act: &'f Option<String>,
+    about: &'f Option<Id>,
+    act: &'f Option<Id>,
     at: Option<Value>,
     confidence: &'f str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -180,9 +181,9 @@ pub struct Shown<'f> {
     outcome: &'static str,
     parameters: &'f Map<String, Value>,
     readings: Vec<Value>,
-    records: &'f [String],
+    records: &'f [Id],
     rule: &'static str,
-    subjects: &'f [String],
+    subjects: &'f [Id],
 }
 
 /// What a rule adds to its finding (`days`, `escalated`, the elements of a disappearance), written

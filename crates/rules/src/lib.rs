@@ -29,7 +29,7 @@ mod rules;
 pub mod show;
 pub mod tally;
 
-pub use case::{Case, DayTally, Record, Stretch};
+pub use case::{Case, DayTally, Id, Record, Stretch};
 pub use field::{Field, Fields};
 pub use finding::{Details, Finding, Outcome, Reading};
 pub use holds::Holds;

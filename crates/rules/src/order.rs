@@ -15,6 +15,7 @@
 
 use habeas_model::time::Interval;
 
+use crate::case::Id;
 use crate::case::{Case, Record, strings};
 use crate::field::Field;
 use crate::holds::{Holds, at_or_after, before_instant};
@@ -28,7 +29,7 @@ pub struct Form {
     /// `oral`, `written` or `issued`.
     pub name: &'static str,
     pub start: Interval,
-    pub prohibits: Vec<String>,
+    pub prohibits: Vec<Id>,
 }
 
 /// The forms of an order, spoken first.
@@ -55,16 +56,16 @@ pub fn forms(order: &Record) -> Vec<Form> {
 
 /// The readings of a prohibition: `[("narrow", acts), ("broad", acts)]` when it says `remove`,
 /// else one reading, the acts as written.
-pub fn prohibition_readings(prohibits: &[String]) -> Vec<(&'static str, Vec<String>)> {
+pub fn prohibition_readings(prohibits: &[Id]) -> Vec<(&'static str, Vec<Id>)> {
     if !prohibits.iter().any(|p| p == "remove") {
         return vec![("as_written", prohibits.to_vec())];
     }
-    let others: Vec<String> = prohibits.iter().filter(|p| *p != "remove").cloned().collect();
+    let others: Vec<Id> = prohibits.iter().filter(|p| *p != "remove").cloned().collect();
     let with = |acts: &[&str]| {
         let mut set = others.clone();
         for act in acts {
             if !set.iter().any(|a| a == act) {
-                set.push(act.to_string());
+                set.push(Id::from(*act));
             }
         }
         set
@@ -73,8 +74,8 @@ pub fn prohibition_readings(prohibits: &[String]) -> Vec<(&'static str, Vec<Stri
 }
 
 /// Every act any reading of a prohibition covers, in the order of [`REMOVAL_ACTS`] first.
-pub fn acts_covered(prohibits: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+pub fn acts_covered(prohibits: &[Id]) -> Vec<Id> {
+    let mut out: Vec<Id> = Vec::new();
     for (_, acts) in prohibition_readings(prohibits) {
         for act in acts {
             if !out.contains(&act) {
@@ -144,7 +145,7 @@ pub fn in_force(case: &Case, order: &Record, form: &Form, act: &str, at: &Interv
 
 /// The acts a form forbade at the time of the act: its own, unless a `modified` ruling known by
 /// then changed them.
-pub fn prohibits_at(case: &Case, order: &Record, form: &Form, at: &Interval) -> Vec<String> {
+pub fn prohibits_at(case: &Case, order: &Record, form: &Form, at: &Interval) -> Vec<Id> {
     let mut prohibits = form.prohibits.clone();
     for (ruling, when) in rulings(case, &order.id) {
         if ruling.str("effect") == Some("modified")
@@ -196,9 +197,9 @@ pub fn covered(case: &Case, order: &Record, subject: &str, start: &Interval, at:
     let want_country = class.get("in_country").and_then(Field::as_str);
     let want_nationality = strings(class.get("nationality"));
     // A cohort's recorded basis stands for its members' where their events give none.
-    let cohort_basis: Vec<String> =
+    let cohort_basis: Vec<Id> =
         cohorts.iter().filter_map(|c| case.record(c)).flat_map(|c| c.strings("basis")).collect();
-    let nationality: Vec<String> = std::iter::once(subject.to_string())
+    let nationality: Vec<Id> = std::iter::once(Id::from(subject))
         .chain(cohorts.iter().cloned())
         .flat_map(|s| case.nationality(&s))
         .collect();

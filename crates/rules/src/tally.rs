@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+use crate::case::Id;
 use crate::case::{Case, DayTally, Record, Stretch};
 use crate::field::Field;
 
@@ -119,7 +120,7 @@ pub fn tallies(
     let here = held.get(place.id.as_str()).map(Vec::as_slice).unwrap_or_default();
     let held_here: HashSet<&str> = here.iter().map(|(subject, _)| *subject).collect();
     let nested = |subject: &str| {
-        let within: Vec<String> = case.cohorts_of(subject).into_iter().filter(|c| c != subject).collect();
+        let within: Vec<Id> = case.cohorts_of(subject).into_iter().filter(|c| c != subject).collect();
         within.iter().any(|c| held_here.contains(c.as_str()))
     };
     let mut changes: BTreeMap<Date, i64> = BTreeMap::new();

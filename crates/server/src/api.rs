@@ -430,9 +430,13 @@ pub fn person_view(
     // The findings are those of the latest check (now): none for another moment.
     let computed = if moment == Moment::default() { app.findings() } else { None };
     let findings = match &computed {
-        Some(c) => {
-            findings_view(ledger, role, &c.value, |f| f.subjects.iter().any(|s| about.contains(s)), lang)?
-        }
+        Some(c) => findings_view(
+            ledger,
+            role,
+            &c.value,
+            |f| f.subjects.iter().any(|s| about.iter().any(|a| a == s)),
+            lang,
+        )?,
         None => Vec::new(),
     };
     Ok(PersonOut {
@@ -799,16 +803,16 @@ pub fn findings_view(
             id: f.id(),
             rule: f.rule.to_string(),
             outcome: f.outcome.name().to_string(),
-            subjects: f.subjects.clone(),
+            subjects: f.subjects.iter().map(String::from).collect(),
             at: f.at.as_ref().map(IntervalOut::from),
-            zone: f.zone.clone(),
+            zone: f.zone.as_ref().map(String::from),
             message,
             details: if family {
                 None
             } else {
                 Some(serde_json::json!({"details": json["details"], "readings": json["readings"]}))
             },
-            records: if family { Vec::new() } else { f.records.clone() },
+            records: if family { Vec::new() } else { f.records.iter().map(String::from).collect() },
         });
     }
     Ok(out)
@@ -865,8 +869,8 @@ pub fn findings_for(
         |f| {
             params.rule.as_ref().is_none_or(|r| r == f.rule)
                 && params.outcome.as_ref().is_none_or(|o| o == f.outcome.name())
-                && params.subject.as_ref().is_none_or(|s| f.subjects.contains(s))
-                && about.as_ref().is_none_or(|ids| f.subjects.iter().any(|s| ids.contains(s)))
+                && params.subject.as_ref().is_none_or(|s| f.subjects.iter().any(|x| x == s))
+                && about.as_ref().is_none_or(|ids| f.subjects.iter().any(|s| ids.iter().any(|i| i == s)))
         },
         lang,
     )?;

@@ -171,7 +171,7 @@ pub async fn order(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<Str
                         raw.act.clone().unwrap_or_default(),
                         lang.pick("leg", "tramo")
                     ),
-                    None => raw.act.clone().unwrap_or_default(),
+                    None => raw.act.as_deref().unwrap_or_default().to_string(),
                 };
                 points.push((at, finding.outcome.replace('_', "-"), format!("{act}: {court_time}")));
                 let readings = raw

@@ -106,13 +106,13 @@ fn print_text(ctx: &Context, case: &Case, report: &Report, explain: bool) {
     if report.findings.is_empty() {
         println!("{}", ctx.t("No findings.", "Sin hallazgos."));
     }
-    let mut by_subject: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    let mut by_subject: BTreeMap<habeas_rules::Id, Vec<&Finding>> = BTreeMap::new();
     for finding in &report.findings {
         let key =
             finding.subjects.first().cloned().unwrap_or_else(|| finding.about.clone().unwrap_or_default());
         by_subject.entry(key).or_default().push(finding);
     }
-    let mut groups: Vec<(String, Vec<&Finding>)> = by_subject.into_iter().collect();
+    let mut groups: Vec<(habeas_rules::Id, Vec<&Finding>)> = by_subject.into_iter().collect();
     groups.sort_by_key(|(_, findings)| findings.iter().map(|f| f.outcome).min());
     for (subject, findings) in groups {
         println!("{subject}");

@@ -4,6 +4,7 @@
 use habeas_model::time::Interval;
 use serde_json::json;
 
+use crate::case::Id;
 use crate::case::{Case, Stretch};
 use crate::finding::{Finding, Outcome};
 use crate::holds::days_between;
@@ -22,7 +23,7 @@ fn subject_finding(
     finding.about = stretch.place.clone();
     finding.act = stretch.records.first().cloned();
     finding.at = Some(stretch.from);
-    finding.zone = stretch.place.as_deref().and_then(|p| case.place_zone(p)).map(str::to_string);
+    finding.zone = stretch.place.as_deref().and_then(|p| case.place_zone(p)).map(Id::from);
     finding.records = stretch.records.clone();
     finding.confidence = case.lowest_confidence(&finding.records);
     finding
@@ -41,7 +42,7 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
         finding.subjects = court_finding.subjects();
         finding.about = Some(court_finding.id.clone());
         finding.at = court_finding.time("from").or(court_finding.time("at"));
-        finding.zone = case.court_zone(court_finding).map(str::to_string);
+        finding.zone = case.court_zone(court_finding).map(Id::from);
         finding.records = vec![court_finding.id.clone()];
         finding.confidence = case.lowest_confidence(&finding.records);
         let court = |es| case.name(court_finding.str("court"), es);
@@ -162,7 +163,7 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
                 continue;
             }
             let mut finding = subject_finding(case, "incommunicado", Outcome::Warning, subject, stretch);
-            let denials: Vec<String> = contacts
+            let denials: Vec<Id> = contacts
                 .iter()
                 .filter(|c| c.str("outcome") == Some("denied"))
                 .map(|c| c.id.clone())
@@ -208,7 +209,7 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
 pub fn shared_responsibility(case: &Case, report: &mut Report) {
     for (subject, stretches) in &case.timelines {
         let reach = case.cohorts_of(subject);
-        let concerns_subject = |ids: Vec<String>| ids.iter().any(|s| s == subject || reach.contains(s));
+        let concerns_subject = |ids: Vec<Id>| ids.iter().any(|s| s == subject || reach.contains(s));
         let mut seen_places = std::collections::BTreeSet::new();
         for stretch in stretches.iter().filter(|s| s.state == "in_custody") {
             let (Some(place), Some(custodian)) = (&stretch.place, &stretch.custodian) else { continue };

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::case::Case;
+use crate::case::Id;
 use crate::field::Field;
 use crate::finding::{Finding, Outcome, Reading, interval_json};
 use crate::policy::Policy;
@@ -16,7 +17,7 @@ use crate::policy::Policy;
 pub(crate) fn on_subject(case: &Case, rule: &'static str, outcome: Outcome, subject: &str) -> Finding {
     let mut finding = Finding::new(rule, outcome);
     finding.subjects =
-        std::iter::once(subject.to_string()).chain(crate::acts::members(case, subject)).collect();
+        std::iter::once(Id::from(subject)).chain(crate::acts::members(case, subject)).collect();
     finding.count = case.cohort(subject).and_then(|r| r.body.get("count")).and_then(Field::as_u64);
     finding
 }
@@ -25,9 +26,9 @@ pub(crate) fn on_subject(case: &Case, rule: &'static str, outcome: Outcome, subj
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cleared {
     pub rule: &'static str,
-    pub subjects: Vec<String>,
-    pub about: String,
-    pub act: Option<String>,
+    pub subjects: Vec<Id>,
+    pub about: Id,
+    pub act: Option<Id>,
     pub leg: Option<usize>,
     pub readings: Vec<Reading>,
     /// English and Spanish.
@@ -70,11 +71,11 @@ type Rule<'c> = Box<dyn Fn(&Acts<'c>, &mut Report) + Send + Sync + 'c>;
 /// The removal acts four rules read, built by the first of them to ask.
 struct Acts<'c> {
     case: &'c Case,
-    built: std::sync::OnceLock<Vec<(crate::acts::Act<'c>, Vec<String>)>>,
+    built: std::sync::OnceLock<Vec<(crate::acts::Act<'c>, Vec<Id>)>>,
 }
 
 impl<'c> Acts<'c> {
-    fn get(&self) -> &[(crate::acts::Act<'c>, Vec<String>)] {
+    fn get(&self) -> &[(crate::acts::Act<'c>, Vec<Id>)] {
         self.built.get_or_init(|| crate::acts::removal_acts(self.case))
     }
 }
@@ -256,8 +257,8 @@ mod tests {
         let findings: Vec<Finding> = (0..500usize)
             .map(|i| {
                 let mut finding = Finding::new(rules[i * 7 % 3], outcomes[i * 13 % 4]);
-                finding.subjects = vec![format!("p-{}", i * 31 % 11)];
-                finding.about = Some(format!("{i}"));
+                finding.subjects = vec![format!("p-{}", i * 31 % 11).into()];
+                finding.about = Some(format!("{i}").into());
                 finding
             })
             .collect();
@@ -275,7 +276,7 @@ mod tests {
             let findings: Vec<Finding> = (0..n)
                 .map(|i| {
                     let mut finding = Finding::new("incommunicado", Outcome::Warning);
-                    finding.subjects = vec![format!("p-{i}")];
+                    finding.subjects = vec![format!("p-{i}").into()];
                     finding
                 })
                 .collect();

@@ -7,6 +7,7 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
 use crate::acts::Act;
+use crate::case::Id;
 use crate::case::{Case, Record, strings};
 use crate::field::Field;
 use crate::finding::{Finding, Outcome, Reading};
@@ -35,9 +36,9 @@ fn act_finding(
     finding.leg = act.leg;
     finding.at = Some(act.at);
     finding.zone =
-        act.place.as_deref().and_then(|p| case.place_zone(p)).or(act.event.str("tz")).map(str::to_string);
+        act.place.as_deref().and_then(|p| case.place_zone(p)).or(act.event.str("tz")).map(Id::from);
     finding.records = vec![order.id.clone()];
-    finding.records.extend(act.event.str("flight").map(str::to_string));
+    finding.records.extend(act.event.str("flight").map(Id::from));
     finding.records.push(act.event.id.clone());
     finding.confidence = case.lowest_confidence(&finding.records);
     finding
@@ -58,14 +59,14 @@ fn outcome_of(interpretations: &[Holds]) -> Option<Outcome> {
 /// The subjects an order could reach: `None` for a class scope (anyone may meet it); else the
 /// persons and cohorts it names, the cohorts they belong to (an act on one moves them), and the
 /// members and cohorts within a named cohort.
-fn reachable(case: &Case, order: &Record) -> Option<HashSet<String>> {
+fn reachable(case: &Case, order: &Record) -> Option<HashSet<Id>> {
     let scope = order.body.get("scope")?;
     if scope.get("class").is_some() {
         return None;
     }
-    let named: Vec<String> =
+    let named: Vec<Id> =
         strings(scope.get("persons")).into_iter().chain(strings(scope.get("cohorts"))).collect();
-    let mut out: HashSet<String> = HashSet::new();
+    let mut out: HashSet<Id> = HashSet::new();
     for id in &named {
         out.insert(id.clone());
         out.extend(case.cohorts_of(id));
@@ -84,13 +85,13 @@ fn reachable(case: &Case, order: &Record) -> Option<HashSet<String>> {
 
 /// Removal acts grouped by the subjects they concern, so each order reads only its own.
 struct ActsBySubject<'a, 'c> {
-    acts: &'a [(Act<'c>, Vec<String>)],
-    by_subject: HashMap<String, Vec<usize>>,
+    acts: &'a [(Act<'c>, Vec<Id>)],
+    by_subject: HashMap<Id, Vec<usize>>,
 }
 
 impl<'a, 'c> ActsBySubject<'a, 'c> {
-    fn new(acts: &'a [(Act<'c>, Vec<String>)]) -> ActsBySubject<'a, 'c> {
-        let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+    fn new(acts: &'a [(Act<'c>, Vec<Id>)]) -> ActsBySubject<'a, 'c> {
+        let mut by_subject: HashMap<Id, Vec<usize>> = HashMap::new();
         for (i, (_, subjects)) in acts.iter().enumerate() {
             for subject in subjects {
                 by_subject.entry(subject.clone()).or_default().push(i);
@@ -100,7 +101,7 @@ impl<'a, 'c> ActsBySubject<'a, 'c> {
     }
 
     /// `(act, subject)` pairs an order could reach.
-    fn for_order(&self, reach: &Option<HashSet<String>>) -> Vec<(&'a Act<'c>, &'a String)> {
+    fn for_order(&self, reach: &Option<HashSet<Id>>) -> Vec<(&'a Act<'c>, &'a Id)> {
         let mut out = Vec::new();
         match reach {
             None => {
@@ -129,7 +130,7 @@ impl<'a, 'c> ActsBySubject<'a, 'c> {
 
 /// `order-conflict`: a removal act inside an order's effective interval, for a subject in its
 /// scope, of a kind the order prohibits; every form × prohibition reading × membership evaluated.
-pub fn order_conflict(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &mut Report) {
+pub fn order_conflict(case: &Case, acts: &[(Act<'_>, Vec<Id>)], report: &mut Report) {
     let acts = ActsBySubject::new(acts);
     for order in case.of_type("order") {
         let forms = forms(order);
@@ -164,7 +165,7 @@ fn judge(case: &Case, order: &Record, forms: &[Form], act: &Act<'_>, subject: &s
                 .push(Holds::from_bool(set.iter().any(|a| a == act.kind)).and(force).and(coverage.holds));
         }
         for covered_act in acts_covered(&prohibits) {
-            let mut keys = vec![("effective", form.name.to_string()), ("act", covered_act.clone())];
+            let mut keys = vec![("effective", form.name.to_string()), ("act", covered_act.to_string())];
             if coverage.membership_unknown {
                 keys.push(("membership", "unknown".to_string()));
             }
@@ -195,7 +196,7 @@ fn judge(case: &Case, order: &Record, forms: &[Form], act: &Act<'_>, subject: &s
         };
         report.cleared.push(Cleared {
             rule: "order-conflict",
-            subjects: vec![subject.to_string()],
+            subjects: vec![Id::from(subject)],
             about: order.id.clone(),
             act: Some(act.event.id.clone()),
             leg: act.leg,
@@ -311,7 +312,7 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
                     place: (flight.body.get("legs").and_then(|legs| legs.item(0)))
                         .and_then(|leg| leg.get("from"))
                         .and_then(Field::as_str)
-                        .map(str::to_string),
+                        .map(Id::from),
                     to_country: None,
                 };
                 let mut finding =
@@ -341,7 +342,7 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
 }
 
 /// `protected-country`: a removal to a country an order in force protects the subject from.
-pub fn protected_country(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &mut Report) {
+pub fn protected_country(case: &Case, acts: &[(Act<'_>, Vec<Id>)], report: &mut Report) {
     let acts = ActsBySubject::new(acts);
     for order in case.of_type("order") {
         let kind = order.str("kind").unwrap_or("");
@@ -402,7 +403,7 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
     for order in case.of_type("order") {
         let requires = order.body.get("requires").and_then(Field::as_array).unwrap_or_default();
         let scope = order.body.get("scope").unwrap_or(Field::NULL);
-        let subjects: Vec<String> =
+        let subjects: Vec<Id> =
             strings(scope.get("persons")).into_iter().chain(strings(scope.get("cohorts"))).collect();
         for (i, item) in requires.iter().enumerate() {
             let act = item.get("act").and_then(|a| a.as_str()).unwrap_or("");
@@ -449,7 +450,7 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
                     _ => {}
                 }
             }
-            let zone = case.court_zone(order).map(str::to_string);
+            let zone = case.court_zone(order).map(Id::from);
             let deadline = |es| show::time(&by, zone.as_deref(), es);
             let mut finding = Finding::new("remedy-deadline", Outcome::Violation);
             finding.message = [

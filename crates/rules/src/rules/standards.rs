@@ -9,6 +9,7 @@ use habeas_model::time::Interval;
 use serde_json::{Map, Value, json};
 
 use crate::acts::Act;
+use crate::case::Id;
 use crate::case::{Case, Record, Stretch};
 use crate::field::{Field, Fields};
 use crate::finding::{Finding, Outcome, interval_json};
@@ -18,7 +19,7 @@ use crate::rules::{Report, on_subject};
 use crate::show;
 
 /// Whether a record concerns `subject`: names it, or a cohort it belongs to.
-fn concerns(case: &Case, ids: &[String], subject: &str) -> bool {
+fn concerns(case: &Case, ids: &[Id], subject: &str) -> bool {
     let reach = case.cohorts_of(subject);
     ids.iter().any(|id| id == subject || reach.contains(id))
 }
@@ -30,7 +31,7 @@ fn finish(case: &Case, mut finding: Finding) -> Finding {
 }
 
 /// The instruments behind a subject's custody: the events' `basis`, else its cohorts'.
-fn bases(case: &Case, subject: &str, event: &Record) -> Vec<String> {
+fn bases(case: &Case, subject: &str, event: &Record) -> Vec<Id> {
     let own = event.strings("basis");
     if !own.is_empty() {
         return own;
@@ -39,14 +40,14 @@ fn bases(case: &Case, subject: &str, event: &Record) -> Vec<String> {
 }
 
 /// The persons and cohorts a petition is for.
-fn beneficiaries(petition: &Record) -> Vec<String> {
+fn beneficiaries(petition: &Record) -> Vec<Id> {
     let beneficiaries = petition.body.get("beneficiaries");
     let named = |field: &str| crate::case::strings(beneficiaries.and_then(|b| b.get(field)));
     named("persons").into_iter().chain(named("cohorts")).collect()
 }
 
 /// `notice`: was notice served in time, in a language the subject speaks, saying how to contest?
-pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, report: &mut Report) {
+pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<Id>)], policy: &Policy, report: &mut Report) {
     let (floor, minimum) = (policy.notice.floor_hours, policy.notice.minimum_hours);
     let parameters = policy.parameters("notice");
     let mut found_no_notice = BTreeSet::new();
@@ -56,7 +57,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, rep
             let mut finding = on_subject(case, "notice", Outcome::Violation, &subject);
             finding.about = Some(court_finding.id.clone());
             finding.at = court_finding.time("at");
-            finding.zone = case.court_zone(court_finding).map(str::to_string);
+            finding.zone = case.court_zone(court_finding).map(Id::from);
             finding.records = vec![court_finding.id.clone()];
             let court = case.name(court_finding.str("court"), false);
             finding.message = [
@@ -91,7 +92,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, rep
             let mut finding = on_subject(case, "notice", Outcome::DataGap, subject);
             finding.act = Some(act.event.id.clone());
             finding.at = Some(act.at);
-            finding.zone = act.place.as_deref().and_then(|p| case.place_zone(p)).map(str::to_string);
+            finding.zone = act.place.as_deref().and_then(|p| case.place_zone(p)).map(Id::from);
             let mut with_required = (*parameters).clone();
             with_required.insert("required_hours".into(), json!(required));
             finding.parameters = Arc::new(with_required);
@@ -108,7 +109,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<String>)], policy: &Policy, rep
             let served = last.time("served").unwrap_or(act.at);
             let hours = hours_between(&served, &act.at);
             let content = last.strings("content");
-            let languages: Vec<String> = std::iter::once(subject.to_string())
+            let languages: Vec<Id> = std::iter::once(Id::from(subject))
                 .chain(case.cohorts_of(subject))
                 .filter_map(|s| case.record(&s))
                 .flat_map(|r| r.strings("languages"))
@@ -191,7 +192,7 @@ pub fn ineligible_basis(case: &Case, report: &mut Report) {
                     continue;
                 }
                 let person = case.record(&subject);
-                let nationality: Vec<String> = std::iter::once(subject.clone())
+                let nationality: Vec<Id> = std::iter::once(subject.clone())
                     .chain(case.cohorts_of(&subject))
                     .flat_map(|s| case.nationality(&s))
                     .collect();
@@ -267,7 +268,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
                     && r.str("place").is_none_or(|p| stretch.place.as_deref() == Some(p))
             };
             let mut elements = Map::new();
-            let mut element = |name: &str, since: Option<Interval>, records: Vec<String>| {
+            let mut element = |name: &str, since: Option<Interval>, records: Vec<Id>| {
                 if !records.is_empty() {
                     elements
                         .insert(name.into(), json!({"since": since.map(interval_json), "records": records}));
@@ -275,7 +276,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
             };
             element("deprivation_of_liberty", Some(stretch.from), stretch.records.clone());
             let jailer = stretch.custodian.as_deref().and_then(|c| case.org_state(c));
-            let mut state_records: Vec<String> = Vec::new();
+            let mut state_records: Vec<Id> = Vec::new();
             if jailer.is_some() {
                 state_records.extend(stretch.records.first().cloned());
             }
@@ -316,7 +317,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
                 .copied()
                 .filter(during)
                 .any(|c| c.str("kind") == Some("counsel") && c.str("outcome") == Some("granted"));
-            let mut outside: Vec<String> = Vec::new();
+            let mut outside: Vec<Id> = Vec::new();
             if !counsel_granted {
                 outside.extend(
                     cut_off.iter().filter(|c| c.str("kind") == Some("counsel")).map(|c| c.id.clone()),
@@ -347,11 +348,11 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
             finding.about = stretch.place.clone();
             finding.act = stretch.records.first().cloned();
             finding.at = Some(stretch.from);
-            finding.zone = stretch.place.as_deref().and_then(|p| case.place_zone(p)).map(str::to_string);
+            finding.zone = stretch.place.as_deref().and_then(|p| case.place_zone(p)).map(Id::from);
             finding.records = elements
                 .values()
                 .flat_map(|e| e["records"].as_array().cloned().unwrap_or_default())
-                .filter_map(|r| r.as_str().map(str::to_string))
+                .filter_map(|r| r.as_str().map(Id::from))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
@@ -417,7 +418,7 @@ pub fn register_gap(case: &Case, report: &mut Report) {
         let mut finding = on_subject(case, "register-gap", Outcome::DataGap, subject);
         finding.about = first.place.clone();
         finding.at = Some(first.from);
-        finding.zone = first.place.as_deref().and_then(|p| case.place_zone(p)).map(str::to_string);
+        finding.zone = first.place.as_deref().and_then(|p| case.place_zone(p)).map(Id::from);
         finding.records = events.iter().map(|e| e.id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         finding.details.insert("missing", json!(missing));
         finding.message = [
@@ -464,7 +465,7 @@ pub fn transfer_pending_matter(case: &Case, report: &mut Report) {
                 let place = event.str("place").or_else(|| {
                     case.record(event.str("flight")?)?.body.get("legs")?.item(0)?.get("from")?.as_str()
                 });
-                finding.zone = place.and_then(|p| case.place_zone(p)).map(str::to_string);
+                finding.zone = place.and_then(|p| case.place_zone(p)).map(Id::from);
                 finding.records = vec![petition.id.clone(), event.id.clone()];
                 let when = |es| show::time(&at, finding.zone.as_deref(), es);
                 finding.message = [
@@ -490,7 +491,7 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
         let tallies = crate::tally::tallies(case, place, report.as_of, &held, &counted);
         let mut finding_base = Finding::new("over-capacity", Outcome::Warning);
         finding_base.about = Some(place.id.clone());
-        finding_base.zone = place.str("tz").map(str::to_string);
+        finding_base.zone = place.str("tz").map(Id::from);
         if tallies.is_empty() {
             let mut finding = finding_base;
             finding.outcome = Outcome::DataGap;
@@ -533,7 +534,7 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
                     finding.details.insert("from", json!(first.day.to_string()));
                     finding.details.insert("until", json!(last.day.to_string()));
                     finding.details.insert("kind", json!(kind));
-                    finding.key = Some(format!("{kind}:{}", first.day));
+                    finding.key = Some(format!("{kind}:{}", first.day).into());
                     let name = case.name(Some(&place.id), false);
                     let capacity = peak.capacity.unwrap_or_default();
                     finding.message = [
@@ -592,23 +593,23 @@ pub fn appearance_only_evidence(case: &Case, report: &mut Report) {
 
 /// `refoulement-risk`: removed to a place with documented grave risks, published before the act,
 /// without an individual risk assessment before departure.
-pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &mut Report) {
+pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<Id>)], report: &mut Report) {
     for (act, subjects) in acts {
         if act.kind == "continue_in_flight" {
             continue;
         }
-        let destination = act.event.str("to").map(str::to_string);
+        let destination = act.event.str("to").map(Id::from);
         // The destination and the places it lies within.
-        let mut places: Vec<String> = Vec::new();
+        let mut places: Vec<Id> = Vec::new();
         let mut next = destination.clone();
         while let Some(place) = next.take() {
             if places.contains(&place) || places.len() > 8 {
                 break;
             }
-            next = case.record(&place).and_then(|p| p.str("within")).map(str::to_string);
+            next = case.record(&place).and_then(|p| p.str("within")).map(Id::from);
             places.push(place);
         }
-        let mut risks: Vec<(String, String)> = Vec::new();
+        let mut risks: Vec<(Id, String)> = Vec::new();
         for place in &places {
             let Some(record) = case.record(place) else { continue };
             for risk in record.body.get("risks").and_then(Field::as_array).into_iter().flatten() {
@@ -638,7 +639,7 @@ pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<String>)], report: &m
             finding.about = destination.clone();
             finding.act = Some(act.event.id.clone());
             finding.at = Some(act.at);
-            finding.zone = act.place.as_deref().and_then(|p| case.place_zone(p)).map(str::to_string);
+            finding.zone = act.place.as_deref().and_then(|p| case.place_zone(p)).map(Id::from);
             finding.records = vec![act.event.id.clone()];
             finding.records.extend(risks.iter().map(|(p, _)| p.clone()));
             let kinds: Vec<&str> = risks.iter().map(|(_, k)| k.as_str()).collect();
@@ -691,7 +692,7 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
             finding.at = record.time(path);
             finding.records = vec![record.id.clone()];
             finding.details.insert("field", json!(path));
-            finding.key = Some(path.clone());
+            finding.key = Some(path.as_str().into());
             finding.message = [
                 format!("{}.{path}: a date with no zone (no place, court or tz); read in UTC", record.id),
                 format!(
@@ -712,7 +713,7 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
             finding.at = Some(*window);
             finding.records = vec![record.id.clone()];
             finding.details.insert("field", json!(path));
-            finding.key = Some(path.clone());
+            finding.key = Some(path.as_str().into());
             finding.details.insert("window", interval_json(*window));
             finding.message = [
                 format!(

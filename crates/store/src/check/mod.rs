@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use rustc_hash::FxHashSet;
 
-use habeas_rules::{Case, Policy, Report, Stretch};
+use habeas_rules::{Case, Id, Policy, Record, Report, Stretch};
 use jiff::Timestamp;
 
 use crate::backend::Backend;
@@ -48,7 +48,7 @@ pub(crate) fn case_of(
     });
 
     // Persons joined or separated by `same_as`/`distinct`: their timelines take the long way.
-    let linked: HashSet<String> =
+    let linked: HashSet<habeas_rules::Id> =
         case.of_type("same_as").chain(case.of_type("distinct")).flat_map(|r| r.strings("ids")).collect();
     // Plain persons' timelines come from the records in memory, on worker threads; the others
     // (cohorts, their members, persons joined by `same_as`) are read from the store.
@@ -56,7 +56,7 @@ pub(crate) fn case_of(
     subjects.sort_unstable();
     let (plain, others): (Vec<String>, Vec<String>) = subjects.into_iter().partition(|subject| {
         case.record(subject).is_some_and(|r| r.kind == "person")
-            && !linked.contains(subject)
+            && !linked.contains(subject.as_str())
             && case.cohorts_of(subject).is_empty()
     });
     let derived = read::in_parts(plain, &|subject| {
@@ -80,13 +80,13 @@ fn stretches(segments: Vec<Segment>) -> Vec<Stretch> {
             from: s.from,
             until: s.until,
             state: s.state.name(),
-            place: s.place,
-            to: s.to,
-            custodian: s.custodian,
-            basis: s.basis,
+            place: s.place.map(Id::from),
+            to: s.to.map(Id::from),
+            custodian: s.custodian.map(Id::from),
+            basis: s.basis.into_iter().map(Id::from).collect(),
             removed: s.removed,
-            flight: s.flight,
-            records: s.records,
+            flight: s.flight.map(Id::from),
+            records: s.records.into_iter().map(Id::from).collect(),
         })
         .collect()
 }
@@ -130,18 +130,18 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
                 (id.to_string(), legs)
             });
             Event {
-                id: r.id.clone(),
+                id: r.id.to_string(),
                 idx: leaf_of.get(at).copied().unwrap_or(0),
                 event: r.str("event").unwrap_or("").to_string(),
                 at: r.time("at"),
                 place: r.str("place").map(str::to_string),
                 to: r.str("to").map(str::to_string),
                 custodian: r.str("custodian").map(str::to_string),
-                basis: r.strings("basis"),
+                basis: strings(r, "basis"),
                 flight,
                 count: r.body.get("count").and_then(|c| c.as_u64()),
                 via: None,
-                sources: r.strings("sources"),
+                sources: strings(r, "sources"),
             }
         })
         .collect();
@@ -156,6 +156,11 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
         last.until = None;
     }
     segments
+}
+
+/// A field that holds one id or a list of them, as the timeline's events hold them.
+fn strings(record: &Record, field: &str) -> Vec<String> {
+    record.strings(field).into_iter().map(String::from).collect()
 }
 
 impl Ledger {

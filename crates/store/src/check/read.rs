@@ -134,7 +134,7 @@ impl Read {
 /// What is left where a record was moved out: nothing allocated.
 fn taken() -> Placed {
     let record = Record {
-        id: String::new(),
+        id: Default::default(),
         kind: "",
         body: Fields::default(),
         times: Vec::new(),
@@ -330,7 +330,7 @@ impl Unresolved {
         let Unresolved { id, kind, body, times, zone } = self;
         let times = resolve_fields(times, zone.as_ref(), zones);
         Record {
-            id,
+            id: id.into(),
             kind,
             unzoned: times.iter().filter(|t| t.flagged).map(|t| t.path.clone()).collect(),
             times: times.into_iter().map(|t| (t.path, t.interval)).collect(),
