@@ -30,9 +30,9 @@ pub struct Record {
     /// Its other members (`id` and `type` are the two fields above).
     pub body: Fields,
     /// Each time field by its path (`at`, `oral.at`, `legs[1].departed`, `requires[0].by`) in UTC.
-    pub times: Vec<(String, Interval)>,
+    pub times: Box<[(Id, Interval)]>,
     /// Paths of the dates read in UTC for want of any zone.
-    pub unzoned: Vec<String>,
+    pub unzoned: Box<[Id]>,
 }
 
 impl Record {
@@ -378,7 +378,7 @@ mod tests {
 
     fn record(id: &str, kind: &'static str, body: Value) -> Record {
         let Value::Object(body) = body else { panic!("an object") };
-        Record { id: id.into(), kind, body: body.into(), times: Vec::new(), unzoned: Vec::new() }
+        Record { id: id.into(), kind, body: body.into(), times: Box::default(), unzoned: Box::default() }
     }
 
     #[test]

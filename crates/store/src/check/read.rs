@@ -25,7 +25,7 @@ use habeas_model::RecordType;
 use habeas_model::personal::decode_kept;
 use habeas_model::time::parse_zone;
 use habeas_model::zone::{TimeField, ZoneLookup, members_read, resolve_fields, time_fields};
-use habeas_rules::{Field, Fields, Record};
+use habeas_rules::{Field, Fields, Id, Record};
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
@@ -137,8 +137,8 @@ fn taken() -> Placed {
         id: Default::default(),
         kind: "",
         body: Fields::default(),
-        times: Vec::new(),
-        unzoned: Vec::new(),
+        times: Box::default(),
+        unzoned: Box::default(),
     };
     (0, 0, record)
 }
@@ -332,8 +332,8 @@ impl Unresolved {
         Record {
             id: id.into(),
             kind,
-            unzoned: times.iter().filter(|t| t.flagged).map(|t| t.path.clone()).collect(),
-            times: times.into_iter().map(|t| (t.path, t.interval)).collect(),
+            unzoned: times.iter().filter(|t| t.flagged).map(|t| Id::from(t.path.as_str())).collect(),
+            times: times.into_iter().map(|t| (Id::from(t.path), t.interval)).collect(),
             body,
         }
     }
@@ -451,7 +451,7 @@ mod tests {
             let mut records = Vec::new();
             read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
             let event = records.iter().find(|r| r.id == "e").unwrap();
-            (event.time("at").unwrap().earliest.to_string(), event.unzoned.clone())
+            (event.time("at").unwrap().earliest.to_string(), event.unzoned.iter().map(String::from).collect())
         };
         let before = starts(&mut ledger, Some("2025-12-01T12:00:00Z"));
         assert_eq!(before, ("2025-03-16T05:00:00Z".to_string(), vec![]), "Chicago, as known then");
