@@ -64,7 +64,7 @@ fn run(t: &mut TestLedger, rule: &str, as_of: &str) -> Vec<Finding> {
 
 fn run_with(t: &mut TestLedger, rule: &str, as_of: &str, policy: &Policy) -> Vec<Finding> {
     let moment = Moment { as_of: Some(as_of.parse().unwrap()), known_at: None };
-    t.ledger.check(policy, &[rule.to_string()], moment).unwrap().findings
+    t.ledger.check(policy, &[rule.to_string()], moment).unwrap().findings.into_iter().map(|f| *f).collect()
 }
 
 /// The finding on `subject` about the custody event `act` itself (not one of its flight's legs).

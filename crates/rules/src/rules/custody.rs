@@ -50,7 +50,7 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
             format!("{} found that there was no legal basis for the detention", court(false)),
             format!("{} determinó que la detención no tenía base legal", court(true)),
         ];
-        report.findings.push(finding);
+        report.push(finding);
     }
     for (subject, stretches) in &case.timelines {
         for stretch in stretches.iter().filter(|s| s.state == "in_custody" && s.basis.is_empty()) {
@@ -62,7 +62,7 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
                 format!("detenido en {} desde {}, sin autoridad legal registrada", place(true), since(true)),
             ];
             finding.details.insert("missing", json!("basis"));
-            report.findings.push(finding);
+            report.push(finding);
         }
         // Held on an order that had ended: vacated, or lapsed at its `until`, while still held.
         for stretch in stretches.iter().filter(|s| s.state == "in_custody") {
@@ -88,7 +88,7 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
                         when(true)
                     ),
                 ];
-                report.findings.push(finding);
+                report.push(finding);
             }
         }
     }
@@ -134,7 +134,7 @@ pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
                 show::days(days, true)
             ),
         ];
-        report.findings.push(finding);
+        report.push(finding);
     }
 }
 
@@ -198,7 +198,7 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
                     why[1]
                 ),
             ];
-            report.findings.push(finding);
+            report.push(finding);
         }
     }
 }
@@ -274,7 +274,7 @@ pub fn shared_responsibility(case: &Case, report: &mut Report) {
                     states[1..].join(", ")
                 ),
             ];
-            report.findings.push(finding);
+            report.push(finding);
         }
     }
 }

@@ -251,7 +251,7 @@ fn judge(case: &Case, order: &Record, forms: &[Form], act: &Act<'_>, subject: &s
         ),
     ];
     finding.readings = rows;
-    report.findings.push(finding);
+    report.push(finding);
 }
 
 /// `mid-operation-order`: the first leg left before the order took effect and later legs (or the
@@ -335,7 +335,7 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
                     ),
                 ];
                 finding.readings = rows;
-                report.findings.push(finding);
+                report.push(finding);
             }
         }
     }
@@ -390,7 +390,7 @@ pub fn protected_country(case: &Case, acts: &[(Act<'_>, Vec<Id>)], report: &mut 
                     keys: vec![("effective", form.name.to_string()), ("act", act.kind.to_string())],
                     holds,
                 }];
-                report.findings.push(finding);
+                report.push(finding);
             }
         }
     }
@@ -484,7 +484,7 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
             finding.details.insert("requires", json!(act));
             finding.records = records;
             finding.confidence = case.lowest_confidence(&finding.records);
-            report.findings.push(finding);
+            report.push(finding);
         }
     }
 }

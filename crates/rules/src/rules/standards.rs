@@ -68,7 +68,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<Id>)], policy: &Policy, report:
                 ),
             ];
             finding.parameters = parameters.clone();
-            report.findings.push(finish(case, finding));
+            report.push(finish(case, finding));
         }
     }
     for (act, subjects) in acts {
@@ -103,7 +103,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<Id>)], policy: &Policy, report:
                     "expulsado sin que conste aviso alguno".to_string(),
                 ];
                 finding.details.insert("missing", json!("notice"));
-                report.findings.push(finish(case, finding));
+                report.push(finish(case, finding));
                 continue;
             };
             let served = last.time("served").unwrap_or(act.at);
@@ -162,7 +162,7 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<Id>)], policy: &Policy, report:
                 format!("notice {} h before departure: {}", hours.0.floor(), said(0)),
                 format!("aviso {} h antes de la salida: {}", hours.0.floor(), said(1)),
             ];
-            report.findings.push(finish(case, finding));
+            report.push(finish(case, finding));
         }
     }
 }
@@ -237,7 +237,7 @@ pub fn ineligible_basis(case: &Case, report: &mut Report) {
                     format!("held under {basis}, whose terms they do not meet: {}", unmet.join("; ")),
                     format!("detenido bajo {basis}, cuyos requisitos no cumple: {}", unmet.join("; ")),
                 ];
-                report.findings.push(finish(case, finding));
+                report.push(finish(case, finding));
             }
         }
     }
@@ -371,7 +371,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
                     case.name(stretch.place.as_deref(), true)
                 ),
             ];
-            report.findings.push(finish(case, finding));
+            report.push(finish(case, finding));
         }
     }
 }
@@ -425,7 +425,7 @@ pub fn register_gap(case: &Case, report: &mut Report) {
             format!("the custody record lacks: {}", missing.join(", ").replace('_', " ")),
             format!("al registro de custodia le falta: {}", missing.join(", ").replace('_', " ")),
         ];
-        report.findings.push(finish(case, finding));
+        report.push(finish(case, finding));
     }
 }
 
@@ -476,7 +476,7 @@ pub fn transfer_pending_matter(case: &Case, report: &mut Report) {
                         petition.id
                     ),
                 ];
-                report.findings.push(finish(case, finding));
+                report.push(finish(case, finding));
             }
         }
     }
@@ -506,7 +506,7 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
                     case.name(Some(&place.id), true)
                 ),
             ];
-            report.findings.push(finish(case, finding));
+            report.push(finish(case, finding));
             continue;
         }
         let kinds: BTreeSet<&str> = tallies.iter().map(|t| t.kind.as_str()).collect();
@@ -547,7 +547,7 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
                             peak.count, first.day, last.day
                         ),
                     ];
-                    report.findings.push(finish(case, finding));
+                    report.push(finish(case, finding));
                     run.clear();
                 }
                 if over && !next_day {
@@ -586,7 +586,7 @@ pub fn appearance_only_evidence(case: &Case, report: &mut Report) {
                 format!("the membership allegation rests only on appearance: {}", kinds.join(", ")),
                 format!("la acusación de pertenencia se basa solo en la apariencia: {}", kinds.join(", ")),
             ];
-            report.findings.push(finish(case, finding));
+            report.push(finish(case, finding));
         }
     }
 }
@@ -657,7 +657,7 @@ pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<Id>)], report: &mut R
                     kinds.join(", ")
                 ),
             ];
-            report.findings.push(finish(case, finding));
+            report.push(finish(case, finding));
         }
     }
 }
@@ -700,7 +700,7 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
                     record.id
                 ),
             ];
-            report.findings.push(finish(case, finding));
+            report.push(finish(case, finding));
         }
         for (path, window) in &record.times {
             let written = value_at(&record.body, path);
@@ -725,7 +725,7 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
                     record.id
                 ),
             ];
-            report.findings.push(finish(case, finding));
+            report.push(finish(case, finding));
         }
     }
 }
