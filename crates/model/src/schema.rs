@@ -5,7 +5,7 @@
 //! reading them side by side. Rules that a table cannot say (one of `subject`/`subjects`; `at`
 //! optional on custody when a `flight` gives it) live in `validate.rs`.
 
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 
 use crate::record_type::RecordType::{self, *};
 
@@ -610,21 +610,34 @@ pub fn personal_fields(t: RecordType) -> &'static [&'static str] {
     }
 }
 
-/// The name of a member that the record format defines anywhere (a record's field, a nested
-/// object's, `earliest`/`latest` of a time window), as the schema's own `'static` string; `None`
-/// for a member it does not know. Lets a reader hold a million records' member names without a
-/// copy of each.
-pub fn known_name(name: &str) -> Option<&'static str> {
+/// Every member name the record format defines anywhere (a record's field, a nested object's,
+/// `earliest`/`latest` of a time window), sorted, each once; and each name's place in that list.
+/// Lets a reader hold a million records' member names as small numbers, or as the schema's own
+/// `'static` strings, without a copy of each.
+pub struct KnownNames {
+    pub names: Box<[&'static str]>,
     // FxHash: asked for every member of every record a check reads, where SipHash showed.
-    static NAMES: std::sync::OnceLock<FxHashSet<&'static str>> = std::sync::OnceLock::new();
-    let names = NAMES.get_or_init(|| {
-        fn gather(fields: &'static [Field], names: &mut FxHashSet<&'static str>) {
+    places: FxHashMap<&'static str, u16>,
+}
+
+impl KnownNames {
+    /// The place of `name` in [`KnownNames::names`]; `None` for a name the format does not define.
+    pub fn place(&self, name: &str) -> Option<u16> {
+        self.places.get(name).copied()
+    }
+}
+
+/// The names the record format defines ([`KnownNames`]), gathered once.
+pub fn known_names() -> &'static KnownNames {
+    static NAMES: std::sync::OnceLock<KnownNames> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        fn gather(fields: &'static [Field], names: &mut Vec<&'static str>) {
             for field in fields {
-                names.insert(field.name);
+                names.push(field.name);
                 gather_kind(&field.kind, names);
             }
         }
-        fn gather_kind(kind: &'static Kind, names: &mut FxHashSet<&'static str>) {
+        fn gather_kind(kind: &'static Kind, names: &mut Vec<&'static str>) {
             match kind {
                 Kind::List(inner) => gather_kind(inner, names),
                 Kind::Object(fields) => gather(fields, names),
@@ -633,14 +646,25 @@ pub fn known_name(name: &str) -> Option<&'static str> {
                 _ => {}
             }
         }
-        let mut names: FxHashSet<&'static str> = ["earliest", "latest"].into_iter().collect();
+        let mut names: Vec<&'static str> = vec!["earliest", "latest"];
         gather(COMMON, &mut names);
         for &t in RecordType::ALL {
             gather(fields(t), &mut names);
         }
-        names
-    });
-    names.get(name).copied()
+        names.sort_unstable();
+        names.dedup();
+        // A few hundred names: a place always fits in 16 bits.
+        let places =
+            names.iter().enumerate().map(|(i, &n)| (n, u16::try_from(i).unwrap_or(u16::MAX))).collect();
+        KnownNames { names: names.into_boxed_slice(), places }
+    })
+}
+
+/// The name of a member that the record format defines anywhere, as the schema's own `'static`
+/// string; `None` for a member it does not know.
+pub fn known_name(name: &str) -> Option<&'static str> {
+    let known = known_names();
+    known.place(name).map(|at| known.names[usize::from(at)])
 }
 
 #[cfg(test)]
@@ -657,6 +681,11 @@ mod tests {
             assert_eq!(known_name(name), Some(name), "{name}");
         }
         assert_eq!(known_name("not_a_field"), None);
+        let known = known_names();
+        assert!(known.names.is_sorted_by(|a, b| a < b), "sorted, each once");
+        for (at, name) in known.names.iter().enumerate() {
+            assert_eq!(known.place(name).map(usize::from), Some(at), "{name}");
+        }
         assert_eq!(known_name(""), None);
     }
 }
