@@ -72,23 +72,31 @@ pub(crate) fn case_of(
     Ok(case)
 }
 
-/// A timeline's segments as the rules read them.
+/// A timeline's segments as the rules read them, in a list of their own size: collected in place,
+/// a million persons' stretches had each kept the larger list of segments they came from, with the
+/// room it had grown into.
 fn stretches(segments: Vec<Segment>) -> Vec<Stretch> {
-    segments
-        .into_iter()
-        .map(|s| Stretch {
-            from: s.from,
-            until: s.until,
-            state: s.state.name(),
-            place: s.place.map(Id::from),
-            to: s.to.map(Id::from),
-            custodian: s.custodian.map(Id::from),
-            basis: s.basis.into_iter().map(Id::from).collect(),
-            removed: s.removed,
-            flight: s.flight.map(Id::from),
-            records: s.records.into_iter().map(Id::from).collect(),
-        })
-        .collect()
+    let mut out = Vec::with_capacity(segments.len());
+    out.extend(segments.into_iter().map(|s| Stretch {
+        from: s.from,
+        until: s.until,
+        state: s.state.name(),
+        place: s.place.map(Id::from),
+        to: s.to.map(Id::from),
+        custodian: s.custodian.map(Id::from),
+        basis: ids(s.basis),
+        removed: s.removed,
+        flight: s.flight.map(Id::from),
+        records: ids(s.records),
+    }));
+    out
+}
+
+/// Ids in a list of their own size (not the larger one of strings they came from).
+fn ids(strings: Vec<String>) -> Vec<Id> {
+    let mut out = Vec::with_capacity(strings.len());
+    out.extend(strings.into_iter().map(Id::from));
+    out
 }
 
 /// Places' countries and orgs' states, read from the records already in memory.
