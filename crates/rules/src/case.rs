@@ -56,12 +56,7 @@ impl Record {
 
     /// `subject` or `subjects`, borrowed.
     pub fn subject_ids(&self) -> impl Iterator<Item = &str> {
-        ["subject", "subjects"].into_iter().flat_map(move |field| {
-            let value = self.body.get(field);
-            let one = value.and_then(Field::as_str);
-            let many = value.and_then(Field::as_array).map(|items| items.iter().filter_map(Field::as_str));
-            one.into_iter().chain(many.into_iter().flatten())
-        })
+        ["subject", "subjects"].into_iter().flat_map(move |field| ids_in(self.body.get(field)))
     }
 
     /// `high`, `medium` (the default), `low` or `unverified`.
@@ -72,11 +67,14 @@ impl Record {
 
 /// A string or a list of strings as a list.
 pub fn strings(value: Option<&Field>) -> Vec<Id> {
-    match value {
-        Some(Field::String(s)) => vec![s.clone()],
-        Some(Field::Array(items)) => items.iter().filter_map(Field::as_str).map(Id::from).collect(),
-        _ => Vec::new(),
-    }
+    ids_in(value).map(Id::from).collect()
+}
+
+/// A string, or each string of a list, borrowed.
+pub fn ids_in(value: Option<&Field>) -> impl Iterator<Item = &str> {
+    let one = value.and_then(Field::as_str);
+    let many = value.and_then(Field::as_array).map(|items| items.iter().filter_map(Field::as_str));
+    one.into_iter().chain(many.into_iter().flatten())
 }
 
 /// A stretch of a subject's timeline, as the store derives it.

@@ -48,7 +48,7 @@ pub(crate) fn case_of(
     });
 
     // Persons joined or separated by `same_as`/`distinct`: their timelines take the long way.
-    let linked: HashSet<habeas_rules::Id> =
+    let linked: HashSet<Id> =
         case.of_type("same_as").chain(case.of_type("distinct")).flat_map(|r| r.strings("ids")).collect();
     // Plain persons' timelines come from the records in memory, on worker threads; the others
     // (cohorts, their members, persons joined by `same_as`) are read from the store.
@@ -168,7 +168,7 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
 
 /// A field that holds one id or a list of them, as the timeline's events hold them.
 fn strings(record: &Record, field: &str) -> Vec<String> {
-    record.strings(field).into_iter().map(String::from).collect()
+    habeas_rules::case::ids_in(record.body.get(field)).map(str::to_string).collect()
 }
 
 impl Ledger {
