@@ -148,6 +148,9 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
             let Some((_, rule)) = wanted.get(i) else { break };
             rule(&acts, &mut report);
         }
+        // Each thread puts its own findings in order, so that the two sorts run side by side
+        // (at 7.8M records, one sort of 2.4 million findings had been 4% of the run, on one core).
+        in_order(&mut report.findings);
         report
     };
     let (mut report, other) = std::thread::scope(|scope| {
@@ -155,24 +158,47 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
         let mine = run();
         (mine, other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
-    report.findings.extend(other.findings);
+    report.findings = merged(std::mem::take(&mut report.findings), other.findings);
     report.cleared.extend(other.cleared);
-    in_order(&mut report.findings);
     // Which thread ran a rule varies from run to run; the order of what was cleared must not.
     report.cleared.sort_by_key(|c| RULES.iter().position(|r| *r == c.rule));
     report
 }
 
-/// Findings most serious first, then by time, rule and subjects (ties keep the order their rule
-/// found them in). Each is in a box of its own, so sorting moves pointers, not findings.
+/// The order of findings: most serious first, then by time, rule and subjects.
+fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    a.outcome
+        .cmp(&b.outcome)
+        .then(a.at.map(|t| t.earliest).cmp(&b.at.map(|t| t.earliest)))
+        .then(a.rule.cmp(b.rule))
+        .then(a.subjects.cmp(&b.subjects))
+}
+
+/// Findings in [`order`] (ties keep the order their rule found them in). Each is in a box of its
+/// own, so sorting moves pointers, not findings.
 fn in_order(findings: &mut [Box<Finding>]) {
-    findings.sort_by(|a, b| {
-        a.outcome
-            .cmp(&b.outcome)
-            .then(a.at.map(|t| t.earliest).cmp(&b.at.map(|t| t.earliest)))
-            .then(a.rule.cmp(b.rule))
-            .then(a.subjects.cmp(&b.subjects))
-    });
+    findings.sort_by(|a, b| order(a, b));
+}
+
+/// Two lists in [`order`] as one, as [`in_order`] would put `first` followed by `second`: on a
+/// tie the finding of `first` comes first. (The two threads' lists never tie: a rule runs on one
+/// thread, and the rule is part of the order.)
+#[expect(
+    clippy::vec_box,
+    reason = "the findings are boxed so that merging moves pointers (Report::findings)"
+)]
+fn merged(first: Vec<Box<Finding>>, second: Vec<Box<Finding>>) -> Vec<Box<Finding>> {
+    let mut out = Vec::with_capacity(first.len() + second.len());
+    let (mut first, mut second) = (first.into_iter().peekable(), second.into_iter().peekable());
+    loop {
+        let take_first = match (first.peek(), second.peek()) {
+            (Some(a), Some(b)) => order(a, b).is_le(),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        out.extend(if take_first { first.next() } else { second.next() });
+    }
 }
 
 impl Report {
@@ -242,14 +268,14 @@ mod tests {
     use super::*;
     use habeas_model::time::Interval;
 
-    #[test]
-    fn findings_are_ordered_most_serious_first_then_by_time_rule_and_subjects_ties_as_found() {
+    /// A scrambled sequence of `n` findings with many ties, told apart by the order they were
+    /// found in (`about`).
+    #[expect(clippy::vec_box, reason = "the findings are boxed as a report holds them")]
+    fn scrambled(n: usize) -> Vec<Box<Finding>> {
         let outcomes = [Outcome::Info, Outcome::Violation, Outcome::Warning, Outcome::DataGap];
         let rules = ["notice", "incommunicado", "register-gap"];
         let times = [None, Some("2025-03-15T23:00:00Z"), Some("2025-03-15T22:00:00Z")];
-        // A scrambled sequence with many ties, told apart by the order they were found in
-        // (`about`).
-        let mut findings: Vec<Box<Finding>> = (0..500usize)
+        (0..n)
             .map(|i| {
                 let mut finding = Finding::new(rules[i * 7 % 3], outcomes[i * 13 % 4]);
                 finding.subjects = vec![format!("p-{}", i * 31 % 11).into()];
@@ -257,7 +283,17 @@ mod tests {
                 finding.at = times[i * 17 % 3].map(|t| Interval::at(t.parse().unwrap()));
                 Box::new(finding)
             })
-            .collect();
+            .collect()
+    }
+
+    /// What tells findings apart in the output: rule, subjects, `about`.
+    fn shown(findings: &[Box<Finding>]) -> Vec<(&str, Vec<Id>, Option<Id>)> {
+        findings.iter().map(|f| (f.rule, f.subjects.clone(), f.about.clone())).collect()
+    }
+
+    #[test]
+    fn findings_are_ordered_most_serious_first_then_by_time_rule_and_subjects_ties_as_found() {
+        let mut findings = scrambled(500);
         in_order(&mut findings);
         assert_eq!(findings.len(), 500);
         for pair in findings.windows(2) {
@@ -270,6 +306,33 @@ mod tests {
         }
         assert_eq!(findings.first().map(|f| f.outcome), Some(Outcome::Violation));
         assert_eq!(findings.last().map(|f| f.outcome), Some(Outcome::Info));
+    }
+
+    #[test]
+    fn two_lists_in_order_merge_as_one_sort_of_both_would_order_them() {
+        // As the two threads' lists: split by rule, each put in order, then merged.
+        let all = scrambled(500);
+        let mut expected = scrambled(500);
+        in_order(&mut expected);
+        let (mut first, mut second): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| f.rule == "notice");
+        in_order(&mut first);
+        in_order(&mut second);
+        assert!(!first.is_empty() && !second.is_empty());
+        assert_eq!(shown(&merged(first, second)), shown(&expected));
+
+        // Lists that tie (not the threads' lists, but the merge must still be a stable sort):
+        // the first list's finding comes first, and an empty list leaves the other as it is.
+        let (mut first, mut second) = (scrambled(200), scrambled(300));
+        for finding in &mut second {
+            finding.about = finding.about.as_ref().map(|about| format!("second {about}").into());
+        }
+        let mut expected: Vec<Box<Finding>> = first.iter().chain(&second).cloned().collect();
+        in_order(&mut expected);
+        in_order(&mut first);
+        in_order(&mut second);
+        assert_eq!(shown(&merged(first.clone(), second)), shown(&expected));
+        assert_eq!(shown(&merged(Vec::new(), first.clone())), shown(&first));
+        assert_eq!(shown(&merged(first.clone(), Vec::new())), shown(&first));
     }
 
     #[test]
