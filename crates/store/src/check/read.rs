@@ -23,9 +23,11 @@
 
 use habeas_model::RecordType;
 use habeas_model::personal::decode_kept;
-use habeas_model::time::parse_zone;
+use habeas_model::time::{Interval, parse_zone};
 use habeas_model::zone::{TimeField, ZoneLookup, members_read, resolve_fields, time_fields};
 use habeas_rules::{Field, Fields, Id, Record};
+use std::rc::Rc;
+
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
@@ -82,22 +84,28 @@ impl Unresolved {
         ) else {
             return Err(not_a_record(idx));
         };
-        let mut read = Map::new();
-        for name in members_read(t) {
-            if let Some(field) = body.get(name) {
-                read.insert(name.to_string(), field.to_json());
-            }
-        }
-        let times = if read.is_empty() {
-            Vec::new()
-        } else {
-            read.insert("id".into(), id.into());
-            read.insert("type".into(), t.name().into());
-            habeas_model::from_log(read).map(|r| time_fields(&r)).unwrap_or_default()
-        };
-        let zone = body.get("tz").and_then(Field::as_str).and_then(parse_zone);
+        let (times, zone) = times_in(t, id, &body);
         Ok(Unresolved { id: id.to_string(), kind: t.name(), body, times, zone })
     }
+}
+
+/// The time fields of a record of type `t` and its own `tz`, gathered from a record of the few
+/// members that hold or place them ([`members_read`]).
+fn times_in(t: RecordType, id: &str, body: &Fields) -> (Vec<TimeField>, Option<TimeZone>) {
+    let mut read = Map::new();
+    for name in members_read(t) {
+        if let Some(field) = body.get(name) {
+            read.insert(name.to_string(), field.to_json());
+        }
+    }
+    let times = if read.is_empty() {
+        Vec::new()
+    } else {
+        read.insert("id".into(), id.into());
+        read.insert("type".into(), t.name().into());
+        habeas_model::from_log(read).map(|r| time_fields(&r)).unwrap_or_default()
+    };
+    (times, body.get("tz").and_then(Field::as_str).and_then(parse_zone))
 }
 
 fn not_a_record(idx: u64) -> StoreError {
@@ -194,7 +202,7 @@ pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>
     drop(rows);
     lists.push(long_way);
     order.retain(|&place| place != NOWHERE);
-    put_back_kept(known, &mut lists)?;
+    put_back_kept(known, &mut lists, &zones)?;
     Ok(Read { lists, order })
 }
 
@@ -206,9 +214,10 @@ const PERSON_VALUES_READ: [&str; 1] = ["born"];
 
 /// Puts the kept personal values the rules read back into their records, where they are still
 /// kept: a person's birth date ([`PERSON_VALUES_READ`]), and every field a record lists as
-/// personal (`"personal": [...]`), which may be any field a rule reads. The kept values are read
-/// in one ordered pass, and put back on a thread per list of records.
-fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>]) -> Result<()> {
+/// personal (`"personal": [...]`), which may be any field a rule reads, and then reads that
+/// record's times again. The kept values are read in one ordered pass, and put back on a thread
+/// per list of records.
+fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>], zones: &Zones) -> Result<()> {
     // (leaf index, list, offset) of each record that may have kept values.
     let mut holding: Vec<(u64, usize, usize)> = Vec::new();
     for (list, placed) in lists.iter().enumerate() {
@@ -241,6 +250,9 @@ fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>]) -> Result<()> {
                         if all || PERSON_VALUES_READ.contains(&value.field.as_str()) {
                             record.body.insert(value.field, Field::from(value.value));
                         }
+                    }
+                    if all {
+                        read_times_again(record, zones);
                     }
                 }
             });
@@ -328,15 +340,29 @@ impl Unresolved {
     /// back later, [`put_back_kept`]).
     fn resolved(self, zones: &Zones) -> Record {
         let Unresolved { id, kind, body, times, zone } = self;
-        let times = resolve_fields(times, zone.as_ref(), zones);
-        Record {
-            id: id.into(),
-            kind,
-            unzoned: times.iter().filter(|t| t.flagged).map(|t| Id::from(t.path.as_str())).collect(),
-            times: times.into_iter().map(|t| (Id::from(t.path), t.interval)).collect(),
-            body,
-        }
+        let (times, unzoned) = in_utc(times, zone.as_ref(), zones);
+        Record { id: id.into(), kind, times, unzoned, body }
     }
+}
+
+/// A record's times by path in UTC, and the paths of those read in UTC for want of a zone
+/// ([`Record::times`], [`Record::unzoned`]).
+type InUtc = (Box<[(Id, Interval)]>, Box<[Id]>);
+
+/// A record's time fields resolved to UTC.
+fn in_utc(times: Vec<TimeField>, zone: Option<&TimeZone>, zones: &Zones) -> InUtc {
+    let times = resolve_fields(times, zone, zones);
+    let unzoned = times.iter().filter(|t| t.flagged).map(|t| Id::from(t.path.as_str())).collect();
+    (times.into_iter().map(|t| (Id::from(t.path), t.interval)).collect(), unzoned)
+}
+
+/// Reads a record's times again, once the personal values it lists are back in clear: a field it
+/// lists (`"personal": ["at"]`, or the `place` whose zone its dates are read in) had been read as
+/// a commitment.
+fn read_times_again(record: &mut Record, zones: &Zones) {
+    let Some(t) = RecordType::parse(record.kind) else { return };
+    let (times, zone) = times_in(t, &record.id, &record.body);
+    (record.times, record.unzoned) = in_utc(times, zone.as_ref(), zones);
 }
 
 /// The zones and courts other records' times are read in, gathered from the records themselves.
@@ -352,7 +378,14 @@ impl Zones {
     fn read(known: &KnownAt<'_>, lenders: &[String]) -> Result<Zones> {
         let mut zones = Zones { tz: FxHashMap::default(), court: FxHashMap::default() };
         for id in lenders {
-            let Some((_, body)) = known.lookup(id)? else { continue };
+            let Some((idx, mut body)) = known.lookup(id)? else { continue };
+            // A `tz` or `court` the record lists as personal is read from its kept value.
+            if body.contains_key("personal")
+                && let Some(data) = known.tx.kept(idx)?
+                && let Ok(values) = decode_kept(&data)
+            {
+                Rc::make_mut(&mut body).extend(values.into_iter().map(|value| (value.field, value.value)));
+            }
             if let Some(zone) = body.get("tz").and_then(Value::as_str).and_then(parse_zone) {
                 zones.tz.insert(id.clone(), zone);
             }
@@ -463,6 +496,59 @@ mod tests {
             r#"{"type":"retraction","id":"r","target":"pl","reason":"wrong"}"#,
         );
         assert_eq!(starts(&mut ledger, None), ("2025-03-16T00:00:00Z".to_string(), vec!["at".to_string()]));
+    }
+
+    #[test]
+    fn a_field_listed_as_personal_is_put_back_before_its_times_are_read() {
+        // The custody event keeps its place beside the log; the rules read the place, and the
+        // event's date is read in the place's zone, as for an event that does not hide it.
+        let dir = tempfile::tempdir().unwrap();
+        let (mut ledger, signer) = new_ledger(dir.path());
+        import(
+            &mut ledger,
+            &signer,
+            "2025-12-01T00:00:00Z",
+            r#"{"type":"place","id":"pl","name":"Holding","kind":"facility","country":"US","tz":"America/Chicago"}
+{"type":"person","id":"p","name":"P","born":"1990-05-01"}
+{"type":"custody","id":"e","subject":"p","event":"booked_in","at":"2025-03-16","place":"pl","personal":["place"]}
+{"type":"custody","id":"f","subject":"p","event":"transferred","at":{"earliest":"2025-03-18","latest":"2025-03-19"},"place":"pl","to":"pl","personal":["at","to"]}
+{"type":"place","id":"hidden","name":"Safe house","kind":"facility","country":"US","tz":"America/New_York","personal":["tz"]}
+{"type":"custody","id":"g","subject":"p","event":"booked_in","at":"2025-03-21","place":"hidden"}"#,
+        );
+        ledger.catch_up_views().unwrap();
+        let tx = ledger.backend().read().unwrap();
+        let known = KnownAt::then(&*tx, None).unwrap();
+        let mut records = Vec::new();
+        read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
+        let record = |id: &str| records.iter().find(|r| r.id == id).unwrap();
+        let (e, f) = (record("e"), record("f"));
+        assert_eq!(e.str("place"), Some("pl"));
+        assert_eq!(e.time("at").map(|t| t.earliest.to_string()), Some("2025-03-16T05:00:00Z".into()));
+        assert!(e.unzoned.is_empty(), "the date is read in the place's zone: {:?}", e.unzoned);
+        assert_eq!(f.str("to"), Some("pl"));
+        let at = f.time("at").unwrap();
+        assert_eq!(
+            (at.earliest.to_string(), at.latest.to_string()),
+            ("2025-03-18T05:00:00Z".to_string(), "2025-03-20T04:59:59.999999999Z".to_string())
+        );
+        let g = record("g");
+        assert_eq!(g.time("at").map(|t| t.earliest.to_string()), Some("2025-03-21T04:00:00Z".into()));
+        assert!(g.unzoned.is_empty(), "read in the zone the place keeps beside the log");
+        assert_eq!(record("p").str("born"), Some("1990-05-01"), "a person's birth date");
+        drop(tx);
+
+        // Erased, the values are absent for the rules: no place, and no time at all for `f`.
+        for id in ["e", "f"] {
+            ledger.erase(id, "asked by the family", "tester", "2025-12-02T00:00:00Z", &signer).unwrap();
+        }
+        ledger.catch_up_views().unwrap();
+        let tx = ledger.backend().read().unwrap();
+        let known = KnownAt::then(&*tx, None).unwrap();
+        let mut records = Vec::new();
+        read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
+        let record = |id: &str| records.iter().find(|r| r.id == id).unwrap();
+        assert_eq!((record("e").str("place"), record("f").str("to")), (None, None));
+        assert!(record("f").time("at").is_none(), "{:?}", record("f").times);
     }
 
     #[test]
