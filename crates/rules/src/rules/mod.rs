@@ -48,8 +48,9 @@ pub struct Report {
 }
 
 impl Report {
-    /// Adds a finding.
-    pub fn push(&mut self, finding: Finding) {
+    /// Adds a finding, made to size ([`Finding::shrink_to_fit`]).
+    pub fn push(&mut self, mut finding: Finding) {
+        finding.shrink_to_fit();
         self.findings.push(Box::new(finding));
     }
 }
@@ -306,6 +307,22 @@ mod tests {
         }
         assert_eq!(findings.first().map(|f| f.outcome), Some(Outcome::Violation));
         assert_eq!(findings.last().map(|f| f.outcome), Some(Outcome::Info));
+    }
+
+    #[test]
+    fn a_finding_added_to_a_report_keeps_no_spare_room() {
+        let mut finding = Finding::new("incommunicado", Outcome::Warning);
+        finding.records = Vec::with_capacity(16);
+        finding.records.extend(["c-1".into(), "c-2".into()]);
+        finding.subjects.push("p-1".into());
+        finding.message = [String::with_capacity(200), String::with_capacity(200)];
+        finding.message[0].push_str("held");
+        let mut report = Report { as_of: Timestamp::UNIX_EPOCH, findings: Vec::new(), cleared: Vec::new() };
+        report.push(finding);
+        let kept = &report.findings[0];
+        assert_eq!((kept.records.capacity(), kept.subjects.capacity()), (2, 1));
+        assert_eq!((kept.message[0].capacity(), kept.message[1].capacity()), (4, 0));
+        assert_eq!(kept.records, ["c-1", "c-2"], "the contents stay");
     }
 
     #[test]
