@@ -12,6 +12,8 @@
 //! Instants carry their own offset and need no zone to compare; the same zone is still the one
 //! they are *shown* in.
 
+use std::borrow::Borrow;
+
 use jiff::tz::TimeZone;
 use serde_json::Value;
 
@@ -84,15 +86,8 @@ fn hint_members(t: RecordType) -> &'static [HintMember] {
     }
 }
 
-/// The hints that apply to the record as a whole.
-fn record_hints(record: &Record) -> Vec<ZoneHint> {
-    (hint_members(record.record_type()).iter())
-        .filter_map(|(name, hint)| record.get(name).and_then(Value::as_str).map(|id| hint(id.to_string())))
-        .collect()
-}
-
-/// The members [`time_fields`] reads of a record of type `t` (besides `id` and `type`): a
-/// reader that holds records in another form gives it a record of these members alone.
+/// The members [`time_fields_of`] asks for of a record of type `t`: those that can hold a time,
+/// and those that give its times their zone.
 pub fn members_read(t: RecordType) -> impl Iterator<Item = &'static str> {
     let times = time_bearing(t).iter().map(|field| field.name);
     times.chain(hint_members(t).iter().map(|(name, _)| *name))
@@ -128,18 +123,26 @@ fn time_bearing(t: RecordType) -> &'static [&'static Field] {
 
 /// Every time field of a record, in the order the schema lists them.
 pub fn time_fields(record: &Record) -> Vec<TimeField> {
-    let t = record.record_type();
-    let fields = time_bearing(t);
-    if !fields.iter().any(|field| record.get(field.name).is_some()) {
+    time_fields_of(record.record_type(), |name| record.get(name))
+}
+
+/// As [`time_fields`], for a record of type `t` held in another form: `member` gives the value
+/// of a member by name, and is asked only for the [`members_read`] (a custody event: `at` and
+/// `place`), so a reader need not build the whole record as serde_json would hold it.
+pub fn time_fields_of<V: Borrow<Value>>(t: RecordType, member: impl Fn(&str) -> Option<V>) -> Vec<TimeField> {
+    let mut found =
+        time_bearing(t).iter().filter_map(|field| member(field.name).map(|v| (field, v))).peekable();
+    if found.peek().is_none() {
         return Vec::new();
     }
-    let base = record_hints(record);
+    // The hints that apply to the record as a whole.
+    let base: Vec<ZoneHint> = (hint_members(t).iter())
+        .filter_map(|(name, hint)| member(name)?.borrow().as_str().map(|id| hint(id.to_string())))
+        .collect();
     let mut out = Vec::new();
-    for field in fields {
-        if let Some(value) = record.get(field.name) {
-            let exempt = t == RecordType::Source && matches!(field.name, "published" | "retrieved");
-            collect(&field.kind, value, field.name, &base, exempt, &mut out);
-        }
+    for (field, value) in found {
+        let exempt = t == RecordType::Source && matches!(field.name, "published" | "retrieved");
+        collect(&field.kind, value.borrow(), field.name, &base, exempt, &mut out);
     }
     out
 }
@@ -304,6 +307,14 @@ mod tests {
             }
             let alone = crate::record::from_log(alone).unwrap();
             assert_eq!(time_fields(&alone), time_fields(&record), "{line}");
+            // A reader asked member by member is asked for those alone, and reads the same.
+            let asked = std::cell::RefCell::new(Vec::new());
+            let read = time_fields_of(t, |name| {
+                asked.borrow_mut().push(name.to_string());
+                record.get(name).cloned()
+            });
+            assert_eq!(read, time_fields(&record), "{line}");
+            assert!(asked.borrow().iter().all(|name| members_read(t).any(|m| m == name)), "{asked:?}");
             with_times += usize::from(!time_fields(&record).is_empty());
         }
         assert!(with_times > 50, "the example has times: {with_times}");

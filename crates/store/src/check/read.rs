@@ -16,15 +16,15 @@
 //! petitions: the only types a zone hint can name, references being typed) are read first, by
 //! id, into [`Zones`], which answers as [`crate::timeline::Known`] does, from the same versions.
 //! Then each record of the pass is parsed and its times resolved on the thread that read it; its
-//! time fields are found in a small record of the members that hold or place them
-//! ([`members_read`]), not in the whole record as serde_json would hold it. (Gathering every record
+//! time fields are read from the few members that hold or place them
+//! ([`time_fields_of`]), not from the whole record as serde_json would hold it. (Gathering every record
 //! first and resolving its times once all zones were known had held a million sets of unresolved
 //! times and copied the records twice more.)
 
 use habeas_model::RecordType;
 use habeas_model::personal::decode_kept;
 use habeas_model::time::{Interval, parse_zone};
-use habeas_model::zone::{TimeField, ZoneLookup, members_read, resolve_fields, time_fields};
+use habeas_model::zone::{TimeField, ZoneLookup, resolve_fields, time_fields_of};
 use habeas_rules::{Field, Fields, Id, Record};
 use std::rc::Rc;
 
@@ -75,8 +75,8 @@ impl Unresolved {
         Unresolved::of(idx, id, kind, Fields::from(body))
     }
 
-    /// A record's fields as read from its leaf, its `id` and `type` set apart. Its time fields
-    /// are gathered from a record of the few members that hold or place them ([`members_read`]).
+    /// A record's fields as read from its leaf, its `id` and `type` set apart, and its time
+    /// fields ([`times_in`]).
     fn of(idx: u64, id: Option<Field>, kind: Option<Field>, body: Fields) -> Result<Unresolved> {
         let (Some(id), Some(t)) = (
             id.as_ref().and_then(Field::as_str),
@@ -84,27 +84,15 @@ impl Unresolved {
         ) else {
             return Err(not_a_record(idx));
         };
-        let (times, zone) = times_in(t, id, &body);
+        let (times, zone) = times_in(t, &body);
         Ok(Unresolved { id: id.to_string(), kind: t.name(), body, times, zone })
     }
 }
 
-/// The time fields of a record of type `t` and its own `tz`, gathered from a record of the few
-/// members that hold or place them ([`members_read`]).
-fn times_in(t: RecordType, id: &str, body: &Fields) -> (Vec<TimeField>, Option<TimeZone>) {
-    let mut read = Map::new();
-    for name in members_read(t) {
-        if let Some(field) = body.get(name) {
-            read.insert(name.to_string(), field.to_json());
-        }
-    }
-    let times = if read.is_empty() {
-        Vec::new()
-    } else {
-        read.insert("id".into(), id.into());
-        read.insert("type".into(), t.name().into());
-        habeas_model::from_log(read).map(|r| time_fields(&r)).unwrap_or_default()
-    };
+/// The time fields of a record of type `t` and its own `tz`, read from the few members that hold
+/// or place them ([`time_fields_of`]; a custody event: `at` and `place`), each taken as JSON alone.
+fn times_in(t: RecordType, body: &Fields) -> (Vec<TimeField>, Option<TimeZone>) {
+    let times = time_fields_of(t, |name| body.get(name).map(Field::to_json));
     (times, body.get("tz").and_then(Field::as_str).and_then(parse_zone))
 }
 
@@ -361,7 +349,7 @@ fn in_utc(times: Vec<TimeField>, zone: Option<&TimeZone>, zones: &Zones) -> InUt
 /// a commitment.
 fn read_times_again(record: &mut Record, zones: &Zones) {
     let Some(t) = RecordType::parse(record.kind) else { return };
-    let (times, zone) = times_in(t, &record.id, &record.body);
+    let (times, zone) = times_in(t, &record.body);
     (record.times, record.unzoned) = in_utc(times, zone.as_ref(), zones);
 }
 
