@@ -15,16 +15,16 @@
 //! ruling in its court's), so the few records that lend zones (places, orgs, orders and
 //! petitions: the only types a zone hint can name, references being typed) are read first, by
 //! id, into [`Zones`], which answers as [`crate::timeline::Known`] does, from the same versions.
-//! Then each record of the pass is parsed and its times resolved on the thread that read it; its
-//! time fields are read from the few members that hold or place them
-//! ([`time_fields_of`]), not from the whole record as serde_json would hold it. (Gathering every record
+//! Then each record of the pass is parsed and its times resolved on the thread that read it, from
+//! the few members that hold them or give them a zone, looked for only where a date needs one
+//! ([`times_in_utc`]), not from the whole record as serde_json would hold it. (Gathering every record
 //! first and resolving its times once all zones were known had held a million sets of unresolved
 //! times and copied the records twice more.)
 
 use habeas_model::RecordType;
 use habeas_model::personal::decode_kept;
 use habeas_model::time::{Interval, parse_zone};
-use habeas_model::zone::{TimeField, ZoneLookup, resolve_fields, time_fields_of};
+use habeas_model::zone::{ZoneLookup, times_in_utc};
 use habeas_rules::{Field, Fields, Id, Record};
 use std::rc::Rc;
 
@@ -50,50 +50,49 @@ struct Row {
 /// places and orgs their `tz`, orders and petitions their `court`.
 const LEND_ZONES: [&str; 4] = ["place", "org", "order", "petition"];
 
-/// A record read, its times not yet resolved.
-struct Unresolved {
-    id: String,
-    kind: &'static str,
+/// A leaf's record, read from its bytes straight into compact fields, its times in UTC.
+fn record_of_leaf(idx: u64, bytes: &[u8], zones: &Zones) -> Result<Record> {
+    match Fields::read_setting_aside(bytes, ["id", "type"]) {
+        Ok(([id, kind], body)) => record_of(idx, id, kind, body, zones),
+        Err(_) => Err(not_a_record(idx)),
+    }
+}
+
+/// A record already parsed (a version found by [`KnownAt::lookup`]), its times in UTC.
+fn record_of_map(idx: u64, mut body: Map<String, Value>, zones: &Zones) -> Result<Record> {
+    let (id, kind) = (body.remove("id").map(Field::from), body.remove("type").map(Field::from));
+    record_of(idx, id, kind, Fields::from(body), zones)
+}
+
+/// A record as the rules read it, from its fields with its `id` and `type` set apart, its times
+/// in UTC ([`times_in`]); its kept personal values are put back later ([`put_back_kept`]).
+fn record_of(
+    idx: u64,
+    id: Option<Field>,
+    kind: Option<Field>,
     body: Fields,
-    times: Vec<TimeField>,
-    /// Its own `tz`.
-    zone: Option<TimeZone>,
+    zones: &Zones,
+) -> Result<Record> {
+    let (Some(Field::String(id)), Some(t)) =
+        (id, kind.as_ref().and_then(Field::as_str).and_then(RecordType::parse))
+    else {
+        return Err(not_a_record(idx));
+    };
+    let (times, unzoned) = times_in(t, &body, zones);
+    Ok(Record { id, kind: t.name(), body, times, unzoned })
 }
 
-impl Unresolved {
-    /// A leaf's record, read from its bytes straight into compact fields.
-    fn of_leaf(idx: u64, bytes: &[u8]) -> Result<Unresolved> {
-        match Fields::read_setting_aside(bytes, ["id", "type"]) {
-            Ok(([id, kind], body)) => Unresolved::of(idx, id, kind, body),
-            Err(_) => Err(not_a_record(idx)),
-        }
-    }
+/// A record's times by path in UTC, and the paths of those read in UTC for want of a zone
+/// ([`Record::times`], [`Record::unzoned`]).
+type InUtc = (Box<[(Id, Interval)]>, Box<[Id]>);
 
-    /// A record already parsed (a version found by [`KnownAt::lookup`]).
-    fn of_map(idx: u64, mut body: Map<String, Value>) -> Result<Unresolved> {
-        let (id, kind) = (body.remove("id").map(Field::from), body.remove("type").map(Field::from));
-        Unresolved::of(idx, id, kind, Fields::from(body))
-    }
-
-    /// A record's fields as read from its leaf, its `id` and `type` set apart, and its time
-    /// fields ([`times_in`]).
-    fn of(idx: u64, id: Option<Field>, kind: Option<Field>, body: Fields) -> Result<Unresolved> {
-        let (Some(id), Some(t)) = (
-            id.as_ref().and_then(Field::as_str),
-            kind.as_ref().and_then(Field::as_str).and_then(RecordType::parse),
-        ) else {
-            return Err(not_a_record(idx));
-        };
-        let (times, zone) = times_in(t, &body);
-        Ok(Unresolved { id: id.to_string(), kind: t.name(), body, times, zone })
-    }
-}
-
-/// The time fields of a record of type `t` and its own `tz`, read from the few members that hold
-/// or place them ([`time_fields_of`]; a custody event: `at` and `place`), each taken as JSON alone.
-fn times_in(t: RecordType, body: &Fields) -> (Vec<TimeField>, Option<TimeZone>) {
-    let times = time_fields_of(t, |name| body.get(name).map(Field::to_json));
-    (times, body.get("tz").and_then(Field::as_str).and_then(parse_zone))
+/// The times of a record of type `t` in UTC, read from the few members that hold them or give
+/// them a zone, each taken as JSON alone ([`times_in_utc`]; a custody event timed to the minute:
+/// `at` alone).
+fn times_in(t: RecordType, body: &Fields, zones: &Zones) -> InUtc {
+    let times = times_in_utc(t, |name| body.get(name).map(Field::to_json), zones);
+    let unzoned = times.iter().filter(|t| t.flagged).map(|t| Id::from(t.path.as_str())).collect();
+    (times.into_iter().map(|t| (Id::from(t.path), t.interval)).collect(), unzoned)
 }
 
 fn not_a_record(idx: u64) -> StoreError {
@@ -184,7 +183,7 @@ pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>
             && let Some((idx, body)) = known.lookup(&row.id)?
         {
             order[position] = (lists.len() as u32, long_way.len() as u32);
-            long_way.push((position, idx, Unresolved::of_map(idx, (*body).clone())?.resolved(&zones)));
+            long_way.push((position, idx, record_of_map(idx, (*body).clone(), &zones)?));
         }
     }
     drop(rows);
@@ -285,7 +284,7 @@ fn parse_range(tx: &dyn LogRead, wanted: &[(u64, usize)], zones: &Zones) -> Resu
             && idx == leaf.idx
         {
             next.next();
-            parsed.push((position, idx, Unresolved::of_leaf(idx, &leaf.bytes)?.resolved(zones)));
+            parsed.push((position, idx, record_of_leaf(idx, &leaf.bytes, zones)?));
         }
         Ok(())
     })?;
@@ -323,34 +322,12 @@ pub(super) fn in_parts<T: Send, R: Send>(mut items: Vec<T>, work: &(dyn Fn(T) ->
     })
 }
 
-impl Unresolved {
-    /// The record as the rules read it, its times resolved (its kept personal values are put
-    /// back later, [`put_back_kept`]).
-    fn resolved(self, zones: &Zones) -> Record {
-        let Unresolved { id, kind, body, times, zone } = self;
-        let (times, unzoned) = in_utc(times, zone.as_ref(), zones);
-        Record { id: id.into(), kind, times, unzoned, body }
-    }
-}
-
-/// A record's times by path in UTC, and the paths of those read in UTC for want of a zone
-/// ([`Record::times`], [`Record::unzoned`]).
-type InUtc = (Box<[(Id, Interval)]>, Box<[Id]>);
-
-/// A record's time fields resolved to UTC.
-fn in_utc(times: Vec<TimeField>, zone: Option<&TimeZone>, zones: &Zones) -> InUtc {
-    let times = resolve_fields(times, zone, zones);
-    let unzoned = times.iter().filter(|t| t.flagged).map(|t| Id::from(t.path.as_str())).collect();
-    (times.into_iter().map(|t| (Id::from(t.path), t.interval)).collect(), unzoned)
-}
-
 /// Reads a record's times again, once the personal values it lists are back in clear: a field it
 /// lists (`"personal": ["at"]`, or the `place` whose zone its dates are read in) had been read as
 /// a commitment.
 fn read_times_again(record: &mut Record, zones: &Zones) {
     let Some(t) = RecordType::parse(record.kind) else { return };
-    let (times, zone) = times_in(t, &record.body);
-    (record.times, record.unzoned) = in_utc(times, zone.as_ref(), zones);
+    (record.times, record.unzoned) = times_in(t, &record.body, zones);
 }
 
 /// The zones and courts other records' times are read in, gathered from the records themselves.
