@@ -129,7 +129,7 @@ pub struct Case {
     /// million strong, had been most of the time some rules took).
     cohorts: FxHashMap<Id, usize>,
     /// Each subject's timeline (persons and cohorts with custody events).
-    pub timelines: BTreeMap<String, Vec<Stretch>>,
+    pub timelines: BTreeMap<Id, Vec<Stretch>>,
 }
 
 /// The hash a record's id is found by.

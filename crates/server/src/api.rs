@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use habeas_model::{Interval, Lang, Localized};
 use habeas_names::Query as NameQuery;
-use habeas_rules::Report;
+use habeas_rules::{Id, Report};
 use habeas_store::{AuditEntry, AuditFilter, Ledger, Moment, Role, State as Status, Timeline};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -336,6 +336,11 @@ fn strings(value: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// An id as shown.
+fn shown(id: &Option<Id>) -> Option<String> {
+    id.as_deref().map(str::to_string)
+}
+
 /// A timeline as `role` may see it.
 pub fn timeline_view(ledger: &mut Ledger, role: Role, timeline: &Timeline) -> Result<TimelineOut, Refusal> {
     let family = role == Role::Family;
@@ -347,14 +352,14 @@ pub fn timeline_view(ledger: &mut Ledger, role: Role, timeline: &Timeline) -> Re
             until: s.until.as_ref().map(IntervalOut::from),
             state: s.state.name().to_string(),
             removed: s.removed,
-            place: s.place.clone(),
-            place_name: s.place.as_ref().and_then(|p| timeline.names.get(p).cloned()),
-            to: s.to.clone(),
-            zone: s.place.as_ref().and_then(|p| timeline.zones.get(p).cloned()),
-            custodian: if family { None } else { s.custodian.clone() },
-            basis: if family { Vec::new() } else { s.basis.clone() },
-            flight: if family { None } else { s.flight.clone() },
-            records: if family { Vec::new() } else { s.records.clone() },
+            place: shown(&s.place),
+            place_name: s.place.as_deref().and_then(|p| timeline.names.get(p).cloned()),
+            to: shown(&s.to),
+            zone: s.place.as_deref().and_then(|p| timeline.zones.get(p).cloned()),
+            custodian: if family { None } else { shown(&s.custodian) },
+            basis: if family { Vec::new() } else { s.basis.iter().map(Id::to_string).collect() },
+            flight: if family { None } else { shown(&s.flight) },
+            records: if family { Vec::new() } else { s.records.iter().map(Id::to_string).collect() },
             reason: s.reason.clone(),
         })
         .collect();
@@ -414,9 +419,9 @@ pub fn person_view(
     let timeline = ledger.timeline(id, moment)?;
     let last = timeline.as_ref().and_then(|t| t.segments.last().cloned());
     let place_name =
-        last.as_ref().and_then(|s| s.place.as_ref()).and_then(|p| timeline.as_ref()?.names.get(p).cloned());
+        last.as_ref().and_then(|s| s.place.as_deref()).and_then(|p| timeline.as_ref()?.names.get(p).cloned());
     let zone =
-        last.as_ref().and_then(|s| s.place.as_ref()).and_then(|p| timeline.as_ref()?.zones.get(p).cloned());
+        last.as_ref().and_then(|s| s.place.as_deref()).and_then(|p| timeline.as_ref()?.zones.get(p).cloned());
     let sentence = i18n::status_sentence(lang, &name, last.as_ref(), place_name.as_deref(), zone.as_deref());
     let timeline_out = match &timeline {
         Some(t) => Some(timeline_view(ledger, role, t)?),
@@ -451,7 +456,7 @@ pub fn person_view(
         nationality: strings(record.body.get("nationality")),
         status: last.as_ref().map_or(Status::Unknown, |s| s.state).name().to_string(),
         removed: last.as_ref().is_some_and(|s| s.removed),
-        place: last.as_ref().and_then(|s| s.place.clone()),
+        place: last.as_ref().and_then(|s| shown(&s.place)),
         place_name,
         since: last.as_ref().map(|s| IntervalOut::from(&s.from)),
         sentence,

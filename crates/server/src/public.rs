@@ -104,7 +104,7 @@ pub fn count(ledger: &mut Ledger, now: jiff::Timestamp, min: u64) -> Result<Publ
             if segment.state == State::InCustody
                 && let Some(place) = &segment.place
             {
-                let name = place_names.get(place).cloned().unwrap_or_else(|| place.clone());
+                let name = place_names.get(place.as_str()).cloned().unwrap_or_else(|| place.to_string());
                 *tally.by_facility.entry(name).or_default() += 1;
             }
             let month = segment.from.earliest.strftime("%Y-%m").to_string();
@@ -119,7 +119,9 @@ pub fn count(ledger: &mut Ledger, now: jiff::Timestamp, min: u64) -> Result<Publ
             description: cohort.body.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
             count: cohort.body.get("count").and_then(Value::as_u64),
             status: last.as_ref().map_or(State::Unknown, |(s, _)| s.state).name().to_string(),
-            place: last.and_then(|(s, names)| s.place.map(|p| names.get(&p).cloned().unwrap_or(p))),
+            place: last.and_then(|(s, names)| {
+                s.place.map(|p| names.get(p.as_str()).cloned().unwrap_or(p.to_string()))
+            }),
         });
     }
     Ok(threshold(tally, cohort_rows, min))

@@ -249,8 +249,8 @@ fn status_in(known: &KnownAt<'_>, id: &str, as_of: Option<jiff::Timestamp>) -> R
     Ok(Status {
         state: last.map(|s| s.state),
         removed: last.is_some_and(|s| s.removed),
-        place: last.and_then(|s| s.place.clone()),
-        custodian: last.and_then(|s| s.custodian.clone()),
+        place: last.and_then(|s| s.place.as_deref().map(str::to_string)),
+        custodian: last.and_then(|s| s.custodian.as_deref().map(str::to_string)),
         since: last.map(|s| s.from),
     })
 }

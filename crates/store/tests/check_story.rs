@@ -602,10 +602,10 @@ fn timelines_read_for_checks_are_the_stored_ones() {
                         s.from,
                         s.until,
                         s.state.name(),
-                        s.place.clone(),
-                        s.custodian.clone(),
-                        s.basis.clone(),
-                        s.records.clone(),
+                        s.place.as_deref().map(String::from),
+                        s.custodian.as_deref().map(String::from),
+                        s.basis.iter().map(String::from).collect::<Vec<_>>(),
+                        s.records.iter().map(String::from).collect::<Vec<_>>(),
                     )
                 })
                 .collect();

@@ -1,5 +1,6 @@
 //! `habeas timeline`: where a person or cohort was, when, held by whom, on what authority.
 
+use habeas_rules::Id;
 use habeas_store::{Moment, State, Timeline};
 
 use crate::context::{CmdResult, Context, Failure, Outcome, print_json};
@@ -42,17 +43,17 @@ pub fn run(ctx: &Context, id: &str, as_of: Option<String>, known_at: Option<Stri
 }
 
 fn print_text(ctx: &Context, timeline: &Timeline) {
-    let name = |id: &Option<String>| {
-        id.as_ref().map(|i| timeline.names.get(i).cloned().unwrap_or_else(|| i.clone()))
+    let name = |id: &Option<Id>| {
+        id.as_deref().map(|i| timeline.names.get(i).cloned().unwrap_or_else(|| i.to_string()))
     };
     println!("{} {} ({})", ctx.t("Timeline of", "Cronología de"), timeline.subject, timeline.kind);
     if timeline.segments.is_empty() {
         println!("  {}", ctx.t("no dated custody events", "no hay eventos de custodia con fecha"));
     }
     for s in &timeline.segments {
-        let zone = s.place.as_ref().and_then(|p| timeline.zones.get(p)).map(String::as_str);
+        let zone = s.place.as_deref().and_then(|p| timeline.zones.get(p)).map(String::as_str);
         // A journey ends where it was headed: its end is shown in that place's zone.
-        let end_zone = s.to.as_ref().and_then(|p| timeline.zones.get(p)).map(String::as_str).or(zone);
+        let end_zone = s.to.as_deref().and_then(|p| timeline.zones.get(p)).map(String::as_str).or(zone);
         let until = match &s.until {
             Some(u) => ctx.show_interval(u, end_zone),
             None => ctx.t("now", "ahora").to_string(),
@@ -85,7 +86,7 @@ fn print_text(ctx: &Context, timeline: &Timeline) {
         for record in &s.records {
             let titles: Vec<String> = timeline
                 .sources
-                .get(record)
+                .get(record.as_str())
                 .into_iter()
                 .flatten()
                 .map(|src| timeline.names.get(src).cloned().unwrap_or_else(|| src.clone()))

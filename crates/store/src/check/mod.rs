@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use rustc_hash::FxHashSet;
 
-use habeas_rules::{Case, Id, Policy, Record, Report, Stretch};
+use habeas_rules::{Case, Field, Id, Policy, Record, Report, Stretch};
 use jiff::Timestamp;
 
 use crate::backend::Backend;
@@ -29,14 +29,15 @@ pub(crate) fn case_of(
 ) -> Result<Case> {
     let records = read_records(known, beside)?;
     let mut case = Case::with_capacity(records.len());
-    let mut subjects: FxHashSet<String> = FxHashSet::default();
+    // Ids of up to 15 bytes are held inline: a million persons' ids cost no allocation.
+    let mut subjects: FxHashSet<Id> = FxHashSet::default();
     // The leaf index of each record's version, by its position in the case.
     let mut leaf_of: Vec<u64> = Vec::with_capacity(records.len());
     records.into_each(|idx, record| {
         if record.kind == "custody" {
             for subject in record.subject_ids() {
                 if !subjects.contains(subject) {
-                    subjects.insert(subject.to_string());
+                    subjects.insert(Id::from(subject));
                 }
             }
         }
@@ -52,18 +53,19 @@ pub(crate) fn case_of(
         case.of_type("same_as").chain(case.of_type("distinct")).flat_map(|r| r.strings("ids")).collect();
     // Plain persons' timelines come from the records in memory, on worker threads; the others
     // (cohorts, their members, persons joined by `same_as`) are read from the store.
-    let mut subjects: Vec<String> = subjects.into_iter().collect();
+    let mut subjects: Vec<Id> = subjects.into_iter().collect();
     subjects.sort_unstable();
-    let (plain, others): (Vec<String>, Vec<String>) = subjects.into_iter().partition(|subject| {
+    let (plain, others): (Vec<Id>, Vec<Id>) = subjects.into_iter().partition(|subject| {
         case.record(subject).is_some_and(|r| r.kind == "person")
-            && !linked.contains(subject.as_str())
+            && !linked.contains(subject)
             && case.cohorts_of(subject).is_empty()
     });
     let derived = read::in_parts(plain, &|subject| {
         let stretches = stretches(own_timeline(&case, &subject, &leaf_of, as_of));
         (subject, stretches)
     });
-    case.timelines.extend(derived);
+    // In id order, as derived: built in bulk, not inserted one by one.
+    case.timelines = derived.into_iter().collect();
     for subject in others {
         if let Some(found) = timeline(known, &subject, as_of, false)? {
             case.timelines.insert(subject, stretches(found.segments));
@@ -81,34 +83,33 @@ fn stretches(segments: Vec<Segment>) -> Vec<Stretch> {
         from: s.from,
         until: s.until,
         state: s.state.name(),
-        place: s.place.map(Id::from),
-        to: s.to.map(Id::from),
-        custodian: s.custodian.map(Id::from),
-        basis: ids(s.basis),
+        place: s.place,
+        to: s.to,
+        custodian: s.custodian,
+        basis: sized(s.basis),
         removed: s.removed,
-        flight: s.flight.map(Id::from),
-        records: ids(s.records),
+        flight: s.flight,
+        records: sized(s.records),
     }));
     out
 }
 
-/// Ids in a list of their own size (not the larger one of strings they came from).
-fn ids(strings: Vec<String>) -> Vec<Id> {
-    let mut out = Vec::with_capacity(strings.len());
-    out.extend(strings.into_iter().map(Id::from));
-    out
+/// Ids in a list of their own size (not the larger one they were pushed into).
+fn sized(mut ids: Vec<Id>) -> Vec<Id> {
+    ids.shrink_to_fit();
+    ids
 }
 
 /// Places' countries and orgs' states, read from the records already in memory.
 struct CaseWorld<'c>(&'c Case);
 
 impl World for CaseWorld<'_> {
-    fn place_country(&self, place: &str) -> Option<String> {
-        self.0.place_country(place).map(str::to_string)
+    fn place_country(&self, place: &str) -> Option<Id> {
+        self.0.place_country(place).map(Id::from)
     }
 
-    fn org_state(&self, org: &str) -> Option<String> {
-        self.0.org_state(org).map(str::to_string)
+    fn org_state(&self, org: &str) -> Option<Id> {
+        self.0.org_state(org).map(Id::from)
     }
 }
 
@@ -127,24 +128,24 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
                         legs.iter()
                             .enumerate()
                             .map(|(i, leg)| Leg {
-                                from: leg.get("from").and_then(|v| v.as_str()).unwrap_or("").to_string(),
-                                to: leg.get("to").and_then(|v| v.as_str()).unwrap_or("").to_string(),
+                                from: id_of(leg.get("from")).unwrap_or_default(),
+                                to: id_of(leg.get("to")).unwrap_or_default(),
                                 departed: f.time(&format!("legs[{i}].departed")),
                                 arrived: f.time(&format!("legs[{i}].arrived")),
                             })
                             .collect()
                     })
                     .unwrap_or_default();
-                (id.to_string(), legs)
+                (Id::from(id), legs)
             });
             Event {
-                id: r.id.to_string(),
+                id: r.id.clone(),
                 idx: leaf_of.get(at).copied().unwrap_or(0),
-                event: r.str("event").unwrap_or("").to_string(),
+                event: id_of(r.body.get("event")).unwrap_or_default(),
                 at: r.time("at"),
-                place: r.str("place").map(str::to_string),
-                to: r.str("to").map(str::to_string),
-                custodian: r.str("custodian").map(str::to_string),
+                place: id_of(r.body.get("place")),
+                to: id_of(r.body.get("to")),
+                custodian: id_of(r.body.get("custodian")),
                 basis: strings(r, "basis"),
                 flight,
                 count: r.body.get("count").and_then(|c| c.as_u64()),
@@ -166,9 +167,21 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
     segments
 }
 
-/// A field that holds one id or a list of them, as the timeline's events hold them.
-fn strings(record: &Record, field: &str) -> Vec<String> {
-    habeas_rules::case::ids_in(record.body.get(field)).map(str::to_string).collect()
+/// A field that holds one id or a list of them, as the timeline's events hold them: each id
+/// shared with the record, not copied.
+fn strings(record: &Record, field: &str) -> Vec<Id> {
+    match record.body.get(field) {
+        Some(Field::Array(items)) => items.iter().filter_map(|item| id_of(Some(item))).collect(),
+        one => id_of(one).into_iter().collect(),
+    }
+}
+
+/// A string field as an id shared with the record that holds it.
+fn id_of(field: Option<&Field>) -> Option<Id> {
+    match field {
+        Some(Field::String(id)) => Some(id.clone()),
+        _ => None,
+    }
 }
 
 impl Ledger {

@@ -22,6 +22,7 @@
 //! Uncertain times stay intervals: a segment runs from an interval to an interval.
 
 use habeas_model::Interval;
+use habeas_rules::Id;
 use serde::Serialize;
 
 /// What a segment says about the subject.
@@ -50,8 +51,8 @@ impl State {
 /// A flight leg as the derivation needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Leg {
-    pub from: String,
-    pub to: String,
+    pub from: Id,
+    pub to: Id,
     pub departed: Option<Interval>,
     pub arrived: Option<Interval>,
 }
@@ -59,22 +60,22 @@ pub struct Leg {
 /// A custody event concerning the subject.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
-    pub id: String,
+    pub id: Id,
     /// Leaf index of the version used (orders ties).
     pub idx: u64,
-    pub event: String,
+    pub event: Id,
     /// The event's own time, if it has one.
     pub at: Option<Interval>,
-    pub place: Option<String>,
-    pub to: Option<String>,
-    pub custodian: Option<String>,
-    pub basis: Vec<String>,
-    pub flight: Option<(String, Vec<Leg>)>,
+    pub place: Option<Id>,
+    pub to: Option<Id>,
+    pub custodian: Option<Id>,
+    pub basis: Vec<Id>,
+    pub flight: Option<(Id, Vec<Leg>)>,
     /// How many of a cohort the event concerns, when it says.
     pub count: Option<u64>,
     /// The cohort through which the event reaches the subject, if not the subject's own.
-    pub via: Option<String>,
-    pub sources: Vec<String>,
+    pub via: Option<Id>,
+    pub sources: Vec<Id>,
 }
 
 /// A stretch of time in one state.
@@ -85,17 +86,17 @@ pub struct Segment {
     pub until: Option<Interval>,
     pub state: State,
     /// Where: the facility, or the airport a leg left from or stopped at.
-    pub place: Option<String>,
+    pub place: Option<Id>,
     /// Where to, while in transit.
-    pub to: Option<String>,
-    pub custodian: Option<String>,
-    pub basis: Vec<String>,
+    pub to: Option<Id>,
+    pub custodian: Option<Id>,
+    pub basis: Vec<Id>,
     /// Held by another state after a removal.
     pub removed: bool,
-    pub flight: Option<String>,
+    pub flight: Option<Id>,
     pub count: Option<u64>,
     /// The records the segment rests on.
-    pub records: Vec<String>,
+    pub records: Vec<Id>,
     /// Why the segment is `unknown`.
     pub reason: Option<String>,
 }
@@ -103,10 +104,10 @@ pub struct Segment {
 /// What the derivation needs to know about places and orgs.
 pub trait World {
     /// The country of a place (ISO code).
-    fn place_country(&self, place: &str) -> Option<String>;
+    fn place_country(&self, place: &str) -> Option<Id>;
     /// The state an org is an organ of: the country of the first government, agency or court up
     /// its `parent` chain.
-    fn org_state(&self, org: &str) -> Option<String>;
+    fn org_state(&self, org: &str) -> Option<Id>;
 }
 
 impl Event {
@@ -143,7 +144,7 @@ fn segment(state: State, from: Interval, event: &Event) -> Segment {
 
 /// Derives the segments of a subject from its events (any order). Events without any time are
 /// returned apart: they cannot be placed on the timeline.
-pub fn derive(events: &[Event], world: &dyn World) -> (Vec<Segment>, Vec<String>) {
+pub fn derive(events: &[Event], world: &dyn World) -> (Vec<Segment>, Vec<Id>) {
     let mut dated: Vec<(&Event, Interval)> = Vec::new();
     let mut undated = Vec::new();
     for event in events {
@@ -156,10 +157,10 @@ pub fn derive(events: &[Event], world: &dyn World) -> (Vec<Segment>, Vec<String>
 
     let mut out: Vec<Segment> = Vec::new();
     // The state that first held the subject: custody by another state is a removal.
-    let mut home: Option<String> = None;
+    let mut home: Option<Id> = None;
     // Segments of the latest departure group still open, and where that group left from: a
     // cohort that leaves on two flights from one airport travels on both at once.
-    let mut departure_from: Option<Option<String>> = None;
+    let mut departure_from: Option<Option<Id>> = None;
     for (event, at) in dated {
         let custodian = event.custodian.clone().or_else(|| out.last().and_then(|s| s.custodian.clone()));
         if home.is_none() {
@@ -170,7 +171,7 @@ pub fn derive(events: &[Event], world: &dyn World) -> (Vec<Segment>, Vec<String>
             close_open(&mut out, event, at);
         }
         departure_from = None;
-        let removed_by = |custodian: &Option<String>| -> bool {
+        let removed_by = |custodian: &Option<Id>| -> bool {
             match (custodian.as_deref().and_then(|c| world.org_state(c)), &home) {
                 (Some(state), Some(home)) => state != *home,
                 _ => false,
@@ -303,7 +304,7 @@ fn push_departure(
     out: &mut Vec<Segment>,
     event: &Event,
     at: Interval,
-    custodian: Option<String>,
+    custodian: Option<Id>,
     world: &dyn World,
     home: Option<&str>,
 ) {
@@ -367,11 +368,11 @@ mod tests {
 
     struct Map(HashMap<&'static str, &'static str>);
     impl World for Map {
-        fn place_country(&self, place: &str) -> Option<String> {
-            self.0.get(place).map(|c| c.to_string())
+        fn place_country(&self, place: &str) -> Option<Id> {
+            self.0.get(place).map(|c| Id::from(*c))
         }
-        fn org_state(&self, org: &str) -> Option<String> {
-            self.0.get(org).map(|c| c.to_string())
+        fn org_state(&self, org: &str) -> Option<Id> {
+            self.0.get(org).map(|c| Id::from(*c))
         }
     }
 
@@ -401,7 +402,7 @@ mod tests {
             idx: 0,
             event: event.into(),
             at,
-            place: place.map(str::to_string),
+            place: place.map(Id::from),
             to: None,
             custodian: Some("ice".into()),
             basis: vec!["ins-aea".into()],

@@ -22,6 +22,7 @@ use std::rc::Rc;
 use habeas_model::Interval;
 use habeas_model::time::parse_zone;
 use habeas_model::zone::{ZoneLookup, resolve_times};
+use habeas_rules::Id;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Map, Value};
@@ -79,6 +80,11 @@ pub(crate) fn strings(value: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// As [`strings`], as ids.
+fn ids(value: Option<&Value>) -> Vec<Id> {
+    strings(value).into_iter().map(Id::from).collect()
+}
+
 fn record_type(record: &Map<String, Value>) -> &str {
     str_field(record, "type").unwrap_or("")
 }
@@ -105,11 +111,11 @@ impl ZoneLookup for Known<'_, '_> {
 }
 
 impl World for Known<'_, '_> {
-    fn place_country(&self, place: &str) -> Option<String> {
-        self.field(place, "country")
+    fn place_country(&self, place: &str) -> Option<Id> {
+        self.field(place, "country").map(Id::from)
     }
 
-    fn org_state(&self, org: &str) -> Option<String> {
+    fn org_state(&self, org: &str) -> Option<Id> {
         let mut current = org.to_string();
         for _ in 0..16 {
             let (_, record) = self.0.record(&current).ok().flatten()?;
@@ -117,7 +123,7 @@ impl World for Known<'_, '_> {
             if matches!(kind, "government" | "agency" | "court")
                 && let Some(country) = str_field(&record, "country")
             {
-                return Some(country.to_string());
+                return Some(Id::from(country));
             }
             current = str_field(&record, "parent")?.to_string();
         }
@@ -265,9 +271,9 @@ pub(crate) fn timeline(
             if let Some((_, r)) = known.record(id)? {
                 let name =
                     str_field(&r, "name").or(str_field(&r, "number")).or(str_field(&r, "tail")).unwrap_or(id);
-                names.insert(id.clone(), name.to_string());
+                names.insert(id.to_string(), name.to_string());
                 if let Some(tz) = str_field(&r, "tz") {
-                    zones.insert(id.clone(), tz.to_string());
+                    zones.insert(id.to_string(), tz.to_string());
                 }
             }
         }
@@ -279,7 +285,7 @@ pub(crate) fn timeline(
                         names.insert(source.clone(), str_field(&s, "title").unwrap_or(source).to_string());
                     }
                 }
-                sources.insert(record.clone(), cited);
+                sources.insert(record.to_string(), cited);
             }
         }
     }
@@ -287,7 +293,7 @@ pub(crate) fn timeline(
         subject: subject.to_string(),
         kind,
         segments,
-        undated,
+        undated: undated.iter().map(Id::to_string).collect(),
         possible,
         joined,
         cohorts,
@@ -334,30 +340,30 @@ fn event_of(
                         .flatten()
                         .enumerate()
                         .map(|(i, leg)| Leg {
-                            from: leg.get("from").and_then(Value::as_str).unwrap_or("").to_string(),
-                            to: leg.get("to").and_then(Value::as_str).unwrap_or("").to_string(),
+                            from: leg.get("from").and_then(Value::as_str).unwrap_or("").into(),
+                            to: leg.get("to").and_then(Value::as_str).unwrap_or("").into(),
                             departed: time_at(&times, &format!("legs[{i}].departed")),
                             arrived: time_at(&times, &format!("legs[{i}].arrived")),
                         })
                         .collect()
                 }
             };
-            Some((flight_id.to_string(), legs))
+            Some((Id::from(flight_id), legs))
         }
     };
     Ok(Event {
-        id: str_field(r, "id").unwrap_or("").to_string(),
+        id: str_field(r, "id").unwrap_or("").into(),
         idx,
-        event: str_field(r, "event").unwrap_or("").to_string(),
+        event: str_field(r, "event").unwrap_or("").into(),
         at: time_at(&times, "at"),
-        place: str_field(r, "place").map(str::to_string),
-        to: str_field(r, "to").map(str::to_string),
-        custodian: str_field(r, "custodian").map(str::to_string),
-        basis: strings(r.get("basis")),
+        place: str_field(r, "place").map(Id::from),
+        to: str_field(r, "to").map(Id::from),
+        custodian: str_field(r, "custodian").map(Id::from),
+        basis: ids(r.get("basis")),
         flight,
         count: r.get("count").and_then(Value::as_u64),
-        via,
-        sources: strings(r.get("sources")),
+        via: via.map(Id::from),
+        sources: ids(r.get("sources")),
     })
 }
 
