@@ -144,9 +144,10 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
     let (limit, escalate) = (policy.incommunicado.days, policy.incommunicado.escalate_days);
     let parameters = policy.parameters("incommunicado");
     for (subject, stretches) in &case.timelines {
+        // The contacts concern the subject, not one stretch: read once.
+        let contacts = case.about(subject, "contact");
         for stretch in stretches.iter().filter(|s| s.state == "in_custody") {
             let end = end_of(stretch, report.as_of);
-            let contacts = case.about(subject, "contact");
             let granted = contacts.iter().any(|c| {
                 matches!(c.str("kind"), Some("counsel" | "family"))
                     && c.str("outcome") == Some("granted")
