@@ -230,8 +230,8 @@ pub struct TimeInUtc {
 /// Every time field of a record of type `t` in UTC, as [`resolve_fields`] resolves the fields of
 /// [`time_fields_of`], without the zone each would be shown in. An instant carries its offset and
 /// needs no zone, so the members that give one (`place`, `court`, `tz`) and the zones themselves
-/// are looked up only for a record with a date: at millions of custody events timed to the
-/// minute, the hints and zones had been most of the cost of reading their times.
+/// are looked up only for a record with a date: for millions of custody events timed to the
+/// minute, each hint had been a string copied and each zone a lookup, for nothing.
 pub fn times_in_utc<V: Borrow<Value>>(
     t: RecordType,
     member: impl Fn(&str) -> Option<V>,

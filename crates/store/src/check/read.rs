@@ -21,13 +21,13 @@
 //! first and resolving its times once all zones were known had held a million sets of unresolved
 //! times and copied the records twice more.)
 
+use std::rc::Rc;
+
 use habeas_model::RecordType;
 use habeas_model::personal::decode_kept;
 use habeas_model::time::{Interval, parse_zone};
 use habeas_model::zone::{ZoneLookup, times_in_utc};
 use habeas_rules::{Field, Fields, Id, Record};
-use std::rc::Rc;
-
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
