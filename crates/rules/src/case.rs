@@ -65,9 +65,12 @@ impl Record {
     }
 }
 
-/// A string or a list of strings as a list.
+/// A string or a list of strings as a list, each shared with the field ([`Field::to_id`]).
 pub fn strings(value: Option<&Field>) -> Vec<Id> {
-    ids_in(value).map(Id::from).collect()
+    match value {
+        Some(Field::Array(items)) => items.iter().filter_map(Field::to_id).collect(),
+        one => one.and_then(Field::to_id).into_iter().collect(),
+    }
 }
 
 /// A string, or each string of a list, borrowed.

@@ -93,6 +93,15 @@ impl Field {
         self.as_array().and_then(|items| items.get(index))
     }
 
+    /// A string as an id that shares its text with the field (an id of up to 15 bytes is
+    /// copied inline; a longer one is shared, not copied).
+    pub fn to_id(&self) -> Option<EcoString> {
+        match self {
+            Field::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Field::String(s) => Some(s),

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use rustc_hash::FxHashSet;
 
-use habeas_rules::{Case, Field, Id, Policy, Record, Report, Stretch};
+use habeas_rules::{Case, Field, Id, Policy, Report, Stretch};
 use jiff::Timestamp;
 
 use crate::backend::Backend;
@@ -128,8 +128,8 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
                         legs.iter()
                             .enumerate()
                             .map(|(i, leg)| Leg {
-                                from: id_of(leg.get("from")).unwrap_or_default(),
-                                to: id_of(leg.get("to")).unwrap_or_default(),
+                                from: leg.get("from").and_then(Field::to_id).unwrap_or_default(),
+                                to: leg.get("to").and_then(Field::to_id).unwrap_or_default(),
                                 departed: f.time(&format!("legs[{i}].departed")),
                                 arrived: f.time(&format!("legs[{i}].arrived")),
                             })
@@ -141,16 +141,16 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
             Event {
                 id: r.id.clone(),
                 idx: leaf_of.get(at).copied().unwrap_or(0),
-                event: id_of(r.body.get("event")).unwrap_or_default(),
+                event: r.body.get("event").and_then(Field::to_id).unwrap_or_default(),
                 at: r.time("at"),
-                place: id_of(r.body.get("place")),
-                to: id_of(r.body.get("to")),
-                custodian: id_of(r.body.get("custodian")),
-                basis: strings(r, "basis"),
+                place: r.body.get("place").and_then(Field::to_id),
+                to: r.body.get("to").and_then(Field::to_id),
+                custodian: r.body.get("custodian").and_then(Field::to_id),
+                basis: r.strings("basis"),
                 flight,
                 count: r.body.get("count").and_then(|c| c.as_u64()),
                 via: None,
-                sources: strings(r, "sources"),
+                sources: r.strings("sources"),
             }
         })
         .collect();
@@ -165,23 +165,6 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
         last.until = None;
     }
     segments
-}
-
-/// A field that holds one id or a list of them, as the timeline's events hold them: each id
-/// shared with the record, not copied.
-fn strings(record: &Record, field: &str) -> Vec<Id> {
-    match record.body.get(field) {
-        Some(Field::Array(items)) => items.iter().filter_map(|item| id_of(Some(item))).collect(),
-        one => id_of(one).into_iter().collect(),
-    }
-}
-
-/// A string field as an id shared with the record that holds it.
-fn id_of(field: Option<&Field>) -> Option<Id> {
-    match field {
-        Some(Field::String(id)) => Some(id.clone()),
-        _ => None,
-    }
 }
 
 impl Ledger {

@@ -397,6 +397,16 @@ mod tests {
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     }
 
+    /// Every record the rules read, as known at `known_at` (now if `None`), on one connection.
+    fn records_read(ledger: &mut Ledger, known_at: Option<&str>) -> Vec<Record> {
+        ledger.catch_up_views().unwrap();
+        let tx = ledger.backend().read().unwrap();
+        let known = KnownAt::then(&*tx, known_at.map(|t| t.parse().unwrap())).unwrap();
+        let mut records = Vec::new();
+        read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
+        records
+    }
+
     #[test]
     fn one_connection_reads_what_two_read() {
         // A backend with no second connection reads the whole log on one thread; the records,
@@ -443,11 +453,7 @@ mod tests {
             r#"{"type":"place","id":"pl","name":"Holding","kind":"facility","country":"US","tz":"America/New_York"}"#,
         );
         let starts = |ledger: &mut Ledger, known_at: Option<&str>| -> (String, Vec<String>) {
-            ledger.catch_up_views().unwrap();
-            let tx = ledger.backend().read().unwrap();
-            let known = KnownAt::then(&*tx, known_at.map(|t| t.parse().unwrap())).unwrap();
-            let mut records = Vec::new();
-            read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
+            let records = records_read(ledger, known_at);
             let event = records.iter().find(|r| r.id == "e").unwrap();
             (event.time("at").unwrap().earliest.to_string(), event.unzoned.iter().map(String::from).collect())
         };
@@ -480,11 +486,7 @@ mod tests {
 {"type":"place","id":"hidden","name":"Safe house","kind":"facility","country":"US","tz":"America/New_York","personal":["tz"]}
 {"type":"custody","id":"g","subject":"p","event":"booked_in","at":"2025-03-21","place":"hidden"}"#,
         );
-        ledger.catch_up_views().unwrap();
-        let tx = ledger.backend().read().unwrap();
-        let known = KnownAt::then(&*tx, None).unwrap();
-        let mut records = Vec::new();
-        read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
+        let records = records_read(&mut ledger, None);
         let record = |id: &str| records.iter().find(|r| r.id == id).unwrap();
         let (e, f) = (record("e"), record("f"));
         assert_eq!(e.str("place"), Some("pl"));
@@ -500,17 +502,12 @@ mod tests {
         assert_eq!(g.time("at").map(|t| t.earliest.to_string()), Some("2025-03-21T04:00:00Z".into()));
         assert!(g.unzoned.is_empty(), "read in the zone the place keeps beside the log");
         assert_eq!(record("p").str("born"), Some("1990-05-01"), "a person's birth date");
-        drop(tx);
 
         // Erased, the values are absent for the rules: no place, and no time at all for `f`.
         for id in ["e", "f"] {
             ledger.erase(id, "asked by the family", "tester", "2025-12-02T00:00:00Z", &signer).unwrap();
         }
-        ledger.catch_up_views().unwrap();
-        let tx = ledger.backend().read().unwrap();
-        let known = KnownAt::then(&*tx, None).unwrap();
-        let mut records = Vec::new();
-        read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
+        let records = records_read(&mut ledger, None);
         let record = |id: &str| records.iter().find(|r| r.id == id).unwrap();
         assert_eq!((record("e").str("place"), record("f").str("to")), (None, None));
         assert!(record("f").time("at").is_none(), "{:?}", record("f").times);
