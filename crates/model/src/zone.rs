@@ -87,8 +87,9 @@ fn hint_members(t: RecordType) -> &'static [HintMember] {
 }
 
 /// The members [`time_fields_of`] asks for of a record of type `t`: those that can hold a time,
-/// and those that give its times their zone.
-pub fn members_read(t: RecordType) -> impl Iterator<Item = &'static str> {
+/// and those that give its times their zone (what the tests hold it to).
+#[cfg(test)]
+fn members_read(t: RecordType) -> impl Iterator<Item = &'static str> {
     let times = time_bearing(t).iter().map(|field| field.name);
     times.chain(hint_members(t).iter().map(|(name, _)| *name))
 }
@@ -127,9 +128,9 @@ pub fn time_fields(record: &Record) -> Vec<TimeField> {
 }
 
 /// As [`time_fields`], for a record of type `t` held in another form: `member` gives the value
-/// of a member by name, and is asked only for the [`members_read`] (a custody event: `at` and
-/// `place`), so a reader need not build the whole record as serde_json would hold it.
-pub fn time_fields_of<V: Borrow<Value>>(t: RecordType, member: impl Fn(&str) -> Option<V>) -> Vec<TimeField> {
+/// of a member by name, and is asked only for the members that can hold a time or give a zone (a
+/// custody event: `at` and `place`), so a reader need not build the whole record.
+fn time_fields_of<V: Borrow<Value>>(t: RecordType, member: impl Fn(&str) -> Option<V>) -> Vec<TimeField> {
     gather(t, &member, true)
 }
 
@@ -228,7 +229,7 @@ pub struct TimeInUtc {
 }
 
 /// Every time field of a record of type `t` in UTC, as [`resolve_fields`] resolves the fields of
-/// [`time_fields_of`], without the zone each would be shown in. An instant carries its offset and
+/// `time_fields`, without the zone each would be shown in. An instant carries its offset and
 /// needs no zone, so the members that give one (`place`, `court`, `tz`) and the zones themselves
 /// are looked up only for a record with a date: for millions of custody events timed to the
 /// minute, each hint had been a string copied and each zone a lookup, for nothing.
