@@ -232,6 +232,29 @@ pub fn decode_kept(bytes: &[u8]) -> Result<Vec<KeptValue>, KeptError> {
         .collect()
 }
 
+/// Each kept value's field and the JSON text of its value, found by walking the bytes
+/// [`encode_kept`] wrote (canonical), without decoding the salts: what a reader of the values
+/// needs, not a verifier. `None` where the bytes are not as [`encode_kept`] writes them; the
+/// caller then asks [`decode_kept`], which names what is wrong.
+pub fn kept_value_texts(bytes: &[u8]) -> Option<Vec<(&str, &[u8])>> {
+    let mut found = Vec::new();
+    let mut whole = true;
+    crate::walk::each_member(bytes, |field, span| {
+        let entry = &bytes[span];
+        let mut value = None;
+        let walked = crate::walk::each_member(entry, |name, span| {
+            if name == b"value" {
+                value = Some(&entry[span]);
+            }
+        });
+        match (std::str::from_utf8(field), walked, value) {
+            (Ok(field), Some(()), Some(value)) => found.push((field, value)),
+            _ => whole = false,
+        }
+    })?;
+    whole.then_some(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +306,30 @@ mod tests {
         let spaced = String::from_utf8(encode_kept(&leaf.kept)).unwrap().replacen(':', ": ", 1);
         assert_eq!(reveal_canonical(&leaf.bytes, spaced.as_bytes()), None);
         assert_eq!(decode_kept(spaced.as_bytes()).unwrap(), leaf.kept);
+    }
+
+    #[test]
+    fn kept_values_walked_are_the_values_decoded() {
+        let body = json!({"aliases": ["\"El Flaco\"", "line\nbreak"], "born": "1998-07-02", "id": "p2",
+               "identifiers": [{"kind": "passport", "value": "VE-1"}], "names": [{"full": "Ana \\ Rojas"}],
+               "type": "person", "zz": {"value": [1, {"a": "}"}], "n": -2.5}});
+        let personal: Vec<String> =
+            ["aliases", "born", "identifiers", "names", "zz"].map(String::from).into();
+        let leaf = build_leaf(body.as_object().unwrap(), &personal, &mut || [3; 32]);
+        let kept = encode_kept(&leaf.kept);
+        let walked: Vec<(String, Value)> = kept_value_texts(&kept)
+            .unwrap()
+            .into_iter()
+            .map(|(field, text)| (field.to_string(), serde_json::from_slice(text).unwrap()))
+            .collect();
+        let decoded: Vec<(String, Value)> =
+            decode_kept(&kept).unwrap().into_iter().map(|k| (k.field, k.value)).collect();
+        assert_eq!(walked.len(), 5);
+        assert_eq!(walked, decoded);
+        // Bytes not as `encode_kept` writes them are left to `decode_kept`.
+        let spaced = String::from_utf8(kept).unwrap().replacen(':', ": ", 1);
+        assert_eq!(kept_value_texts(spaced.as_bytes()), None);
+        assert_eq!(kept_value_texts(br#"{"born":{"salt":"AA=="}}"#), None, "no value");
     }
 
     #[test]

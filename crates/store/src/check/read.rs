@@ -24,7 +24,7 @@
 use std::rc::Rc;
 
 use habeas_model::RecordType;
-use habeas_model::personal::decode_kept;
+use habeas_model::personal::{decode_kept, kept_value_texts};
 use habeas_model::time::{Interval, parse_zone};
 use habeas_model::zone::{ZoneLookup, times_in_utc};
 use habeas_rules::{Field, Fields, Id, Record};
@@ -230,13 +230,10 @@ fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>], zones: &Zones) 
         for (placed, kept) in lists.iter_mut().zip(kept) {
             scope.spawn(move || {
                 for (at, data) in kept {
-                    let Ok(values) = decode_kept(&data) else { continue };
                     let record = &mut placed[at].2;
                     let all = record.body.contains_key("personal");
-                    for value in values {
-                        if all || PERSON_VALUES_READ.contains(&value.field.as_str()) {
-                            record.body.insert(value.field, Field::from(value.value));
-                        }
+                    for (field, value) in values_read(&data, all) {
+                        record.body.insert(field, value);
                     }
                     if all {
                         read_times_again(record, zones);
@@ -246,6 +243,26 @@ fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>], zones: &Zones) 
         }
     });
     Ok(())
+}
+
+/// The kept values a rule reads (`all`, or those of [`PERSON_VALUES_READ`]), each parsed alone
+/// from its text: a person's names and identifiers are neither parsed nor their salts decoded.
+/// Values that do not open are skipped, as `verify` reports them.
+fn values_read(data: &[u8], all: bool) -> Vec<(String, Field)> {
+    let read = |field: &str| all || PERSON_VALUES_READ.contains(&field);
+    match kept_value_texts(data) {
+        Some(texts) => texts
+            .into_iter()
+            .filter(|(field, _)| read(field))
+            .filter_map(|(field, text)| Some((field.to_string(), serde_json::from_slice(text).ok()?)))
+            .collect(),
+        None => decode_kept(data)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|value| read(&value.field))
+            .map(|value| (value.field, Field::from(value.value)))
+            .collect(),
+    }
 }
 
 /// Reads and parses the wanted leaves (sorted by index, each with its position), in one list
