@@ -151,34 +151,48 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
         }
         // Each thread puts its own findings in order, so that the two sorts run side by side
         // (at 7.8M records, one sort of 2.4 million findings had been 4% of the run, on one core).
-        in_order(&mut report.findings);
-        report
+        let findings = in_order(std::mem::take(&mut report.findings));
+        (findings, report.cleared)
     };
-    let (mut report, other) = std::thread::scope(|scope| {
+    let ((mine, mut cleared), (theirs, cleared_there)) = std::thread::scope(|scope| {
         let other = scope.spawn(run);
         let mine = run();
         (mine, other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
-    report.findings = merged(std::mem::take(&mut report.findings), other.findings);
-    report.cleared.extend(other.cleared);
+    cleared.extend(cleared_there);
+    let mut report = Report { as_of, findings: merged(mine, theirs), cleared };
     // Which thread ran a rule varies from run to run; the order of what was cleared must not.
     report.cleared.sort_by_key(|c| RULES.iter().position(|r| *r == c.rule));
     report
 }
 
-/// The order of findings: most serious first, then by time, rule and subjects.
-fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-    a.outcome
-        .cmp(&b.outcome)
-        .then(a.at.map(|t| t.earliest).cmp(&b.at.map(|t| t.earliest)))
-        .then(a.rule.cmp(b.rule))
-        .then(a.subjects.cmp(&b.subjects))
+/// What the order of findings compares first: outcome, time and rule. Held beside each finding while the
+/// findings are sorted and merged, so that most comparisons read two keys lying side by side
+/// rather than two findings scattered over the heap (at 7.8M records, 2.4 million of them, the
+/// sort and the merge had been 4% of the run); the findings themselves are read only on a tie.
+type Key = (Outcome, Option<Timestamp>, &'static str);
+
+fn key(finding: &Finding) -> Key {
+    (finding.outcome, finding.at.map(|t| t.earliest), finding.rule)
 }
 
-/// Findings in [`order`] (ties keep the order their rule found them in). Each is in a box of its
-/// own, so sorting moves pointers, not findings.
-fn in_order(findings: &mut [Box<Finding>]) {
-    findings.sort_by(|a, b| order(a, b));
+/// A finding with its [`Key`].
+type Keyed = (Key, Box<Finding>);
+
+/// The order of findings: most serious first, then by time, rule and subjects.
+fn order((key_a, a): &Keyed, (key_b, b): &Keyed) -> std::cmp::Ordering {
+    key_a.cmp(key_b).then_with(|| a.subjects.cmp(&b.subjects))
+}
+
+/// Findings in [`order`] (ties keep the order their rule found them in), each with its key.
+#[expect(
+    clippy::vec_box,
+    reason = "the findings are boxed so that sorting moves pointers (Report::findings)"
+)]
+fn in_order(findings: Vec<Box<Finding>>) -> Vec<Keyed> {
+    let mut keyed: Vec<Keyed> = findings.into_iter().map(|f| (key(&f), f)).collect();
+    keyed.sort_by(order);
+    keyed
 }
 
 /// Two lists in [`order`] as one, as [`in_order`] would put `first` followed by `second`: on a
@@ -188,7 +202,7 @@ fn in_order(findings: &mut [Box<Finding>]) {
     clippy::vec_box,
     reason = "the findings are boxed so that merging moves pointers (Report::findings)"
 )]
-fn merged(first: Vec<Box<Finding>>, second: Vec<Box<Finding>>) -> Vec<Box<Finding>> {
+fn merged(first: Vec<Keyed>, second: Vec<Keyed>) -> Vec<Box<Finding>> {
     let mut out = Vec::with_capacity(first.len() + second.len());
     let (mut first, mut second) = (first.into_iter().peekable(), second.into_iter().peekable());
     loop {
@@ -198,7 +212,7 @@ fn merged(first: Vec<Box<Finding>>, second: Vec<Box<Finding>>) -> Vec<Box<Findin
             (None, Some(_)) => false,
             (None, None) => return out,
         };
-        out.extend(if take_first { first.next() } else { second.next() });
+        out.extend(if take_first { first.next() } else { second.next() }.map(|(_, f)| f));
     }
 }
 
@@ -292,10 +306,20 @@ mod tests {
         findings.iter().map(|f| (f.rule, f.subjects.clone(), f.about.clone())).collect()
     }
 
+    /// Findings put in order by [`in_order`], without their keys.
+    #[expect(clippy::vec_box, reason = "the findings are boxed as a report holds them")]
+    fn sorted(findings: Vec<Box<Finding>>) -> Vec<Box<Finding>> {
+        in_order(findings).into_iter().map(|(_, finding)| finding).collect()
+    }
+
+    /// The order as one stable sort by the four things it compares, findings read whole.
+    fn reference_order(findings: &mut [Box<Finding>]) {
+        findings.sort_by_key(|f| (f.outcome, f.at.map(|t| t.earliest), f.rule, f.subjects.clone()));
+    }
+
     #[test]
     fn findings_are_ordered_most_serious_first_then_by_time_rule_and_subjects_ties_as_found() {
-        let mut findings = scrambled(500);
-        in_order(&mut findings);
+        let findings = sorted(scrambled(500));
         assert_eq!(findings.len(), 500);
         for pair in findings.windows(2) {
             let key = |f: &Finding| (f.outcome, f.at.map(|t| t.earliest), f.rule, f.subjects.clone());
@@ -330,26 +354,25 @@ mod tests {
         // As the two threads' lists: split by rule, each put in order, then merged.
         let all = scrambled(500);
         let mut expected = scrambled(500);
-        in_order(&mut expected);
-        let (mut first, mut second): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| f.rule == "notice");
-        in_order(&mut first);
-        in_order(&mut second);
+        reference_order(&mut expected);
+        assert_eq!(shown(&sorted(scrambled(500))), shown(&expected));
+        let (first, second): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| f.rule == "notice");
         assert!(!first.is_empty() && !second.is_empty());
-        assert_eq!(shown(&merged(first, second)), shown(&expected));
+        assert_eq!(shown(&merged(in_order(first), in_order(second))), shown(&expected));
 
         // Lists that tie (not the threads' lists, but the merge must still be a stable sort):
         // the first list's finding comes first, and an empty list leaves the other as it is.
-        let (mut first, mut second) = (scrambled(200), scrambled(300));
+        let (first, mut second) = (scrambled(200), scrambled(300));
         for finding in &mut second {
             finding.about = finding.about.as_ref().map(|about| format!("second {about}").into());
         }
         let mut expected: Vec<Box<Finding>> = first.iter().chain(&second).cloned().collect();
-        in_order(&mut expected);
-        in_order(&mut first);
-        in_order(&mut second);
+        reference_order(&mut expected);
+        let (first, second) = (in_order(first), in_order(second));
+        let first_alone: Vec<Box<Finding>> = first.iter().map(|(_, f)| f.clone()).collect();
         assert_eq!(shown(&merged(first.clone(), second)), shown(&expected));
-        assert_eq!(shown(&merged(Vec::new(), first.clone())), shown(&first));
-        assert_eq!(shown(&merged(first.clone(), Vec::new())), shown(&first));
+        assert_eq!(shown(&merged(Vec::new(), first.clone())), shown(&first_alone));
+        assert_eq!(shown(&merged(first, Vec::new())), shown(&first_alone));
     }
 
     #[test]
