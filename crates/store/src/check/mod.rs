@@ -27,13 +27,14 @@ pub(crate) fn case_of(
     beside: Option<Box<dyn Backend>>,
     as_of: Option<Timestamp>,
 ) -> Result<Case> {
-    let records = read_records(known, beside)?;
-    let mut case = Case::with_capacity(records.len());
+    let read = read_records(known, beside)?;
     // Ids of up to 15 bytes are held inline: a million persons' ids cost no allocation.
     let mut subjects: FxHashSet<Id> = FxHashSet::default();
-    // The leaf index of each record's version, by its position in the case.
-    let mut leaf_of: Vec<u64> = Vec::with_capacity(records.len());
-    records.into_each(|idx, record| {
+    // The leaf index of each record's version, by its position in the case (ids are unique in
+    // the records view, so each record read takes a position of its own).
+    let mut leaf_of: Vec<u64> = Vec::with_capacity(read.len());
+    let mut records = Vec::with_capacity(read.len());
+    read.into_each(|idx, record| {
         if record.kind == "custody" {
             for subject in record.subject_ids() {
                 if !subjects.contains(subject) {
@@ -41,12 +42,10 @@ pub(crate) fn case_of(
                 }
             }
         }
-        let at = case.insert(record);
-        match leaf_of.get_mut(at) {
-            Some(replaced) => *replaced = idx,
-            None => leaf_of.push(idx),
-        }
+        leaf_of.push(idx);
+        records.push(record);
     });
+    let mut case = Case::from_records(records);
 
     // Persons joined or separated by `same_as`/`distinct`: their timelines take the long way.
     let linked: HashSet<Id> =
