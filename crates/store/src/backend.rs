@@ -30,6 +30,18 @@ pub struct RecordRow {
     pub retracted: Option<u64>,
 }
 
+/// A row of the records view as a pass over every record reads it: without its digest, its id
+/// and type borrowed from the row being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordHead<'r> {
+    pub id: &'r str,
+    pub record_type: &'r str,
+    /// Leaf index of the current version.
+    pub current: u64,
+    /// Leaf index of the retraction in force, if the record is retracted.
+    pub retracted: Option<u64>,
+}
+
 /// A stored leaf.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeafRow {
@@ -93,6 +105,9 @@ pub trait LogRead {
     fn record(&self, id: &str) -> Result<Option<RecordRow>>;
     /// Calls `visit` for every row of the records view, in id order.
     fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()>;
+    /// As [`LogRead::scan_records`], each row's head borrowed ([`RecordHead`]): a pass over a
+    /// million records copies no id.
+    fn scan_record_heads(&self, visit: &mut dyn FnMut(RecordHead<'_>) -> Result<()>) -> Result<()>;
     /// Every stored checkpoint, smallest first.
     fn checkpoints(&self) -> Result<Vec<CheckpointRow>>;
     /// Leaves that mention the id of key `key` (a subject, a member, a retraction target...), in

@@ -39,13 +39,6 @@ use crate::views::KnownAt;
 /// Record types the rules never read.
 const NOT_READ: [&str; 3] = ["import", "erasure", "retraction"];
 
-/// A row of the records view, as far as this pass reads it.
-struct Row {
-    id: String,
-    current: u64,
-    retracted: bool,
-}
-
 /// The record types whose records lend other records a zone ([`ZoneHint`](habeas_model::zone::ZoneHint)):
 /// places and orgs their `tz`, orders and petitions their `court`.
 const LEND_ZONES: [&str; 4] = ["place", "org", "order", "petition"];
@@ -143,50 +136,48 @@ fn taken() -> Placed {
 /// still kept ([`put_back_kept`]).
 /// `beside`, another connection to the ledger, reads half of the log on a second thread.
 pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>) -> Result<Read> {
-    // Only what this pass needs of each row: a million digests and type names would be a few
-    // hundred megabytes held for nothing.
-    let mut rows: Vec<Row> = Vec::new();
+    // Only what this pass needs of each row: the version wanted, or the id of a record that
+    // takes the long way. A record's known version is its current one when that was appended
+    // before the boundary and no retraction is in force: a retraction stays on the row until a
+    // later version reinstates the record, so none can have withdrawn it before the boundary
+    // either. (Each row's id, type and digest copied had been a tenth of the pass.)
+    let mut rows = 0;
+    let mut wanted: Vec<(u64, usize)> = Vec::new();
+    let mut long_way_ids: Vec<(usize, String)> = Vec::new();
     let mut lenders: Vec<String> = Vec::new();
-    known.tx.scan_records(&mut |row| {
-        if LEND_ZONES.contains(&row.record_type.as_str()) {
-            lenders.push(row.id.clone());
+    known.tx.scan_record_heads(&mut |row| {
+        if LEND_ZONES.contains(&row.record_type) {
+            lenders.push(row.id.to_string());
         }
-        if !NOT_READ.contains(&row.record_type.as_str()) {
-            rows.push(Row { id: row.id, current: row.current, retracted: row.retracted.is_some() });
+        if !NOT_READ.contains(&row.record_type) {
+            if row.retracted.is_none() && row.current < known.boundary {
+                wanted.push((row.current, rows));
+            } else {
+                long_way_ids.push((rows, row.id.to_string()));
+            }
+            rows += 1;
         }
         Ok(())
     })?;
     let zones = Zones::read(known, &lenders)?;
     drop(lenders);
-    // A record's known version is its current one when that was appended before the boundary
-    // and no retraction is in force: a retraction stays on the row until a later version
-    // reinstates the record, so none can have withdrawn it before the boundary either.
-    let mut wanted: Vec<(u64, usize)> = Vec::new();
-    for (position, row) in rows.iter().enumerate() {
-        if !row.retracted && row.current < known.boundary {
-            wanted.push((row.current, position));
-        }
-    }
     wanted.sort_unstable();
     let mut lists = parse_in_pass(known, beside, &wanted, &zones)?;
     drop(wanted);
     const NOWHERE: (u32, u32) = (u32::MAX, u32::MAX);
-    let mut order: Vec<(u32, u32)> = vec![NOWHERE; rows.len()];
+    let mut order: Vec<(u32, u32)> = vec![NOWHERE; rows];
     for (list, placed) in lists.iter().enumerate() {
         for (at, (position, _, _)) in placed.iter().enumerate() {
             order[*position] = (list as u32, at as u32);
         }
     }
     let mut long_way: Vec<Placed> = Vec::new();
-    for (position, row) in rows.iter().enumerate() {
-        if order[position] == NOWHERE
-            && let Some((idx, body)) = known.lookup(&row.id)?
-        {
+    for (position, id) in long_way_ids {
+        if let Some((idx, body)) = known.lookup(&id)? {
             order[position] = (lists.len() as u32, long_way.len() as u32);
             long_way.push((position, idx, record_of_map(idx, (*body).clone(), &zones)?));
         }
     }
-    drop(rows);
     lists.push(long_way);
     order.retain(|&place| place != NOWHERE);
     put_back_kept(known, &mut lists, &zones)?;
@@ -446,6 +437,39 @@ mod tests {
         let in_halves = shown(read_records(&known, beside).unwrap());
         assert!(alone.len() > 100, "the example case has its records: {}", alone.len());
         assert_eq!(alone, in_halves);
+    }
+
+    #[test]
+    fn record_heads_are_the_records_view_rows_without_their_digests() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut ledger, signer) = new_ledger(dir.path());
+        import(
+            &mut ledger,
+            &signer,
+            "2025-12-01T00:00:00Z",
+            include_str!("../../../../examples/cecot-2025.jsonl"),
+        );
+        import(
+            &mut ledger,
+            &signer,
+            "2025-12-02T00:00:00Z",
+            r#"{"type":"retraction","id":"r-heads","target":"src-nyt-flights","reason":"wrong"}"#,
+        );
+        ledger.catch_up_views().unwrap();
+        let tx = ledger.backend().read().unwrap();
+        let (mut rows, mut heads) = (Vec::new(), Vec::new());
+        tx.scan_records(&mut |r| {
+            rows.push((r.id, r.record_type, r.current, r.retracted));
+            Ok(())
+        })
+        .unwrap();
+        tx.scan_record_heads(&mut |h| {
+            heads.push((h.id.to_string(), h.record_type.to_string(), h.current, h.retracted));
+            Ok(())
+        })
+        .unwrap();
+        assert!(rows.len() > 100 && rows.iter().any(|r| r.3.is_some()), "a retracted record among them");
+        assert_eq!(heads, rows);
     }
 
     #[test]

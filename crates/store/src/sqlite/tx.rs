@@ -3,7 +3,7 @@
 use habeas_ledger::{Hash, Node};
 use rusqlite::{Connection, OptionalExtension, Statement, Transaction, TransactionBehavior, params};
 
-use crate::backend::{CheckpointRow, LeafRow, LogEntry, LogRead, LogWrite, RecordRow};
+use crate::backend::{CheckpointRow, LeafRow, LogEntry, LogRead, LogWrite, RecordHead, RecordRow};
 use crate::error::{Result, StoreError};
 
 pub(super) struct SqliteTx<'c> {
@@ -264,6 +264,27 @@ impl LogRead for SqliteTx<'_> {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             visit(record_row(r)?)?;
+        }
+        Ok(())
+    }
+
+    fn scan_record_heads(&self, visit: &mut dyn FnMut(RecordHead<'_>) -> Result<()>) -> Result<()> {
+        let mut stmt =
+            self.tx.prepare_cached("SELECT id, type, current, retracted FROM records ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            // Text, as `scan_records` reads it; anything else (a tampered row) is an error.
+            let text = |idx: usize| {
+                r.get_ref(idx)?
+                    .as_str()
+                    .map_err(|e| StoreError::Backend(format!("records view, column {idx}: {e}")))
+            };
+            visit(RecordHead {
+                id: text(0)?,
+                record_type: text(1)?,
+                current: int_at(r, 2)?.unwrap_or(u64::MAX),
+                retracted: int_at(r, 3)?,
+            })?;
         }
         Ok(())
     }
