@@ -223,8 +223,9 @@ impl Report {
     pub fn write_json(&self, out: &mut dyn std::io::Write, explain: bool, es: bool) -> std::io::Result<()> {
         let as_of = interval_json(habeas_model::time::Interval::at(self.as_of));
         write!(out, "{{\"as_of\": {as_of},\n\"findings\": [")?;
-        // Findings are rendered a chunk per thread, two chunks at a time, and written in order:
-        // at 2.4 million findings, rendering on one thread was ten seconds.
+        // Findings are rendered a chunk at a time on two threads while this one writes the
+        // chunks out in order as they come: at 2.4 million findings, rendering on one thread was
+        // ten seconds, and writing a pair of chunks while neither thread rendered, another three.
         let render = |chunk: &[Box<Finding>]| -> std::io::Result<Vec<u8>> {
             let mut text = Vec::with_capacity(chunk.len() * 400);
             for finding in chunk {
@@ -234,21 +235,36 @@ impl Report {
             Ok(text)
         };
         let chunks: Vec<&[Box<Finding>]> = self.findings.chunks(4096).collect();
-        let mut first = true;
-        for pair in chunks.chunks(2) {
-            let rendered: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
-                let second = pair.get(1).map(|chunk| scope.spawn(|| render(chunk)));
-                let mut rendered = vec![render(pair[0])];
-                rendered.extend(second.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
-                rendered
-            });
-            for text in rendered {
-                let text = text?;
-                // The first finding follows the opening bracket without a comma.
-                out.write_all(if first { &text[1..] } else { &text })?;
-                first = false;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| -> std::io::Result<()> {
+            // A few chunks in flight at most: the writer holds what comes early until its turn.
+            let (sender, rendered) = std::sync::mpsc::sync_channel::<(usize, std::io::Result<Vec<u8>>)>(4);
+            for _ in 0..2 {
+                let (sender, chunks, next) = (sender.clone(), &chunks, &next);
+                scope.spawn(move || {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        // The writer stopped (a write failed): nothing more to render.
+                        if sender.send((i, render(chunk))).is_err() {
+                            break;
+                        }
+                    }
+                });
             }
-        }
+            drop(sender);
+            let mut early: std::collections::BTreeMap<usize, Vec<u8>> = std::collections::BTreeMap::new();
+            let mut turn = 0;
+            for (i, text) in rendered {
+                early.insert(i, text?);
+                while let Some(text) = early.remove(&turn) {
+                    // The first finding follows the opening bracket without a comma.
+                    out.write_all(if turn == 0 { &text[1..] } else { &text })?;
+                    turn += 1;
+                }
+            }
+            Ok(())
+        })?;
         out.write_all(b"\n]")?;
         if explain {
             out.write_all(b",\n\"cleared\": [")?;
@@ -373,6 +389,33 @@ mod tests {
         assert_eq!(shown(&merged(first.clone(), second)), shown(&expected));
         assert_eq!(shown(&merged(Vec::new(), first.clone())), shown(&first_alone));
         assert_eq!(shown(&merged(first, Vec::new())), shown(&first_alone));
+    }
+
+    #[test]
+    fn a_write_that_fails_stops_the_rendering_and_is_reported() {
+        /// Takes `room` bytes, then fails.
+        struct Full {
+            room: usize,
+        }
+        impl std::io::Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.room < buf.len() {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.room -= buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let findings: Vec<Box<Finding>> =
+            (0..10 * 4096).map(|_| Box::new(Finding::new("incommunicado", Outcome::Warning))).collect();
+        let report = Report { as_of: Timestamp::UNIX_EPOCH, findings, cleared: Vec::new() };
+        for room in [0, 100, 3_000_000] {
+            let error = report.write_json(&mut Full { room }, false, false).unwrap_err();
+            assert_eq!(error.to_string(), "disk full", "after {room} bytes");
+        }
     }
 
     #[test]
