@@ -166,4 +166,7 @@ pub trait Backend: Send {
     fn another(&self) -> Option<Box<dyn Backend>> {
         None
     }
+    /// Asks the operating system to read the whole ledger into its cache, in the background,
+    /// before a pass that will read all of it; nothing by default.
+    fn read_ahead(&self) {}
 }

@@ -175,6 +175,7 @@ impl Ledger {
         // of their own (as `verify` does). A second connection reads half of the log on another
         // thread.
         self.backend().map_for_reading()?;
+        self.backend().read_ahead();
         let beside = match self.backend().another() {
             Some(mut beside) => beside.map_for_reading().map(|()| Some(beside))?,
             None => None,
