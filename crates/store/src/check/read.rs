@@ -238,7 +238,7 @@ fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>], zones: &Zones) 
 
 /// The kept values a rule reads (`all`, or those of [`PERSON_VALUES_READ`]), each parsed alone
 /// from its text: a person's names and identifiers are neither parsed nor their salts decoded.
-/// Values that do not open are skipped, as `verify` reports them.
+/// Kept bytes that cannot be read put nothing back (`verify` names what is wrong with them).
 fn values_read(data: &[u8], all: bool) -> Vec<(String, Field)> {
     let read = |field: &str| all || PERSON_VALUES_READ.contains(&field);
     match kept_value_texts(data) {
