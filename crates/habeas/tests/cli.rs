@@ -93,6 +93,17 @@ habeas_test!(rejected_records_exit_1_name_file_line_and_field_and_go_to_the_reje
     assert_eq!(kept.code, 1, "a rejection is still reported");
     assert_eq!(kept.json()["appended"], 2);
 
+    // In text: `file:line: field: reason`, and `file:line: reason` for a line that is no record.
+    let text = env.run(&["import", &bad]);
+    assert!(
+        text.stdout.contains("rejected: bad.jsonl:2: at: \"2025-03-15T17:26:00\" is a local time"),
+        "{}",
+        text.stdout
+    );
+    let broken = env.write("broken.jsonl", "{\"type\":\"person\",\n");
+    let broken = env.run(&["import", &broken.display().to_string()]);
+    assert!(broken.stdout.contains("rejected: broken.jsonl:1: not valid JSON"), "{}", broken.stdout);
+
     let es = env.run(&["--lang", "es", "import", &bad]);
     assert!(es.stdout.contains("sin desfase horario"), "{}", es.stdout);
     assert!(es.stdout.contains("rechazado"), "{}", es.stdout);

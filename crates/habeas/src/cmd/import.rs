@@ -81,7 +81,8 @@ impl Source {
     }
 
     fn message(&self, ctx: &Context, r: &Rejection) -> String {
-        let field = if r.field.is_empty() { String::new() } else { format!(" {}", r.field) };
+        // `file:line: field: reason`, or `file:line: reason` for a line that is not a record at all.
+        let field = if r.field.is_empty() { String::new() } else { format!(" {}:", r.field) };
         let at = match self {
             Source::Mapped(s) if s.format() == Format::Xlsx => format!(
                 "{}, {} {}, {} {}",
@@ -96,7 +97,7 @@ impl Source {
             }
             _ => format!("{}:{}", r.file, r.line),
         };
-        format!("{at}:{field}: {}", r.reason.message(ctx.lang))
+        format!("{at}:{field} {}", r.reason.message(ctx.lang))
     }
 }
 
