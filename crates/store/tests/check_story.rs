@@ -296,6 +296,16 @@ fn remedies_due_are_done_stayed_or_missed() {
     assert_eq!(of("ret-1"), Some(Outcome::Info), "stayed before the deadline: not due");
     assert_eq!(of("ret-2"), Some(Outcome::Violation), "nothing done by the deadline");
     assert_eq!(of("ret-3"), None, "complied in time");
+    // The act required is named in words of each language, not as the format's keyword.
+    let missed = found.iter().find(|f| f.about.as_deref() == Some("ret-2")).unwrap();
+    assert!(
+        missed.message[0].starts_with("The report was due, at 2025-04-07 23:59 -04:00, under ret-2"),
+        "{:?}",
+        missed.message
+    );
+    assert!(missed.message[1].starts_with("El informe debía cumplirse"), "{:?}", missed.message);
+    let stayed = found.iter().find(|f| f.about.as_deref() == Some("ret-1")).unwrap();
+    assert!(stayed.message[1].starts_with("Facilitar el retorno debía cumplirse"), "{:?}", stayed.message);
     assert!(run(&mut t, "remedy-deadline", "2025-04-07T12:00:00Z").is_empty(), "not yet due on the day");
 }
 

@@ -396,6 +396,28 @@ pub fn protected_country(case: &Case, acts: &[(Act<'_>, Vec<Id>)], report: &mut 
     }
 }
 
+/// An act an order `requires`, in words that can open a sentence: "The return", "El retorno".
+/// An act the format does not list is named as written.
+fn required(act: &str, es: bool) -> String {
+    let words = match (act, es) {
+        ("return", false) => "The return",
+        ("return", true) => "El retorno",
+        ("facilitate_return", false) => "Facilitating the return",
+        ("facilitate_return", true) => "Facilitar el retorno",
+        ("release", false) => "The release",
+        ("release", true) => "La liberación",
+        ("notify", false) => "The notice",
+        ("notify", true) => "La notificación",
+        ("produce", false) => "Producing the person before the court",
+        ("produce", true) => "La presentación ante el tribunal",
+        ("report", false) => "The report",
+        ("report", true) => "El informe",
+        (other, false) => return format!("The act \"{other}\""),
+        (other, true) => return format!("El acto \"{other}\""),
+    };
+    words.to_string()
+}
+
 /// `remedy-deadline`: an act an order `requires` `by` a time that passed with no compliance (or,
 /// for a return or release, no such custody event); a stay in force at the deadline makes it
 /// `info`, not due.
@@ -432,8 +454,8 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
                     leg: None,
                     readings: Vec::new(),
                     reason: [
-                        format!("{act} done by the deadline ({})", done.id),
-                        format!("{act} cumplido a tiempo ({})", done.id),
+                        format!("{} was done by the deadline ({})", required(act, false), done.id),
+                        format!("{} se cumplió a tiempo ({})", required(act, true), done.id),
                     ],
                 });
                 continue;
@@ -454,9 +476,15 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
             let deadline = |es| show::time(&by, zone.as_deref(), es);
             let mut finding = Finding::new("remedy-deadline", Outcome::Violation);
             finding.message = [
-                format!("{act} was due, {}, under {}; no compliance is recorded", deadline(false), order.id),
                 format!(
-                    "{act} debía cumplirse, {}, según {}; no consta cumplimiento",
+                    "{} was due, {}, under {}; no compliance is recorded",
+                    required(act, false),
+                    deadline(false),
+                    order.id
+                ),
+                format!(
+                    "{} debía cumplirse, {}, según {}; no consta cumplimiento",
+                    required(act, true),
                     deadline(true),
                     order.id
                 ),
@@ -465,12 +493,14 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
                 finding.outcome = Outcome::Info;
                 finding.message = [
                     format!(
-                        "{act} was due, {}, under {}, but a stay was in force then ({stay}): not due",
+                        "{} was due, {}, under {}, but a stay was in force then ({stay}): not due",
+                        required(act, false),
                         deadline(false),
                         order.id
                     ),
                     format!(
-                        "{act} debía cumplirse, {}, según {}, pero estaba suspendido ({stay}): no exigible",
+                        "{} debía cumplirse, {}, según {}, pero estaba suspendido ({stay}): no exigible",
+                        required(act, true),
                         deadline(true),
                         order.id
                     ),
