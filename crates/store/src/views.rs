@@ -135,8 +135,27 @@ pub(crate) fn parse_leaf(idx: u64, bytes: &[u8]) -> Result<Map<String, Value>> {
     }
 }
 
+/// A leaf's record with the fields it lists as personal (`"personal": ["place"]`) opened from
+/// their kept values, where still kept: such a field is read as if it were not listed, as the
+/// check reads it (docs/rules.md), so that a timeline, an occupancy count and a finding agree on
+/// where a person was. A person's names, birth dates and identifiers, and a relation's fields,
+/// stay committed unless the record lists them too; an erased field stays a commitment, which
+/// every reader takes as absent.
+pub(crate) fn open_listed(tx: &dyn LogRead, idx: u64, record: &mut Map<String, Value>) -> Result<()> {
+    let Some(Value::Array(listed)) = record.get("personal") else { return Ok(()) };
+    let listed: Vec<String> = listed.iter().filter_map(Value::as_str).map(str::to_string).collect();
+    let Some(data) = tx.kept(idx)? else { return Ok(()) };
+    let values = habeas_model::personal::decode_kept(&data).map_err(|_| {
+        StoreError::Backend(format!("unreadable kept values at leaf {idx}; run `habeas verify`"))
+    })?;
+    for value in values.into_iter().filter(|v| listed.contains(&v.field)) {
+        record.insert(value.field, value.value);
+    }
+    Ok(())
+}
+
 /// A record as known then: the leaf index of its version and its body (personal values as
-/// commitments).
+/// commitments, except the fields it lists as personal: [`open_listed`]).
 pub type KnownRecord = (u64, Rc<Map<String, Value>>);
 
 /// Records as the ledger knew them with the leaves before `boundary`.
@@ -184,9 +203,13 @@ impl<'a> KnownAt<'a> {
         Ok(KnownAt::new(tx, boundary))
     }
 
-    /// The leaf at `idx` as a JSON object (personal values as commitments).
+    /// The leaf at `idx` as a JSON object (personal values as commitments, except the fields
+    /// it lists as personal: [`open_listed`]).
     pub fn leaf(&self, idx: u64) -> Result<Option<Map<String, Value>>> {
-        self.tx.leaf(idx)?.map(|leaf| parse_leaf(idx, &leaf.bytes)).transpose()
+        let Some(leaf) = self.tx.leaf(idx)? else { return Ok(None) };
+        let mut record = parse_leaf(idx, &leaf.bytes)?;
+        open_listed(self.tx, idx, &mut record)?;
+        Ok(Some(record))
     }
 
     /// The version of `id` known then, with its leaf index; `None` if unknown then or retracted.
@@ -230,7 +253,10 @@ impl<'a> KnownAt<'a> {
                 }
             }
         }
-        Ok(leaf.map(|leaf| parse_leaf(idx, &leaf.bytes)).transpose()?.map(|map| (idx, Rc::new(map))))
+        let Some(leaf) = leaf else { return Ok(None) };
+        let mut record = parse_leaf(idx, &leaf.bytes)?;
+        open_listed(self.tx, idx, &mut record)?;
+        Ok(Some((idx, Rc::new(record))))
     }
 
     /// The records known then that mention `id` (as [`mentioned`] reads a record), in their

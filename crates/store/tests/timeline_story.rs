@@ -224,3 +224,42 @@ fn rebuilt_views_come_out_identical() {
     assert_eq!(t.ledger.timeline("p-1", Moment::default()).unwrap(), timeline);
     assert_eq!(before.len(), 3);
 }
+
+#[test]
+fn fields_listed_as_personal_are_read_from_their_kept_values_until_erased() {
+    // The transfer keeps where to and when beside the log; the cohort's event keeps its place. A
+    // timeline reads them as the check does (docs/rules.md), and the date is read in the zone of
+    // the place kept beside the log; once erased, they are absent.
+    let mut t = new_ledger();
+    t.import(&format!(
+        "{WORLD}{}",
+        r#"
+{"type":"person","id":"p-9","name":"Ana","sources":["s"]}
+{"type":"cohort","id":"coh-9","description":"a group","count":3,"sources":["s"]}
+{"type":"custody","id":"k1","subject":"p-9","event":"apprehended","at":"2025-01-01T10:00-06:00","place":"fac-a","custodian":"ice","sources":["s"]}
+{"type":"custody","id":"k2","subject":"p-9","event":"transferred","at":"2025-01-05","place":"fac-a","to":"fac-c","personal":["to","at"],"sources":["s"]}
+{"type":"custody","id":"k3","subject":"coh-9","event":"booked_in","at":"2025-01-07","place":"fac-c","personal":["place"],"sources":["s"]}
+"#
+    ));
+    let person = t.ledger.timeline("p-9", Moment::default()).unwrap().unwrap();
+    assert_eq!(kinds(&person), vec![("in_custody", Some("fac-a")), ("in_transit", Some("fac-a"))]);
+    let transfer = &person.segments[1];
+    assert_eq!(transfer.to.as_deref(), Some("fac-c"));
+    // 5 January in Chicago, the zone of the place the transfer left from.
+    assert_eq!(transfer.from.earliest, utc("2025-01-05T06:00:00Z"));
+    assert!(person.undated.is_empty(), "{:?}", person.undated);
+    let cohort = t.ledger.timeline("coh-9", Moment::default()).unwrap().unwrap();
+    assert_eq!(kinds(&cohort), vec![("in_custody", Some("fac-c"))]);
+    // 7 January in Phoenix (no daylight saving: UTC-7), the zone of the place kept beside the log.
+    assert_eq!(cohort.segments[0].from.earliest, utc("2025-01-07T07:00:00Z"));
+    assert_eq!(cohort.names.get("fac-c").map(String::as_str), Some("Facility C"));
+
+    for id in ["k2", "k3"] {
+        t.ledger.erase(id, "asked by the family", "tester", "2025-12-02T00:00:00Z", &t.signer).unwrap();
+    }
+    let person = t.ledger.timeline("p-9", Moment::default()).unwrap().unwrap();
+    assert_eq!(kinds(&person), vec![("in_custody", Some("fac-a"))], "a transfer with no time is undated");
+    assert_eq!(person.undated, vec!["k2".to_string()]);
+    let cohort = t.ledger.timeline("coh-9", Moment::default()).unwrap().unwrap();
+    assert_eq!(cohort.segments.iter().map(|s| s.place.clone()).collect::<Vec<_>>(), vec![None]);
+}
