@@ -128,11 +128,24 @@ pub enum Problem {
 pub struct FieldError {
     pub field: String,
     pub problem: Problem,
+    /// The id of the record that failed, when it gave a valid one: an import can then tell a
+    /// later record that refers to it that it was rejected, rather than unknown.
+    pub record: Option<String>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, problem: Problem) -> FieldError {
-        FieldError { field: field.into(), problem }
+        FieldError { field: field.into(), problem, record: None }
+    }
+
+    /// This error, naming the record it was found in by the `id` of its members (if valid).
+    pub fn in_record(mut self, body: &serde_json::Map<String, serde_json::Value>) -> FieldError {
+        self.record = body
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .filter(|id| crate::id::is_valid_id(id))
+            .map(str::to_string);
+        self
     }
 }
 
@@ -154,10 +167,11 @@ impl Localized for Problem {
                 )
                 .into(),
             Problem::Expected { expected, found } => format!(
-                "{} {}, {} {found}",
+                "{} {}, {} {}",
                 lang.pick("expected", "se esperaba"),
                 expected.describe(lang),
-                lang.pick("found", "se encontró")
+                lang.pick("found", "se encontró"),
+                found_in(found, lang)
             ),
             Problem::Time(err) => err.message(lang),
             Problem::UnknownType(t) => format!(
@@ -298,12 +312,64 @@ pub struct FieldWarning {
     pub warning: Warning,
 }
 
+/// What [`show_found`] wrote, in `lang`: a value is shown as written (JSON, so a string is in
+/// quotes), and only the words it uses for a list or an object are translated.
+fn found_in(found: &str, lang: Lang) -> String {
+    if lang != Lang::Es {
+        return found.to_string();
+    }
+    match found {
+        "an empty list" => "una lista vacía".to_string(),
+        "a list of 1 item" => "una lista de 1 elemento".to_string(),
+        "an object" => "un objeto".to_string(),
+        _ => match found.strip_prefix("a list of ").and_then(|rest| rest.strip_suffix(" items")) {
+            Some(n) => format!("una lista de {n} elementos"),
+            None => found.to_string(),
+        },
+    }
+}
+
 /// Shows a found JSON value briefly: at most 60 characters.
 pub fn show_found(value: &serde_json::Value) -> String {
     let text = match value {
-        serde_json::Value::Array(items) => format!("a list of {}", items.len()),
+        serde_json::Value::Array(items) if items.is_empty() => "an empty list".to_string(),
+        serde_json::Value::Array(items) if items.len() == 1 => "a list of 1 item".to_string(),
+        serde_json::Value::Array(items) => format!("a list of {} items", items.len()),
         serde_json::Value::Object(_) => "an object".to_string(),
         other => other.to_string(),
     };
     if text.chars().count() > 60 { format!("{}…", text.chars().take(59).collect::<String>()) } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn what_was_found_is_said_in_each_language() {
+        let said = |value: serde_json::Value| {
+            let found = show_found(&value);
+            (found_in(&found, Lang::En), found_in(&found, Lang::Es))
+        };
+        assert_eq!(said(json!([])), ("an empty list".into(), "una lista vacía".into()));
+        assert_eq!(said(json!(["a"])), ("a list of 1 item".into(), "una lista de 1 elemento".into()));
+        assert_eq!(said(json!([1, 2, 3])), ("a list of 3 items".into(), "una lista de 3 elementos".into()));
+        assert_eq!(said(json!({"a": 1})), ("an object".into(), "un objeto".into()));
+        // A string is shown as written, in quotes, whatever it says.
+        assert_eq!(said(json!("an object")), ("\"an object\"".into(), "\"an object\"".into()));
+        assert_eq!(said(json!(12)), ("12".into(), "12".into()));
+    }
+
+    #[test]
+    fn an_invalid_record_names_its_id_when_it_gives_a_valid_one() {
+        let err = crate::parse_line(r#"{"type":"cohort","id":"coh-1","description":"d","members":[]}"#)
+            .err()
+            .map(|e| (e.field, e.record));
+        assert_eq!(err, Some(("members".to_string(), Some("coh-1".to_string()))));
+        let err = crate::parse_line(r#"{"type":"cohort","id":"bad id","description":"d","members":[]}"#)
+            .err()
+            .map(|e| e.record);
+        assert_eq!(err, Some(None), "an id that is not valid is not named");
+    }
 }

@@ -159,7 +159,7 @@ fn parse(mut value: Value, allow_internal: bool) -> Result<Parsed, FieldError> {
     };
     let personal = personal_names(record_type, &body);
     let personal_refs: Vec<&str> = personal.iter().map(String::as_str).collect();
-    let found = check_record(record_type, &body, &personal_refs)?;
+    let found = check_record(record_type, &body, &personal_refs).map_err(|e| e.in_record(&body))?;
 
     // The person shorthand "name": "..." is "names": [{"full": "..."}]; other types' `name` is theirs.
     if record_type == RecordType::Person

@@ -325,6 +325,10 @@ impl Pass<'_, '_> {
         let prepared = match item.parsed {
             Ok(prepared) => prepared,
             Err(err) => {
+                // Records that refer to it are told it was rejected, not that it is unknown.
+                if let Some(id) = &err.record {
+                    self.rejected_ids.insert(id.clone());
+                }
                 let field = err.field.clone();
                 self.reject(loc, &field, RejectReason::Invalid(err));
                 return Ok(());
@@ -463,6 +467,9 @@ impl Pass<'_, '_> {
     fn finish(&mut self) -> Result<()> {
         for p in std::mem::take(&mut self.pending) {
             let reason = match self.types.get(&*self.tx, &p.target)? {
+                None if self.rejected_ids.contains(&p.target) => {
+                    RejectReason::ReferencesRejected { target: p.target.clone() }
+                }
                 None => RejectReason::UnknownReference { target: p.target.clone() },
                 Some(found) if !p.types.is_empty() && !p.types.contains(&found) => RejectReason::WrongType {
                     target: p.target.clone(),

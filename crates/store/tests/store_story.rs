@@ -149,12 +149,40 @@ fn keep_going_lands_the_rest_and_drops_what_refers_to_rejected_records() {
     assert_eq!(report.appended, 2, "the source and the org: {:?}", report.rejected);
     let lines: Vec<u64> = report.rejected.iter().map(|r| r.line).collect();
     assert_eq!(lines, vec![2, 3, 4]);
-    assert!(matches!(report.rejected[0].reason, RejectReason::UnknownReference { .. }));
-    assert!(matches!(report.rejected[1].reason, RejectReason::ReferencesRejected { .. }));
+    // Line 2 is told that what it refers to was rejected (line 4 names its id, though invalid),
+    // not that it is unknown.
+    assert!(
+        matches!(&report.rejected[0].reason, RejectReason::ReferencesRejected { target } if target == "coh-b")
+    );
+    assert!(
+        matches!(&report.rejected[1].reason, RejectReason::ReferencesRejected { target } if target == "coh-a")
+    );
     assert!(matches!(report.rejected[2].reason, RejectReason::Invalid(_)));
     assert!(t.ledger.record("coh-a").unwrap().is_none());
     assert!(t.ledger.record("org-1").unwrap().is_some());
     t.verify_ok();
+
+    // An invalid record met before what refers to it: the same words, in both languages.
+    let text = [
+        r#"{"type":"cohort","id":"coh-c","description":"d","members":[],"sources":["src-1"]}"#,
+        r#"{"type":"custody","subject":"coh-c","event":"booked_in","at":"2025-03-16T08:00-06:00","sources":["src-1"]}"#,
+        r#"{"type":"custody","subject":"coh-x","event":"booked_in","at":"2025-03-16T08:00-06:00","sources":["src-1"]}"#,
+    ]
+    .join("\n");
+    let report = t.import_with(&text, true);
+    let shown: Vec<String> = report.rejected.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "case.jsonl:1: members: expected a non-empty list, found an empty list",
+            "case.jsonl:2: subject: refers to \"coh-c\", which was rejected in this import",
+            "case.jsonl:3: subject: refers to unknown id \"coh-x\"; import the record it refers to first, or in the same import",
+        ]
+    );
+    assert_eq!(
+        report.rejected[0].message(habeas_model::Lang::Es),
+        "case.jsonl:1: members: se esperaba una lista no vacía, se encontró una lista vacía"
+    );
 }
 
 #[test]
