@@ -233,6 +233,9 @@ struct Pass<'t, 'x> {
     deferred: Vec<(Loc, Prepared)>,
     retracted_here: HashSet<String>,
     rejected_ids: HashSet<String>,
+    /// Ids of records rejected as invalid: a reference to one waits for the end of the input, as
+    /// a forward reference does, since a later line may still make it.
+    invalid_ids: HashSet<String>,
     rejected: Vec<Rejection>,
     /// Rejections of records already appended in this pass (a replay must leave them out),
     /// with their ids.
@@ -325,9 +328,10 @@ impl Pass<'_, '_> {
         let prepared = match item.parsed {
             Ok(prepared) => prepared,
             Err(err) => {
-                // Records that refer to it are told it was rejected, not that it is unknown.
+                // Records that refer to it are told it was rejected, not that it is unknown,
+                // unless a later line makes it after all (a mapped import's `if_missing` place).
                 if let Some(id) = &err.record {
-                    self.rejected_ids.insert(id.clone());
+                    self.invalid_ids.insert(id.clone());
                 }
                 let field = err.field.clone();
                 self.reject(loc, &field, RejectReason::Invalid(err));
@@ -467,7 +471,7 @@ impl Pass<'_, '_> {
     fn finish(&mut self) -> Result<()> {
         for p in std::mem::take(&mut self.pending) {
             let reason = match self.types.get(&*self.tx, &p.target)? {
-                None if self.rejected_ids.contains(&p.target) => {
+                None if self.rejected_ids.contains(&p.target) || self.invalid_ids.contains(&p.target) => {
                     RejectReason::ReferencesRejected { target: p.target.clone() }
                 }
                 None => RejectReason::UnknownReference { target: p.target.clone() },
@@ -542,6 +546,7 @@ pub(crate) fn import(
             deferred: Vec::new(),
             retracted_here: HashSet::new(),
             rejected_ids: HashSet::new(),
+            invalid_ids: HashSet::new(),
             rejected: Vec::new(),
             late: Vec::new(),
             new_conflicts: HashMap::new(),
