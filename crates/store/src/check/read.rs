@@ -45,8 +45,8 @@ const LEND_ZONES: [&str; 4] = ["place", "org", "order", "petition"];
 
 /// A leaf's record, read from its bytes straight into compact fields, its times in UTC.
 fn record_of_leaf(idx: u64, bytes: &[u8], zones: &Zones) -> Result<Record> {
-    match Fields::read_setting_aside(bytes, ["id", "type"]) {
-        Ok(([id, kind], body)) => record_of(idx, id, kind, body, zones),
+    match Fields::read_setting_aside(bytes, ["id", "type", "at"]) {
+        Ok(([id, kind, at], body)) => record_of(idx, id, kind, at, body, zones),
         Err(_) => Err(not_a_record(idx)),
     }
 }
@@ -54,16 +54,25 @@ fn record_of_leaf(idx: u64, bytes: &[u8], zones: &Zones) -> Result<Record> {
 /// A record already parsed (a version found by [`KnownAt::lookup`]), its times in UTC.
 fn record_of_map(idx: u64, mut body: Map<String, Value>, zones: &Zones) -> Result<Record> {
     let (id, kind) = (body.remove("id").map(Field::from), body.remove("type").map(Field::from));
-    record_of(idx, id, kind, Fields::from(body), zones)
+    record_of(idx, id, kind, None, Fields::from(body), zones)
 }
 
 /// A record as the rules read it, from its fields with its `id` and `type` set apart, its times
 /// in UTC ([`times_in`]); its kept personal values are put back later ([`put_back_kept`]).
+///
+/// `at`, when set apart as well, goes back among the fields unless it was written as an instant
+/// or a date and is now held as a time: rules read a time from [`Record::time`], never from its
+/// text, and the text (25 bytes and a heap string for an instant with its offset) is most of a
+/// custody event's members; at 7.8M records, 6M events' `at` had been about half a gigabyte,
+/// and on this machine memory held is time (docs/benchmarks.md). A window (`{earliest,
+/// latest}`) stays, for `time-integrity` to read; so does every `at` of a record that lists
+/// fields as personal, whose times are read again once its values are back ([`put_back_kept`]).
 fn record_of(
     idx: u64,
     id: Option<Field>,
     kind: Option<Field>,
-    body: Fields,
+    at: Option<Field>,
+    mut body: Fields,
     zones: &Zones,
 ) -> Result<Record> {
     let (Some(Field::String(id)), Some(t)) =
@@ -71,7 +80,13 @@ fn record_of(
     else {
         return Err(not_a_record(idx));
     };
-    let (times, unzoned) = times_in(t, &body, zones);
+    let (times, unzoned) = times_in(t, &body, at.as_ref(), zones);
+    if let Some(at) = at {
+        let held = matches!(at, Field::String(_)) && times.iter().any(|(path, _)| path == "at");
+        if !held || body.contains_key("personal") {
+            body.insert("at".to_string(), at);
+        }
+    }
     Ok(Record { id, kind: t.name(), body, times, unzoned })
 }
 
@@ -82,8 +97,9 @@ type InUtc = (Box<[(Id, Interval)]>, Box<[Id]>);
 /// The times of a record of type `t` in UTC, read from the few members that hold them or give
 /// them a zone, each taken as JSON alone ([`times_in_utc`]; a custody event timed to the minute:
 /// `at` alone).
-fn times_in(t: RecordType, body: &Fields, zones: &Zones) -> InUtc {
-    let times = times_in_utc(t, |name| body.get(name).map(Field::to_json), zones);
+fn times_in(t: RecordType, body: &Fields, at: Option<&Field>, zones: &Zones) -> InUtc {
+    let member = |name: &str| if name == "at" { at.or_else(|| body.get(name)) } else { body.get(name) };
+    let times = times_in_utc(t, |name| member(name).map(Field::to_json), zones);
     let unzoned = times.iter().filter(|t| t.flagged).map(|t| Id::from(t.path.as_str())).collect();
     (times.into_iter().map(|t| (Id::from(t.path), t.interval)).collect(), unzoned)
 }
@@ -335,7 +351,7 @@ pub(super) fn in_parts<T: Send, R: Send>(mut items: Vec<T>, work: &(dyn Fn(T) ->
 /// a commitment.
 fn read_times_again(record: &mut Record, zones: &Zones) {
     let Some(t) = RecordType::parse(record.kind) else { return };
-    (record.times, record.unzoned) = times_in(t, &record.body, zones);
+    (record.times, record.unzoned) = times_in(t, &record.body, None, zones);
 }
 
 /// The zones and courts other records' times are read in, gathered from the records themselves.
