@@ -680,3 +680,24 @@ fn records_read_for_checks_are_the_versions_known_then() {
     assert!(between.record("gone").is_none() && between.record("back").is_none(), "both retracted then");
     assert_eq!(at(&between, "in-p").as_deref(), Some("2025-03-10T04:00:00Z"));
 }
+
+#[test]
+fn a_run_that_keeps_one_language_differs_only_by_the_message_it_leaves_out() {
+    let mut t = new_ledger();
+    t.import(include_str!("../../../examples/cecot-2025.jsonl"));
+    let as_of: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    let case = t.ledger.case(Moment { as_of: Some(as_of), known_at: None }).unwrap();
+    let both = habeas_rules::check(&case, &Policy::default(), &[], as_of);
+    assert!(both.findings.len() > 10, "the example case has findings: {}", both.findings.len());
+    for (messages, kept) in [(habeas_rules::Messages::English, 0), (habeas_rules::Messages::Spanish, 1)] {
+        let one = habeas_rules::check_keeping(&case, &Policy::default(), &[], as_of, messages);
+        assert_eq!(one.findings.len(), both.findings.len());
+        for (a, b) in one.findings.iter().zip(&both.findings) {
+            assert_eq!(a.message[kept], b.message[kept]);
+            assert!(!a.message[kept].is_empty() && a.message[1 - kept].is_empty(), "{:?}", a.message);
+            let mut a = a.clone();
+            a.message = b.message.clone();
+            assert_eq!(*a, **b);
+        }
+    }
+}

@@ -59,8 +59,9 @@ pub fn run(ctx: &Context, args: CheckArgs) -> CmdResult {
     let as_of = moment.as_of.unwrap_or_else(jiff::Timestamp::now);
     let mut ledger = ctx.open()?;
     let case = ledger.case(Moment { as_of: Some(as_of), ..moment }).map_err(|e| ctx.store_failure(e))?;
-    let report = habeas_rules::check(&case, &policy, &args.rules, as_of);
     let es = ctx.lang == Lang::Es;
+    let messages = if es { habeas_rules::Messages::Spanish } else { habeas_rules::Messages::English };
+    let report = habeas_rules::check_keeping(&case, &policy, &args.rules, as_of, messages);
     if ctx.json {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());

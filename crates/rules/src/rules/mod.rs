@@ -45,11 +45,19 @@ pub struct Report {
     /// its peak).
     pub findings: Vec<Box<Finding>>,
     pub cleared: Vec<Cleared>,
+    /// The messages [`Report::push`] keeps.
+    pub messages: Messages,
 }
 
 impl Report {
-    /// Adds a finding, made to size ([`Finding::shrink_to_fit`]).
+    /// Adds a finding, made to size ([`Finding::shrink_to_fit`]), without the message
+    /// [`Report::messages`] leaves out.
     pub fn push(&mut self, mut finding: Finding) {
+        match self.messages {
+            Messages::Both => {}
+            Messages::English => finding.message[1] = String::new(),
+            Messages::Spanish => finding.message[0] = String::new(),
+        }
         finding.shrink_to_fit();
         self.findings.push(Box::new(finding));
     }
@@ -92,10 +100,39 @@ impl<'c> Acts<'c> {
     }
 }
 
+/// Which of a finding's two messages a run keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Messages {
+    /// English and Spanish: for a reader who may ask for either (the server).
+    #[default]
+    Both,
+    /// English only (the Spanish one left empty).
+    English,
+    /// Spanish only (the English one left empty).
+    Spanish,
+}
+
+/// Runs the rules (all, or those named) over a case as of `as_of`, keeping both messages of
+/// each finding ([`check_keeping`]).
+pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) -> Report {
+    check_keeping(case, policy, only, as_of, Messages::Both)
+}
+
 /// Runs the rules (all, or those named) over a case as of `as_of`, on two threads that take the
 /// next rule from one list as each finishes: the rules only read the case, and each writes its
 /// own findings.
-pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) -> Report {
+///
+/// Of each finding's messages it keeps those `messages` says. A run holds every finding until
+/// they are sorted and written, and a message in the language nobody will read is a fifth to a
+/// quarter of a finding (at 7.8M records, 2.4 million findings: about 300 MB, which on this
+/// machine is time, docs/benchmarks.md); the command line knows its one language.
+pub fn check_keeping(
+    case: &Case,
+    policy: &Policy,
+    only: &[String],
+    as_of: Timestamp,
+    messages: Messages,
+) -> Report {
     // The rules that read no removal acts come first, so that one thread builds the acts (for
     // the first rule after them) while the other is already at work.
     let rules: Vec<(&str, Rule<'_>)> = vec![
@@ -143,7 +180,7 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
     let acts = Acts { case, built: std::sync::OnceLock::new() };
     let next = std::sync::atomic::AtomicUsize::new(0);
     let run = || {
-        let mut report = Report { as_of, findings: Vec::new(), cleared: Vec::new() };
+        let mut report = Report { as_of, findings: Vec::new(), cleared: Vec::new(), messages };
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some((_, rule)) = wanted.get(i) else { break };
@@ -160,7 +197,7 @@ pub fn check(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp) ->
         (mine, other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     cleared.extend(cleared_there);
-    let mut report = Report { as_of, findings: merged(mine, theirs), cleared };
+    let mut report = Report { as_of, findings: merged(mine, theirs), cleared, messages };
     // Which thread ran a rule varies from run to run; the order of what was cleared must not.
     report.cleared.sort_by_key(|c| RULES.iter().position(|r| *r == c.rule));
     report
@@ -357,7 +394,12 @@ mod tests {
         finding.subjects.push("p-1".into());
         finding.message = [String::with_capacity(200), String::with_capacity(200)];
         finding.message[0].push_str("held");
-        let mut report = Report { as_of: Timestamp::UNIX_EPOCH, findings: Vec::new(), cleared: Vec::new() };
+        let mut report = Report {
+            as_of: Timestamp::UNIX_EPOCH,
+            findings: Vec::new(),
+            cleared: Vec::new(),
+            messages: Messages::Both,
+        };
         report.push(finding);
         let kept = &report.findings[0];
         assert_eq!((kept.records.capacity(), kept.subjects.capacity()), (2, 1));
@@ -411,7 +453,8 @@ mod tests {
         }
         let findings: Vec<Box<Finding>> =
             (0..10 * 4096).map(|_| Box::new(Finding::new("incommunicado", Outcome::Warning))).collect();
-        let report = Report { as_of: Timestamp::UNIX_EPOCH, findings, cleared: Vec::new() };
+        let report =
+            Report { as_of: Timestamp::UNIX_EPOCH, findings, cleared: Vec::new(), messages: Messages::Both };
         for room in [0, 100, 3_000_000] {
             let error = report.write_json(&mut Full { room }, false, false).unwrap_err();
             assert_eq!(error.to_string(), "disk full", "after {room} bytes");
@@ -428,8 +471,12 @@ mod tests {
                     Box::new(finding)
                 })
                 .collect();
-            let report =
-                Report { as_of: "2026-01-01T00:00:00Z".parse().unwrap(), findings, cleared: Vec::new() };
+            let report = Report {
+                as_of: "2026-01-01T00:00:00Z".parse().unwrap(),
+                findings,
+                cleared: Vec::new(),
+                messages: Messages::Both,
+            };
             let mut written = Vec::new();
             report.write_json(&mut written, false, false).unwrap();
             let value: Value =
