@@ -185,6 +185,11 @@ impl Fields {
         self.get(name).is_some()
     }
 
+    /// Each member's value, to change in place (names and order stay).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Field> {
+        self.0.iter_mut().map(|(_, field)| field)
+    }
+
     /// Members in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Field)> {
         self.0.iter().map(|m| (name_of(m), value_of(m)))

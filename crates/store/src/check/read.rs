@@ -80,6 +80,15 @@ fn record_of(
     else {
         return Err(not_a_record(idx));
     };
+    // A commitment is read by no rule: its value, if still kept and read, is put back over it
+    // ([`put_back_kept`]); else the field is absent for the rules (as_str, as_array: none), as
+    // an empty object is. A person's committed names and identifiers had been about two hundred
+    // bytes a person, held for nothing.
+    for value in body.values_mut() {
+        if is_commitment(value) {
+            *value = Field::Object(Fields::default());
+        }
+    }
     let (times, unzoned) = times_in(t, &body, at.as_ref(), zones);
     if let Some(at) = at {
         let held = matches!(at, Field::String(_)) && times.iter().any(|(path, _)| path == "at");
@@ -88,6 +97,11 @@ fn record_of(
         }
     }
     Ok(Record { id, kind: t.name(), body, times, unzoned })
+}
+
+/// Whether a member holds a commitment (`{"commit": "..."}`) in place of a personal value.
+fn is_commitment(value: &Field) -> bool {
+    value.as_object().is_some_and(|o| o.len() == 1 && o.get("commit").and_then(Field::as_str).is_some())
 }
 
 /// A record's times by path in UTC, and the paths of those read in UTC for want of a zone
@@ -559,6 +573,8 @@ mod tests {
         assert_eq!(g.time("at").map(|t| t.earliest.to_string()), Some("2025-03-21T04:00:00Z".into()));
         assert!(g.unzoned.is_empty(), "read in the zone the place keeps beside the log");
         assert_eq!(record("p").str("born"), Some("1990-05-01"), "a person's birth date");
+        // Names stay committed, and only their presence is held: not the commitment's text.
+        assert_eq!(record("p").body.get("names"), Some(&Field::Object(Fields::default())));
 
         // Erased, the values are absent for the rules: no place, and no time at all for `f`.
         for id in ["e", "f"] {
