@@ -138,8 +138,8 @@ struct Exclusions {
     /// By input location and id: a mapped row yields several records at one location, and
     /// only the one rejected is left out (with its own reason).
     records: HashMap<(Loc, String), Rejection>,
-    /// Ids of excluded records that were not in the ledger before this import.
-    ids: HashSet<String>,
+    /// Ids of excluded records that were not in the ledger before this import, with where each was.
+    ids: HashMap<String, Loc>,
     /// Ids that appear with different content in this import, with the lines.
     conflicted: HashMap<String, Vec<String>>,
 }
@@ -232,10 +232,11 @@ struct Pass<'t, 'x> {
     /// import also retracts them.
     deferred: Vec<(Loc, Prepared)>,
     retracted_here: HashSet<String>,
-    rejected_ids: HashSet<String>,
-    /// Ids of records rejected as invalid: a reference to one waits for the end of the input, as
-    /// a forward reference does, since a later line may still make it.
-    invalid_ids: HashSet<String>,
+    /// Ids of records rejected for what they refer to, with where each was.
+    rejected_ids: HashMap<String, Loc>,
+    /// Ids of records rejected as invalid, with where each was: a reference to one waits for the
+    /// end of the input, as a forward reference does, since a later line may still make it.
+    invalid_ids: HashMap<String, Loc>,
     rejected: Vec<Rejection>,
     /// Rejections of records already appended in this pass (a replay must leave them out),
     /// with their ids.
@@ -305,10 +306,15 @@ impl Pass<'_, '_> {
                     return Ok(Err((reference.field.clone(), reason)));
                 }
                 Some(_) => {}
-                None if self.rejected_ids.contains(&reference.target)
-                    || self.excluded.ids.contains(&reference.target) =>
+                None if let Some(&at) = self
+                    .rejected_ids
+                    .get(&reference.target)
+                    .or_else(|| self.excluded.ids.get(&reference.target)) =>
                 {
-                    let reason = RejectReason::ReferencesRejected { target: reference.target.clone() };
+                    let reason = RejectReason::ReferencesRejected {
+                        target: reference.target.clone(),
+                        at: self.where_(at),
+                    };
                     return Ok(Err((reference.field.clone(), reason)));
                 }
                 None => pending.push(PendingRef {
@@ -331,7 +337,7 @@ impl Pass<'_, '_> {
                 // Records that refer to it are told it was rejected, not that it is unknown,
                 // unless a later line makes it after all (a mapped import's `if_missing` place).
                 if let Some(id) = &err.record {
-                    self.invalid_ids.insert(id.clone());
+                    self.invalid_ids.entry(id.clone()).or_insert(loc);
                 }
                 let field = err.field.clone();
                 self.reject(loc, &field, RejectReason::Invalid(err));
@@ -354,7 +360,7 @@ impl Pass<'_, '_> {
             Ok(pending) => pending,
             Err((field, reason)) => {
                 self.reject(loc, &field, reason);
-                self.rejected_ids.insert(id);
+                self.rejected_ids.entry(id).or_insert(loc);
                 return Ok(());
             }
         };
@@ -471,8 +477,10 @@ impl Pass<'_, '_> {
     fn finish(&mut self) -> Result<()> {
         for p in std::mem::take(&mut self.pending) {
             let reason = match self.types.get(&*self.tx, &p.target)? {
-                None if self.rejected_ids.contains(&p.target) || self.invalid_ids.contains(&p.target) => {
-                    RejectReason::ReferencesRejected { target: p.target.clone() }
+                None if let Some(&at) =
+                    self.rejected_ids.get(&p.target).or_else(|| self.invalid_ids.get(&p.target)) =>
+                {
+                    RejectReason::ReferencesRejected { target: p.target.clone(), at: self.where_(at) }
                 }
                 None => RejectReason::UnknownReference { target: p.target.clone() },
                 Some(found) if !p.types.is_empty() && !p.types.contains(&found) => RejectReason::WrongType {
@@ -545,8 +553,8 @@ pub(crate) fn import(
             pending: Vec::new(),
             deferred: Vec::new(),
             retracted_here: HashSet::new(),
-            rejected_ids: HashSet::new(),
-            invalid_ids: HashSet::new(),
+            rejected_ids: HashMap::new(),
+            invalid_ids: HashMap::new(),
             rejected: Vec::new(),
             late: Vec::new(),
             new_conflicts: HashMap::new(),
@@ -576,7 +584,7 @@ pub(crate) fn import(
             if let Some(id) = id
                 && tx.record(&id)?.is_none()
             {
-                excluded.ids.insert(id);
+                excluded.ids.entry(id).or_insert(loc);
             }
         }
         for (id, lines) in conflicts {

@@ -16,8 +16,8 @@ pub enum RejectReason {
     UnknownReference { target: String },
     /// It refers to a record of a type the field does not allow.
     WrongType { target: String, found: String, allowed: Vec<RecordType> },
-    /// It refers to a record of this import that was itself rejected.
-    ReferencesRejected { target: String },
+    /// It refers to a record of this import that was itself rejected, at `at` (`file:line`).
+    ReferencesRejected { target: String, at: String },
     /// Its id is already used by a record of another type.
     TypeChange { existing: String },
     /// The same id appears with different content elsewhere in this import.
@@ -46,8 +46,8 @@ impl Localized for RejectReason {
                 lang.pick("expected", "se esperaba"),
                 allowed.iter().map(|t| t.name()).collect::<Vec<_>>().join(lang.pick(" or ", " o "))
             ),
-            RejectReason::ReferencesRejected { target } => format!(
-                "{} {target:?}, {}",
+            RejectReason::ReferencesRejected { target, at } => format!(
+                "{} {target:?}, {} ({at})",
                 lang.pick("refers to", "hace referencia a"),
                 lang.pick("which was rejected in this import", "que fue rechazado en esta importación")
             ),

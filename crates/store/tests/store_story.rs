@@ -152,10 +152,10 @@ fn keep_going_lands_the_rest_and_drops_what_refers_to_rejected_records() {
     // Line 2 is told that what it refers to was rejected (line 4 names its id, though invalid),
     // not that it is unknown.
     assert!(
-        matches!(&report.rejected[0].reason, RejectReason::ReferencesRejected { target } if target == "coh-b")
+        matches!(&report.rejected[0].reason, RejectReason::ReferencesRejected { target, at } if target == "coh-b" && at == "case.jsonl:4")
     );
     assert!(
-        matches!(&report.rejected[1].reason, RejectReason::ReferencesRejected { target } if target == "coh-a")
+        matches!(&report.rejected[1].reason, RejectReason::ReferencesRejected { target, at } if target == "coh-a" && at == "case.jsonl:2")
     );
     assert!(matches!(report.rejected[2].reason, RejectReason::Invalid(_)));
     assert!(t.ledger.record("coh-a").unwrap().is_none());
@@ -175,7 +175,7 @@ fn keep_going_lands_the_rest_and_drops_what_refers_to_rejected_records() {
         shown,
         [
             "case.jsonl:1: members: expected a non-empty list, found an empty list",
-            "case.jsonl:2: subject: refers to \"coh-c\", which was rejected in this import",
+            "case.jsonl:2: subject: refers to \"coh-c\", which was rejected in this import (case.jsonl:1)",
             "case.jsonl:3: subject: refers to unknown id \"coh-x\"; import the record it refers to first, or in the same import",
         ]
     );
