@@ -21,8 +21,6 @@
 //! first and resolving its times once all zones were known had held a million sets of unresolved
 //! times and copied the records twice more.)
 
-use std::rc::Rc;
-
 use habeas_model::RecordType;
 use habeas_model::personal::{decode_kept, kept_value_texts};
 use habeas_model::time::{Interval, parse_zone};
@@ -381,14 +379,9 @@ impl Zones {
     fn read(known: &KnownAt<'_>, lenders: &[String]) -> Result<Zones> {
         let mut zones = Zones { tz: FxHashMap::default(), court: FxHashMap::default() };
         for id in lenders {
-            let Some((idx, mut body)) = known.lookup(id)? else { continue };
-            // A `tz` or `court` the record lists as personal is read from its kept value.
-            if body.contains_key("personal")
-                && let Some(data) = known.tx.kept(idx)?
-                && let Ok(values) = decode_kept(&data)
-            {
-                Rc::make_mut(&mut body).extend(values.into_iter().map(|value| (value.field, value.value)));
-            }
+            // A `tz` or `court` the record lists as personal comes opened from its kept value
+            // ([`crate::views::open_listed`]).
+            let Some((_, body)) = known.lookup(id)? else { continue };
             if let Some(zone) = body.get("tz").and_then(Value::as_str).and_then(parse_zone) {
                 zones.tz.insert(id.clone(), zone);
             }
