@@ -34,4 +34,4 @@ pub use field::{Field, Fields};
 pub use finding::{Details, Finding, Outcome, Reading};
 pub use holds::Holds;
 pub use policy::{Policy, PolicyError};
-pub use rules::{Cleared, Messages, RULES, Report, check, check_keeping};
+pub use rules::{Cleared, Messages, RULES, Rendered, Report, check, check_json, check_keeping};

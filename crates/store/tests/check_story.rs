@@ -684,6 +684,43 @@ fn records_read_for_checks_are_the_versions_known_then() {
 }
 
 #[test]
+fn a_run_that_renders_as_it_finds_writes_what_a_run_holding_findings_writes() {
+    let mut t = new_ledger();
+    t.import(include_str!("../../../examples/cecot-2025.jsonl"));
+    let as_of: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    let case = t.ledger.case(Moment { as_of: Some(as_of), known_at: None }).unwrap();
+    let policy = Policy::default();
+    let written = |report: &habeas_rules::Report, explain: bool, es: bool| {
+        let mut out = Vec::new();
+        report.write_json(&mut out, explain, es).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    for (es, messages) in [(false, habeas_rules::Messages::English), (true, habeas_rules::Messages::Spanish)]
+    {
+        let held = habeas_rules::check_keeping(&case, &policy, &[], as_of, messages);
+        let rendered = habeas_rules::check_json(&case, &policy, &[], as_of, es);
+        assert!(held.findings.len() > 10 && held.rendered.is_empty());
+        assert!(rendered.findings.is_empty(), "a rendering run holds no findings as found");
+        assert_eq!(rendered.rendered.len(), held.findings.len());
+        for explain in [false, true] {
+            assert_eq!(
+                written(&rendered, explain, es),
+                written(&held, explain, es),
+                "es {es}, explain {explain}"
+            );
+        }
+        assert!(rendered.outcomes().eq(held.findings.iter().map(|f| f.outcome)));
+        assert!(rendered.outcomes().any(|o| o == Outcome::Violation));
+    }
+    // One rule, and none found: an empty list either way.
+    let only = ["over-capacity".to_string()];
+    let held = habeas_rules::check_keeping(&case, &policy, &only, as_of, habeas_rules::Messages::English);
+    let rendered = habeas_rules::check_json(&case, &policy, &only, as_of, false);
+    assert!(held.findings.is_empty() && rendered.rendered.is_empty());
+    assert_eq!(written(&rendered, false, false), written(&held, false, false));
+}
+
+#[test]
 fn a_run_that_keeps_one_language_differs_only_by_the_message_it_leaves_out() {
     let mut t = new_ledger();
     t.import(include_str!("../../../examples/cecot-2025.jsonl"));

@@ -60,16 +60,20 @@ pub fn run(ctx: &Context, args: CheckArgs) -> CmdResult {
     let mut ledger = ctx.open()?;
     let case = ledger.case(Moment { as_of: Some(as_of), ..moment }).map_err(|e| ctx.store_failure(e))?;
     let es = ctx.lang == Lang::Es;
-    let messages = if es { habeas_rules::Messages::Spanish } else { habeas_rules::Messages::English };
-    let report = habeas_rules::check_keeping(&case, &policy, &args.rules, as_of, messages);
-    if ctx.json {
+    let report = if ctx.json {
+        // Each finding held as the text it is written as, from the moment it is found.
+        let report = habeas_rules::check_json(&case, &policy, &args.rules, as_of, es);
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         report.write_json(&mut out, args.explain, es).map_err(|e| Failure(format!("stdout: {e}")))?;
+        report
     } else {
+        let messages = if es { habeas_rules::Messages::Spanish } else { habeas_rules::Messages::English };
+        let report = habeas_rules::check_keeping(&case, &policy, &args.rules, as_of, messages);
         print_text(ctx, &case, &report, args.explain);
-    }
-    let failed = fail_on.is_some_and(|worst| report.findings.iter().any(|f| f.outcome <= worst));
+        report
+    };
+    let failed = fail_on.is_some_and(|worst| report.outcomes().any(|outcome| outcome <= worst));
     // The process ends now: freeing a large case object by object would only delay the exit
     // (at a million records, seconds; the operating system takes the memory back at once).
     std::mem::forget(case);

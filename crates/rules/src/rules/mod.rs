@@ -44,15 +44,67 @@ pub struct Report {
     /// the two threads' lists were joined (at 1M records, three times the findings' own size at
     /// its peak).
     pub findings: Vec<Box<Finding>>,
+    /// In a run that renders each finding as it is found ([`check_json`]), the findings as
+    /// their JSON text, in the same order; [`Report::findings`] is then empty.
+    pub rendered: Vec<Box<Rendered>>,
     pub cleared: Vec<Cleared>,
     /// The messages [`Report::push`] keeps.
     pub messages: Messages,
+    /// In a run of [`check_json`], the language its findings are rendered in (`true`: Spanish).
+    render_es: Option<bool>,
+}
+
+/// A finding as `habeas check --json` writes it, held as that text from the moment it is found
+/// ([`check_json`]), with what puts it in order.
+///
+/// A run holds every finding until all are sorted: at 7.8M records 2.4 million of them, about a
+/// kilobyte each as a [`Finding`] (its lists, ids and message each a heap block of their own)
+/// against the 414 bytes of its JSON, and on this machine memory is time (docs/benchmarks.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    pub outcome: Outcome,
+    at: Option<Timestamp>,
+    rule: &'static str,
+    subjects: Box<[Id]>,
+    /// The finding's JSON object, as [`Finding::shown`] writes it.
+    pub json: Box<[u8]>,
+}
+
+impl Rendered {
+    /// `finding` rendered with its message in Spanish (`es`) or English.
+    pub fn of(finding: &Finding, es: bool) -> Rendered {
+        let json = serde_json::to_vec(&finding.shown(es)).unwrap_or_else(|e| {
+            // Cannot happen (every map a finding writes is keyed by text), but if it did the
+            // output would say which finding, rather than the run stopping or losing it.
+            json!({"id": finding.id(), "rule": finding.rule, "error": e.to_string()}).to_string().into_bytes()
+        });
+        Rendered {
+            outcome: finding.outcome,
+            at: finding.at.map(|t| t.earliest),
+            rule: finding.rule,
+            subjects: finding.subjects.as_slice().into(),
+            json: json.into_boxed_slice(),
+        }
+    }
 }
 
 impl Report {
+    fn empty(as_of: Timestamp, messages: Messages, render_es: Option<bool>) -> Report {
+        Report { as_of, findings: Vec::new(), rendered: Vec::new(), cleared: Vec::new(), messages, render_es }
+    }
+
+    /// The outcome of each finding, in order, whether held as found or rendered.
+    pub fn outcomes(&self) -> impl Iterator<Item = Outcome> + '_ {
+        self.findings.iter().map(|f| f.outcome).chain(self.rendered.iter().map(|r| r.outcome))
+    }
+
     /// Adds a finding, made to size ([`Finding::shrink_to_fit`]), without the message
-    /// [`Report::messages`] leaves out.
+    /// [`Report::messages`] leaves out; in a run of [`check_json`], as its JSON text.
     pub fn push(&mut self, mut finding: Finding) {
+        if let Some(es) = self.render_es {
+            self.rendered.push(Box::new(Rendered::of(&finding, es)));
+            return;
+        }
         match self.messages {
             Messages::Both => {}
             Messages::English => finding.message[1] = String::new(),
@@ -133,6 +185,27 @@ pub fn check_keeping(
     as_of: Timestamp,
     messages: Messages,
 ) -> Report {
+    run(case, policy, only, as_of, messages, None)
+}
+
+/// Runs the rules as [`check_keeping`] does, holding each finding as the JSON text
+/// [`Report::write_json`] writes for it in one language (`es`: Spanish) from the moment it is
+/// found ([`Report::rendered`]): for `habeas check --json`, which needs nothing else of a
+/// finding. The output is the same, byte for byte; the rendering is done by the two threads
+/// that run the rules, and what the run holds is about half.
+pub fn check_json(case: &Case, policy: &Policy, only: &[String], as_of: Timestamp, es: bool) -> Report {
+    let messages = if es { Messages::Spanish } else { Messages::English };
+    run(case, policy, only, as_of, messages, Some(es))
+}
+
+fn run(
+    case: &Case,
+    policy: &Policy,
+    only: &[String],
+    as_of: Timestamp,
+    messages: Messages,
+    render_es: Option<bool>,
+) -> Report {
     // The rules that read no removal acts come first, so that one thread builds the acts (for
     // the first rule after them) while the other is already at work.
     let rules: Vec<(&str, Rule<'_>)> = vec![
@@ -179,8 +252,8 @@ pub fn check_keeping(
         rules.iter().filter(|(name, _)| only.is_empty() || only.iter().any(|r| r == name)).collect();
     let acts = Acts { case, built: std::sync::OnceLock::new() };
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let run = || {
-        let mut report = Report { as_of, findings: Vec::new(), cleared: Vec::new(), messages };
+    let work = || {
+        let mut report = Report::empty(as_of, messages, render_es);
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some((_, rule)) = wanted.get(i) else { break };
@@ -189,15 +262,20 @@ pub fn check_keeping(
         // Each thread puts its own findings in order, so that the two sorts run side by side
         // (at 7.8M records, one sort of 2.4 million findings had been 4% of the run, on one core).
         let findings = in_order(std::mem::take(&mut report.findings));
-        (findings, report.cleared)
+        let rendered = in_order(std::mem::take(&mut report.rendered));
+        (findings, rendered, report.cleared)
     };
-    let ((mine, mut cleared), (theirs, cleared_there)) = std::thread::scope(|scope| {
-        let other = scope.spawn(run);
-        let mine = run();
-        (mine, other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    });
+    let ((mine, mine_rendered, mut cleared), (theirs, theirs_rendered, cleared_there)) =
+        std::thread::scope(|scope| {
+            let other = scope.spawn(work);
+            let mine = work();
+            (mine, other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
     cleared.extend(cleared_there);
-    let mut report = Report { as_of, findings: merged(mine, theirs), cleared, messages };
+    let mut report = Report::empty(as_of, messages, render_es);
+    report.findings = merged(mine, theirs);
+    report.rendered = merged(mine_rendered, theirs_rendered);
+    report.cleared = cleared;
     // Which thread ran a rule varies from run to run; the order of what was cleared must not.
     report.cleared.sort_by_key(|c| RULES.iter().position(|r| *r == c.rule));
     report
@@ -209,25 +287,43 @@ pub fn check_keeping(
 /// sort and the merge had been 4% of the run); the findings themselves are read only on a tie.
 type Key = (Outcome, Option<Timestamp>, &'static str);
 
-fn key(finding: &Finding) -> Key {
-    (finding.outcome, finding.at.map(|t| t.earliest), finding.rule)
+/// A finding, as found or rendered, as the order reads it.
+trait Ordered {
+    fn key(&self) -> Key;
+    fn subjects(&self) -> &[Id];
+}
+
+impl Ordered for Box<Finding> {
+    fn key(&self) -> Key {
+        (self.outcome, self.at.map(|t| t.earliest), self.rule)
+    }
+
+    fn subjects(&self) -> &[Id] {
+        &self.subjects
+    }
+}
+
+impl Ordered for Box<Rendered> {
+    fn key(&self) -> Key {
+        (self.outcome, self.at, self.rule)
+    }
+
+    fn subjects(&self) -> &[Id] {
+        &self.subjects
+    }
 }
 
 /// A finding with its [`Key`].
-type Keyed = (Key, Box<Finding>);
+type Keyed<T> = (Key, T);
 
 /// The order of findings: most serious first, then by time, rule and subjects.
-fn order((key_a, a): &Keyed, (key_b, b): &Keyed) -> std::cmp::Ordering {
-    key_a.cmp(key_b).then_with(|| a.subjects.cmp(&b.subjects))
+fn order<T: Ordered>((key_a, a): &Keyed<T>, (key_b, b): &Keyed<T>) -> std::cmp::Ordering {
+    key_a.cmp(key_b).then_with(|| a.subjects().cmp(b.subjects()))
 }
 
 /// Findings in [`order`] (ties keep the order their rule found them in), each with its key.
-#[expect(
-    clippy::vec_box,
-    reason = "the findings are boxed so that sorting moves pointers (Report::findings)"
-)]
-fn in_order(findings: Vec<Box<Finding>>) -> Vec<Keyed> {
-    let mut keyed: Vec<Keyed> = findings.into_iter().map(|f| (key(&f), f)).collect();
+fn in_order<T: Ordered>(findings: Vec<T>) -> Vec<Keyed<T>> {
+    let mut keyed: Vec<Keyed<T>> = findings.into_iter().map(|f| (f.key(), f)).collect();
     keyed.sort_by(order);
     keyed
 }
@@ -235,11 +331,7 @@ fn in_order(findings: Vec<Box<Finding>>) -> Vec<Keyed> {
 /// Two lists in [`order`] as one, as [`in_order`] would put `first` followed by `second`: on a
 /// tie the finding of `first` comes first. (The two threads' lists never tie: a rule runs on one
 /// thread, and the rule is part of the order.)
-#[expect(
-    clippy::vec_box,
-    reason = "the findings are boxed so that merging moves pointers (Report::findings)"
-)]
-fn merged(first: Vec<Keyed>, second: Vec<Keyed>) -> Vec<Box<Finding>> {
+fn merged<T: Ordered>(first: Vec<Keyed<T>>, second: Vec<Keyed<T>>) -> Vec<T> {
     let mut out = Vec::with_capacity(first.len() + second.len());
     let (mut first, mut second) = (first.into_iter().peekable(), second.into_iter().peekable());
     loop {
@@ -256,7 +348,8 @@ fn merged(first: Vec<Keyed>, second: Vec<Keyed>) -> Vec<Box<Finding>> {
 impl Report {
     /// `{"as_of", "findings"}` (with `cleared` under `--explain`), written as it goes: one finding
     /// per line, so that a run with hundreds of thousands of findings neither waits for nor holds
-    /// the whole text.
+    /// the whole text. `es` chooses the language of the findings held as found and of what was
+    /// cleared; findings a run of [`check_json`] rendered are written in the language it chose.
     pub fn write_json(&self, out: &mut dyn std::io::Write, explain: bool, es: bool) -> std::io::Result<()> {
         let as_of = interval_json(habeas_model::time::Interval::at(self.as_of));
         write!(out, "{{\"as_of\": {as_of},\n\"findings\": [")?;
@@ -302,6 +395,11 @@ impl Report {
             }
             Ok(())
         })?;
+        // A run of `check_json` rendered its findings as it found them (and held no others).
+        for (i, rendered) in self.rendered.iter().enumerate() {
+            out.write_all(if i == 0 && self.findings.is_empty() { b"\n" } else { b",\n" })?;
+            out.write_all(&rendered.json)?;
+        }
         out.write_all(b"\n]")?;
         if explain {
             out.write_all(b",\n\"cleared\": [")?;
@@ -394,12 +492,7 @@ mod tests {
         finding.subjects.push("p-1".into());
         finding.message = [String::with_capacity(200), String::with_capacity(200)];
         finding.message[0].push_str("held");
-        let mut report = Report {
-            as_of: Timestamp::UNIX_EPOCH,
-            findings: Vec::new(),
-            cleared: Vec::new(),
-            messages: Messages::Both,
-        };
+        let mut report = Report::empty(Timestamp::UNIX_EPOCH, Messages::Both, None);
         report.push(finding);
         let kept = &report.findings[0];
         assert_eq!((kept.records.capacity(), kept.subjects.capacity()), (2, 1));
@@ -453,8 +546,7 @@ mod tests {
         }
         let findings: Vec<Box<Finding>> =
             (0..10 * 4096).map(|_| Box::new(Finding::new("incommunicado", Outcome::Warning))).collect();
-        let report =
-            Report { as_of: Timestamp::UNIX_EPOCH, findings, cleared: Vec::new(), messages: Messages::Both };
+        let report = Report { findings, ..Report::empty(Timestamp::UNIX_EPOCH, Messages::Both, None) };
         for room in [0, 100, 3_000_000] {
             let error = report.write_json(&mut Full { room }, false, false).unwrap_err();
             assert_eq!(error.to_string(), "disk full", "after {room} bytes");
@@ -471,12 +563,8 @@ mod tests {
                     Box::new(finding)
                 })
                 .collect();
-            let report = Report {
-                as_of: "2026-01-01T00:00:00Z".parse().unwrap(),
-                findings,
-                cleared: Vec::new(),
-                messages: Messages::Both,
-            };
+            let as_of = "2026-01-01T00:00:00Z".parse().unwrap();
+            let report = Report { findings, ..Report::empty(as_of, Messages::Both, None) };
             let mut written = Vec::new();
             report.write_json(&mut written, false, false).unwrap();
             let value: Value =
