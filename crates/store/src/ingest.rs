@@ -295,33 +295,33 @@ impl Pass<'_, '_> {
             match self.types.get(&*self.tx, &reference.target)? {
                 Some(found) if !reference.types.is_empty() && !reference.types.contains(&found) => {
                     let reason = RejectReason::WrongType {
-                        target: reference.target.clone(),
+                        target: reference.target.to_string(),
                         found: found.name().to_string(),
                         allowed: reference.types.to_vec(),
                     };
-                    return Ok(Err((reference.field.clone(), reason)));
+                    return Ok(Err((reference.field.to_string(), reason)));
                 }
                 Some(found) if prepared.record_type == RecordType::Retraction && found.is_internal() => {
-                    let reason = RejectReason::RetractsLedgerRecord { target: reference.target.clone() };
-                    return Ok(Err((reference.field.clone(), reason)));
+                    let reason = RejectReason::RetractsLedgerRecord { target: reference.target.to_string() };
+                    return Ok(Err((reference.field.to_string(), reason)));
                 }
                 Some(_) => {}
                 None if let Some(&at) = self
                     .rejected_ids
-                    .get(&reference.target)
-                    .or_else(|| self.excluded.ids.get(&reference.target)) =>
+                    .get(reference.target.as_str())
+                    .or_else(|| self.excluded.ids.get(reference.target.as_str())) =>
                 {
                     let reason = RejectReason::ReferencesRejected {
-                        target: reference.target.clone(),
+                        target: reference.target.to_string(),
                         at: self.where_(at),
                     };
-                    return Ok(Err((reference.field.clone(), reason)));
+                    return Ok(Err((reference.field.to_string(), reason)));
                 }
                 None => pending.push(PendingRef {
                     loc,
                     id: id.to_string(),
-                    field: reference.field.clone(),
-                    target: reference.target.clone(),
+                    field: reference.field.to_string(),
+                    target: reference.target.to_string(),
                     types: reference.types,
                 }),
             }
