@@ -83,6 +83,7 @@ impl From<StoreError> for Refusal {
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::Conflict { .. } => StatusCode::CONFLICT,
             StoreError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
+            StoreError::Full => StatusCode::INSUFFICIENT_STORAGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Refusal { status, en: err.message(Lang::En), es: err.message(Lang::Es) }

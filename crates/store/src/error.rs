@@ -25,6 +25,11 @@ pub enum StoreError {
     Input(String),
     /// Signing failed: a bad key, or a key for another log.
     Key(String),
+    /// SQLite found the disk (or the space for temporary files) full. Each write is one
+    /// transaction, undone whole, so the ledger is as it was before it. (A full disk met while
+    /// writing another file, a `--rejects` list say, is an [`StoreError::Io`] error: the ledger
+    /// may have been written by then.)
+    Full,
     /// The database said no; its own message.
     Backend(String),
     Io(std::io::Error),
@@ -54,6 +59,16 @@ impl Localized for StoreError {
             ),
             StoreError::Input(why) => format!("{} {why}", lang.pick("reading input:", "leyendo la entrada:")),
             StoreError::Key(why) => format!("{} {why}", lang.pick("signing key:", "clave de firma:")),
+            StoreError::Full => lang
+                .pick(
+                    "the disk is full (or the space for temporary files): what needed the space was \
+                     not written, and the ledger is as it was, nothing half-written. Free some space \
+                     and run the command again.",
+                    "el disco está lleno (o el espacio para archivos temporales): lo que necesitaba el \
+                     espacio no se escribió, y el registro sigue como estaba, sin nada escrito a \
+                     medias. Libere espacio y vuelva a ejecutar la orden.",
+                )
+                .to_string(),
             StoreError::Backend(why) => format!("{} {why}", lang.pick("database:", "base de datos:")),
             StoreError::Io(err) => format!("{} {err}", lang.pick("file system:", "sistema de archivos:")),
         }
@@ -70,7 +85,10 @@ impl std::error::Error for StoreError {}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(err: rusqlite::Error) -> Self {
-        StoreError::Backend(err.to_string())
+        match err.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full,
+            _ => StoreError::Backend(err.to_string()),
+        }
     }
 }
 

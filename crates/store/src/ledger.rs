@@ -54,6 +54,12 @@ impl Ledger {
         Ok(Ledger { backend: backend(location, false)? })
     }
 
+    /// A ledger on a backend a test has set up (a connection with a limit, say).
+    #[cfg(test)]
+    pub(crate) fn on(backend: Box<dyn Backend>) -> Ledger {
+        Ledger { backend }
+    }
+
     /// Opens a ledger for a reader of scattered records (a server, a search): quicker reads,
     /// slower bulk imports (see `Backend::map_for_reading`).
     pub fn open_for_reading(location: &Location) -> Result<Ledger> {

@@ -190,4 +190,45 @@ mod tests {
         // The map leaves the durability settings alone.
         assert_eq!(reading.durability().unwrap(), plain.durability().unwrap());
     }
+
+    #[test]
+    fn a_full_disk_leaves_the_ledger_as_it_was_and_says_so() {
+        use crate::ingest::in_memory::Text;
+        use crate::{ImportOptions, Ledger, Location, StoreError};
+        use habeas_model::{Lang, Localized};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let signer = habeas_ledger::Signer::from_seed("habeas.local/l.db", [7; 32]).unwrap();
+        let mut ledger = Ledger::create(&Location::Sqlite(path.clone()), &signer.verifier()).unwrap();
+        let options = ImportOptions { keep_going: false, by: "t".into(), at: "2025-03-20T12:00:00Z".into() };
+        let first = "{\"type\":\"source\",\"id\":\"src-1\",\"kind\":\"testimony\",\"title\":\"A filing\"}";
+        assert!(ledger.import(&mut Text(first), &options, &signer).unwrap().rejected.is_empty());
+        let (size, root) = (ledger.size().unwrap(), ledger.root().unwrap());
+        drop(ledger);
+
+        // A connection that may grow the file by two pages: SQLite answers as on a full disk.
+        let full = SqliteBackend::open(&path).unwrap();
+        let pages: i64 = full.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+        full.conn.execute_batch(&format!("PRAGMA max_page_count = {}", pages + 2)).unwrap();
+        let many: String = (0..500)
+            .map(|i| {
+                format!(
+                    "{{\"type\":\"person\",\"id\":\"p-{i}\",\"name\":\"Ana {i}\",\"sources\":[\"src-1\"]}}\n"
+                )
+            })
+            .collect();
+        let many: &'static str = Box::leak(many.into_boxed_str());
+        let error = Ledger::on(Box::new(full)).import(&mut Text(many), &options, &signer).unwrap_err();
+        assert!(matches!(error, StoreError::Full), "{error:?}");
+        assert!(error.message(Lang::En).contains("the ledger is as it was, nothing half-written"));
+        assert!(error.message(Lang::Es).contains("el registro sigue como estaba, sin nada escrito a medias"));
+
+        // The ledger is as it was, whole; with room again the same import goes through.
+        let mut ledger = Ledger::open(&Location::Sqlite(path)).unwrap();
+        assert_eq!((ledger.size().unwrap(), ledger.root().unwrap()), (size, root));
+        assert!(ledger.verify(&signer.verifier(), None).unwrap().ok);
+        let report = ledger.import(&mut Text(many), &options, &signer).unwrap();
+        assert_eq!(report.appended, 500);
+    }
 }
