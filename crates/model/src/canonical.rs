@@ -119,7 +119,7 @@ pub fn normalize_strings(value: &mut Value) {
 }
 
 /// JCS orders member names by their UTF-16 code units (RFC 8785 §3.2.3).
-fn utf16_order(a: &str, b: &str) -> Ordering {
+pub(crate) fn utf16_order(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {
         return a.cmp(b);
     }
@@ -193,6 +193,17 @@ pub fn write_canonical(out: &mut Vec<u8>, value: &Value) {
 
 /// Appends a canonical object, leaving out the members for which `skip` is true.
 pub fn write_object(out: &mut Vec<u8>, map: &Map<String, Value>, skip: impl Fn(&str) -> bool) {
+    write_object_replacing(out, map, skip, |_| None);
+}
+
+/// As [`write_object`], writing for each member that `replace` names the canonical bytes it
+/// gives instead of the member's own value (a commitment in place of a personal value).
+pub fn write_object_replacing<'r>(
+    out: &mut Vec<u8>,
+    map: &Map<String, Value>,
+    skip: impl Fn(&str) -> bool,
+    replace: impl Fn(&str) -> Option<&'r [u8]>,
+) {
     out.push(b'{');
     let mut first = true;
     let mut member = |key: &str, item: &Value, out: &mut Vec<u8>| {
@@ -202,7 +213,10 @@ pub fn write_object(out: &mut Vec<u8>, map: &Map<String, Value>, skip: impl Fn(&
         first = false;
         write_string(out, key);
         out.push(b':');
-        write_canonical(out, item);
+        match replace(key) {
+            Some(bytes) => out.extend_from_slice(bytes),
+            None => write_canonical(out, item),
+        }
     };
     // serde_json's map is ordered by bytes, which equals UTF-16 order for ASCII names: the
     // common case needs no sorting and no allocation.

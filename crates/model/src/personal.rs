@@ -18,7 +18,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::canonical::{to_canonical, write_canonical, write_object};
+use crate::canonical::{to_canonical, write_canonical, write_object, write_object_replacing, write_string};
 
 /// A personal value removed from a leaf, with the salt of its commitment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,22 +57,12 @@ pub fn as_commitment(value: &Value) -> Option<&str> {
 pub const COMMITMENT_LEN: usize = 57;
 
 /// Builds the leaf of a canonical record body. `personal` are the fields to commit; `next_salt`
-/// supplies fresh random salts. A field already holding a commitment stays as it is.
+/// supplies fresh random salts. A field already holding a commitment stays as it is. (The
+/// importer uses [`leaf_and_kept`], which writes the same bytes in one pass.)
 pub fn build_leaf(
     body: &Map<String, Value>,
     personal: &[String],
     next_salt: &mut dyn FnMut() -> [u8; 32],
-) -> Leaf {
-    build_leaf_with(body, personal, next_salt, None)
-}
-
-/// As [`build_leaf`]; when nothing is committed, `canonical` (the body's canonical bytes, if the
-/// caller has them) is the leaf and is reused instead of written again.
-pub fn build_leaf_with(
-    body: &Map<String, Value>,
-    personal: &[String],
-    next_salt: &mut dyn FnMut() -> [u8; 32],
-    canonical: Option<Vec<u8>>,
 ) -> Leaf {
     let mut kept = Vec::new();
     let mut replaced = Map::new();
@@ -89,9 +79,6 @@ pub fn build_leaf_with(
     }
     let mut bytes = Vec::with_capacity(256);
     if replaced.is_empty() {
-        if let Some(canonical) = canonical {
-            return Leaf { bytes: canonical, kept };
-        }
         write_object(&mut bytes, body, |_| false);
     } else {
         let mut leaf_body = body.clone();
@@ -201,6 +188,69 @@ pub fn reveal_canonical(leaf: &[u8], kept: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A record's leaf and its kept values as [`encode_kept`] stores them (`None` when nothing is
+/// committed), written in one pass: what [`build_leaf_with`] and [`encode_kept`] give together,
+/// byte for byte, without copying the record and each value into new JSON objects first (for
+/// a person, the importer's largest cost after parsing). `canonical` is the body's canonical
+/// bytes, the leaf itself when nothing is committed.
+pub fn leaf_and_kept(
+    body: &Map<String, Value>,
+    personal: &[String],
+    next_salt: &mut dyn FnMut() -> [u8; 32],
+    canonical: Vec<u8>,
+) -> (Vec<u8>, Option<Vec<u8>>) {
+    let mut committed: Vec<Committed> = Vec::new();
+    for field in personal {
+        let Some(value) = body.get(field) else { continue };
+        if as_commitment(value).is_some() {
+            continue;
+        }
+        let salt = next_salt();
+        let value = to_canonical(value);
+        let mut hasher = Sha256::new();
+        hasher.update(salt);
+        hasher.update(&value);
+        let mut written = Vec::with_capacity(COMMITMENT_LEN);
+        written.extend_from_slice(br#"{"commit":""#);
+        written.extend_from_slice(BASE64.encode(hasher.finalize()).as_bytes());
+        written.extend_from_slice(br#""}"#);
+        committed.push(Committed { field, salt, value, written });
+    }
+    if committed.is_empty() {
+        return (canonical, None);
+    }
+    let mut leaf = Vec::with_capacity(canonical.len() + committed.len() * COMMITMENT_LEN);
+    let replace = |key: &str| committed.iter().find(|c| c.field == key).map(|c| c.written.as_slice());
+    write_object_replacing(&mut leaf, body, |_| false, replace);
+
+    // `{"<field>":{"salt":"<base64>","value":<JSON>},...}`, the fields in canonical order.
+    committed.sort_by(|a, b| crate::canonical::utf16_order(a.field, b.field));
+    let mut kept = Vec::with_capacity(committed.iter().map(|c| c.field.len() + c.value.len() + 80).sum());
+    kept.push(b'{');
+    for (i, Committed { field, salt, value, .. }) in committed.iter().enumerate() {
+        if i > 0 {
+            kept.push(b',');
+        }
+        write_string(&mut kept, field);
+        kept.extend_from_slice(br#":{"salt":""#);
+        kept.extend_from_slice(BASE64.encode(salt).as_bytes());
+        kept.extend_from_slice(br#"","value":"#);
+        kept.extend_from_slice(value);
+        kept.push(b'}');
+    }
+    kept.push(b'}');
+    (leaf, Some(kept))
+}
+
+/// A personal value as [`leaf_and_kept`] commits it: its field, its salt, its canonical bytes,
+/// and the commitment as the leaf writes it.
+struct Committed<'b> {
+    field: &'b str,
+    salt: [u8; 32],
+    value: Vec<u8>,
+    written: Vec<u8>,
+}
+
 /// Stores kept values as `{"<field>": {"salt": "<base64>", "value": <JSON>}, ...}`.
 pub fn encode_kept(kept: &[KeptValue]) -> Vec<u8> {
     let mut map = Map::new();
@@ -265,6 +315,47 @@ mod tests {
             .as_object()
             .unwrap()
             .clone()
+    }
+
+    #[test]
+    fn leaf_and_kept_in_one_pass_are_what_build_leaf_and_encode_kept_write() {
+        let records = [
+            json!({"id": "p1", "type": "person", "names": [{"full": "José Pérez", "given": "José"}],
+                   "born": "1990-05-01", "identifiers": [{"scheme": "passport", "value": "A123"}],
+                   "sex": "male", "sources": ["s1"]}),
+            // A value already committed stays; fields named outside ASCII are ordered as
+            // canonical JSON orders them, by UTF-16 code units (U+1F600 before U+FF01, which
+            // UTF-8's bytes would put the other way round).
+            json!({"id": "p2", "type": "person", "names": {"commit": BASE64.encode([1u8; 32])},
+                   "born": "1990", "note\u{ff01}": "ñ \"quoted\"", "note\u{1F600}": 1, "zeta": [1, 2]}),
+            // Nothing committed: the canonical bytes are the leaf.
+            json!({"id": "c1", "type": "custody", "subject": "p1", "at": "2025-03-15T17:00:00-05:00"}),
+        ];
+        let personal: Vec<String> =
+            ["names", "born", "identifiers", "note\u{1F600}", "note\u{ff01}", "zeta", "absent"]
+                .map(String::from)
+                .into();
+        for record in records {
+            let body = record.as_object().unwrap();
+            let salts = || {
+                let mut n = 0u8;
+                move || {
+                    n += 1;
+                    [n; 32]
+                }
+            };
+            let expected = build_leaf(body, &personal, &mut salts());
+            let canonical = to_canonical(&record);
+            let (leaf, kept) = leaf_and_kept(body, &personal, &mut salts(), canonical.clone());
+            assert_eq!(String::from_utf8(leaf).unwrap(), String::from_utf8(expected.bytes).unwrap());
+            match kept {
+                Some(kept) => assert_eq!(
+                    String::from_utf8(kept).unwrap(),
+                    String::from_utf8(encode_kept(&expected.kept)).unwrap()
+                ),
+                None => assert!(expected.kept.is_empty()),
+            }
+        }
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub struct Parsed {
     /// Whether some time field is a date that may find no zone (one read in a court's zone, or
     /// with nothing to give it one): the ledger checks these after the import and warns.
     pub zone_dates: bool,
+    /// The personal fields the record has ([`Record::personal_fields`]), found once here for
+    /// the leaf to commit.
+    pub personal: Vec<String>,
 }
 
 impl Record {
@@ -80,11 +83,6 @@ impl Record {
     /// The leaf: canonical form with personal values replaced by salted commitments.
     pub fn leaf(&self, next_salt: &mut dyn FnMut() -> [u8; 32]) -> Leaf {
         build_leaf(&self.body, &self.personal_fields(), next_salt)
-    }
-
-    /// The leaf, given the record's canonical bytes: reused as they are when nothing is committed.
-    pub fn leaf_from_canonical(&self, canonical: Vec<u8>, next_salt: &mut dyn FnMut() -> [u8; 32]) -> Leaf {
-        crate::personal::build_leaf_with(&self.body, &self.personal_fields(), next_salt, Some(canonical))
     }
 
     /// Whether a personal field of this record is known only by its commitment (erased or withheld).
@@ -191,10 +189,10 @@ fn parse(mut value: Value, allow_internal: bool) -> Result<Parsed, FieldError> {
 
     let mut canonical = Vec::with_capacity(256);
     write_object(&mut canonical, &body, |_| false);
+    let personal: Vec<String> = personal.into_iter().filter(|f| body.contains_key(f)).collect();
     let record = Record { id, record_type, body };
-    let leaf_len = leaf_len(&record, canonical.len());
-    if leaf_len > MAX_LEAF_BYTES {
-        return Err(FieldError::new("", Problem::TooLarge { bytes: leaf_len }));
+    if let Some(bytes) = leaf_too_large(&record, &personal, canonical.len()) {
+        return Err(FieldError::new("", Problem::TooLarge { bytes }));
     }
     let zone_dates = found.zone_dates && dates_may_lack_a_zone(&record);
     Ok(Parsed {
@@ -204,6 +202,7 @@ fn parse(mut value: Value, allow_internal: bool) -> Result<Parsed, FieldError> {
         warnings: found.warnings,
         derived_id: derived,
         zone_dates,
+        personal,
     })
 }
 
@@ -222,10 +221,17 @@ fn dates_may_lack_a_zone(record: &Record) -> bool {
     })
 }
 
-/// Exact leaf length without building the leaf: each committed value becomes 57 bytes.
-fn leaf_len(record: &Record, canonical_len: usize) -> usize {
-    record.personal_fields().iter().fold(canonical_len, |len, field| {
+/// The leaf's exact length, without building the leaf, if it is over [`MAX_LEAF_BYTES`]: each
+/// value of `personal` becomes a commitment of 57 bytes.
+fn leaf_too_large(record: &Record, personal: &[String], canonical_len: usize) -> Option<usize> {
+    // A value's canonical form takes at least 2 bytes, so the leaf is at most this long: only a
+    // record near the limit needs its values written out to be measured.
+    if canonical_len + personal.len() * COMMITMENT_LEN <= MAX_LEAF_BYTES {
+        return None;
+    }
+    let len = personal.iter().fold(canonical_len, |len, field| {
         let value_len = record.body.get(field).map_or(0, |v| to_canonical(v).len());
         len - value_len + COMMITMENT_LEN
-    })
+    });
+    (len > MAX_LEAF_BYTES).then_some(len)
 }

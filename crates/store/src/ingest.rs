@@ -35,9 +35,9 @@ use std::os::unix::fs::FileExt;
 
 use habeas_ledger::{Checkpoint, Frontier, Hash, Node, Signer, leaf_hash, node_hash};
 use habeas_model::error::Warning;
-use habeas_model::personal::encode_kept;
+use habeas_model::personal::leaf_and_kept;
 use habeas_model::zone::resolve_times;
-use habeas_model::{FieldError, FieldWarning, Leaf, Parsed, RecordType, Reference, parse_ledger_record};
+use habeas_model::{FieldError, FieldWarning, Parsed, RecordType, Reference, parse_ledger_record};
 use rand::Rng as _;
 use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
@@ -83,13 +83,18 @@ pub struct Prepared {
 impl Prepared {
     pub fn new(parsed: Parsed) -> Prepared {
         let mut rng = rand::rng();
-        let Parsed { record, canonical, references, warnings, derived_id, zone_dates } = parsed;
+        let Parsed { record, canonical, references, warnings, derived_id, zone_dates, personal } = parsed;
         let digest = Sha256::digest(&canonical).into();
-        let Leaf { bytes, kept } = record.leaf_from_canonical(canonical, &mut || {
-            let mut salt = [0u8; 32];
-            rng.fill_bytes(&mut salt);
-            salt
-        });
+        let (bytes, kept) = leaf_and_kept(
+            record.body(),
+            &personal,
+            &mut || {
+                let mut salt = [0u8; 32];
+                rng.fill_bytes(&mut salt);
+                salt
+            },
+            canonical,
+        );
         let target = match record.record_type() {
             RecordType::Retraction => record.get("target").and_then(Value::as_str).map(str::to_string),
             _ => None,
@@ -105,7 +110,7 @@ impl Prepared {
             digest,
             leaf_hash: leaf_hash(&bytes),
             leaf: bytes,
-            kept: (!kept.is_empty()).then(|| encode_kept(&kept)),
+            kept,
         }
     }
 }
