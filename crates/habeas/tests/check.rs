@@ -91,6 +91,11 @@ habeas_test!(the_cecot_case_shows_its_conflicts_with_every_reading, |env| {
         "violation",
     ]);
     assert_eq!(before.code, 0, "nothing had happened yet on 1 March: {}", before.stdout);
+    // The same with --json, whose findings are held as their text (`check_json`).
+    let as_json = ["check", "--as-of", "2025-12-31T00:00:00Z", "--fail-on", "violation", "--json"];
+    assert_eq!(env.run(&as_json).code, 1);
+    let before_json = ["check", "--as-of", "2025-03-01T00:00:00Z", "--rule", "order-conflict"];
+    assert_eq!(env.run(&[&before_json[..], &["--fail-on", "violation", "--json"]].concat()).code, 0);
 });
 
 habeas_test!(text_is_grouped_by_subject_in_local_time_with_sources, |env| {
