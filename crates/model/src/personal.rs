@@ -189,10 +189,10 @@ pub fn reveal_canonical(leaf: &[u8], kept: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// A record's leaf and its kept values as [`encode_kept`] stores them (`None` when nothing is
-/// committed), written in one pass: what [`build_leaf_with`] and [`encode_kept`] give together,
-/// byte for byte, without copying the record and each value into new JSON objects first (for
-/// a person, the importer's largest cost after parsing). `canonical` is the body's canonical
-/// bytes, the leaf itself when nothing is committed.
+/// committed), written in one pass: what [`build_leaf`] and [`encode_kept`] give together,
+/// byte for byte, without copying the record and each value into new JSON objects first (done
+/// that way, persons' leaves and kept values had taken a tenth of an import's processor time).
+/// `canonical` is the body's canonical bytes, the leaf itself when nothing is committed.
 pub fn leaf_and_kept(
     body: &Map<String, Value>,
     personal: &[String],

@@ -224,8 +224,8 @@ fn dates_may_lack_a_zone(record: &Record) -> bool {
 /// The leaf's exact length, without building the leaf, if it is over [`MAX_LEAF_BYTES`]: each
 /// value of `personal` becomes a commitment of 57 bytes.
 fn leaf_too_large(record: &Record, personal: &[String], canonical_len: usize) -> Option<usize> {
-    // A value's canonical form takes at least 2 bytes, so the leaf is at most this long: only a
-    // record near the limit needs its values written out to be measured.
+    // Each commitment takes the place of a value of at least one byte, so the leaf is shorter
+    // than this: only a record near the limit needs its values written out to be measured.
     if canonical_len + personal.len() * COMMITMENT_LEN <= MAX_LEAF_BYTES {
         return None;
     }

@@ -52,8 +52,7 @@ impl Path<'_> {
     }
 
     /// Rendered inline when short (`sources[0]`, `subject`): a custody event refers to five or
-    /// six records, and a path allocated for each, freed on the importer's database thread, was
-    /// a tenth of the allocations of an import.
+    /// six records, and a path allocated for each was freed on the importer's database thread.
     fn render_inline(&self) -> EcoString {
         let mut out = EcoString::new();
         self.render_into(&mut out);
