@@ -37,9 +37,14 @@ pub struct Leaf {
 
 /// `base64(SHA-256(salt || JCS(value)))`.
 pub fn commitment(salt: &[u8; 32], value: &Value) -> String {
+    commitment_of_canonical(salt, &to_canonical(value))
+}
+
+/// [`commitment`] of a value given as its canonical bytes.
+fn commitment_of_canonical(salt: &[u8], canonical: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt);
-    hasher.update(to_canonical(value));
+    hasher.update(canonical);
     BASE64.encode(hasher.finalize())
 }
 
@@ -164,10 +169,7 @@ pub fn reveal_canonical(leaf: &[u8], kept: &[u8]) -> Option<Vec<u8>> {
     let mut opened = 0;
     crate::walk::each_member(leaf, |name, span| {
         let Some((_, salt, value)) = values.iter().find(|(field, ..)| *field == name) else { return };
-        let mut hasher = Sha256::new();
-        hasher.update(salt);
-        hasher.update(value);
-        let expected = BASE64.encode(hasher.finalize());
+        let expected = commitment_of_canonical(salt, value);
         // A commitment is written `{"commit":"<44 characters>"}`.
         let committed = &leaf[span.clone()];
         if committed.len() == COMMITMENT_LEN
@@ -207,12 +209,9 @@ pub fn leaf_and_kept(
         }
         let salt = next_salt();
         let value = to_canonical(value);
-        let mut hasher = Sha256::new();
-        hasher.update(salt);
-        hasher.update(&value);
         let mut written = Vec::with_capacity(COMMITMENT_LEN);
         written.extend_from_slice(br#"{"commit":""#);
-        written.extend_from_slice(BASE64.encode(hasher.finalize()).as_bytes());
+        written.extend_from_slice(commitment_of_canonical(&salt, &value).as_bytes());
         written.extend_from_slice(br#""}"#);
         committed.push(Committed { field, salt, value, written });
     }

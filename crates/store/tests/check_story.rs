@@ -683,12 +683,17 @@ fn records_read_for_checks_are_the_versions_known_then() {
     assert_eq!(at(&between, "in-p").as_deref(), Some("2025-03-10T04:00:00Z"));
 }
 
-#[test]
-fn a_run_that_renders_as_it_finds_writes_what_a_run_holding_findings_writes() {
+/// The example case as of 1 January 2026, with that moment.
+fn example_case() -> (habeas_rules::Case, jiff::Timestamp) {
     let mut t = new_ledger();
     t.import(include_str!("../../../examples/cecot-2025.jsonl"));
     let as_of: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let case = t.ledger.case(Moment { as_of: Some(as_of), known_at: None }).unwrap();
+    (t.ledger.case(Moment { as_of: Some(as_of), known_at: None }).unwrap(), as_of)
+}
+
+#[test]
+fn a_run_that_renders_as_it_finds_writes_what_a_run_holding_findings_writes() {
+    let (case, as_of) = example_case();
     let policy = Policy::default();
     let written = |report: &habeas_rules::Report, explain: bool, es: bool| {
         let mut out = Vec::new();
@@ -722,10 +727,7 @@ fn a_run_that_renders_as_it_finds_writes_what_a_run_holding_findings_writes() {
 
 #[test]
 fn a_run_that_keeps_one_language_differs_only_by_the_message_it_leaves_out() {
-    let mut t = new_ledger();
-    t.import(include_str!("../../../examples/cecot-2025.jsonl"));
-    let as_of: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let case = t.ledger.case(Moment { as_of: Some(as_of), known_at: None }).unwrap();
+    let (case, as_of) = example_case();
     let both = habeas_rules::check(&case, &Policy::default(), &[], as_of);
     assert!(both.findings.len() > 10, "the example case has findings: {}", both.findings.len());
     for (messages, kept) in [(habeas_rules::Messages::English, 0), (habeas_rules::Messages::Spanish, 1)] {
