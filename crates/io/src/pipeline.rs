@@ -8,6 +8,12 @@
 //! the importer in input order. Parsing (JSON, validation, canonical form, salted commitments)
 //! thus runs beside the database writes, and bounded channels keep at most a few batches in
 //! memory whatever the size of the input.
+//!
+//! The end of the input is told apart from a thread that stopped on a bug: both close a
+//! worker's channel, but only the first leaves every thread finished normally. When a channel
+//! closes, [`Received`] joins that worker and the reader, and a panic in either is an error
+//! ([`StoreError::Internal`]), so the import is undone instead of committed without the
+//! records of the batches that were lost.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
@@ -27,6 +33,9 @@ pub(crate) enum Raw {
     /// The records one row of a table yields, which land together or not at all: if one of
     /// them cannot be mapped or is invalid, only its errors come out.
     Row(Vec<Result<Value, FieldError>>),
+    /// A bug in parsing, for the tests of what a worker's panic does.
+    #[cfg(test)]
+    Panic,
 }
 
 /// Raw items as read: (file, line or row, item).
@@ -110,11 +119,18 @@ pub(crate) fn start(read: impl FnOnce(&mut Dealer) + Send + 'static) -> std::io:
         to_workers.push(raw_send);
         from_workers.push(receive);
     }
-    threads.push(thread::Builder::new().name("habeas-read".into()).spawn(move || {
+    let reader = thread::Builder::new().name("habeas-read".into()).spawn(move || {
         let mut dealer = Dealer { workers: to_workers, turn: 0, batch: Vec::with_capacity(BATCH) };
         read(&mut dealer);
-    })?);
-    Ok(Received { workers: from_workers, turn: 0, current: Vec::new().into_iter(), _threads: threads })
+    })?;
+    Ok(Received {
+        workers: from_workers,
+        turn: 0,
+        current: Vec::new().into_iter(),
+        reader: Some(reader),
+        parsers: threads.into_iter().map(Some).collect(),
+        ended: false,
+    })
 }
 
 /// Drops the line ending, and a byte-order mark on the first line.
@@ -164,6 +180,8 @@ fn parse_batches(input: Receiver<Result<RawBatch, StoreError>>, output: SyncSend
                         Raw::Value(value) => push(parse_value(value).map(Prepared::new)),
                         Raw::Failed(error) => push(Err(error)),
                         Raw::Row(records) => parse_row(records).into_iter().for_each(push),
+                        #[cfg(test)]
+                        Raw::Panic => panic!("a parsing bug"),
                     }
                 }
                 batch
@@ -181,7 +199,11 @@ pub(crate) struct Received {
     workers: Vec<Receiver<Batch>>,
     turn: usize,
     current: std::vec::IntoIter<Result<InputItem, StoreError>>,
-    _threads: Vec<thread::JoinHandle<()>>,
+    /// The reading thread, and each worker's thread by its place in `workers`: joined when a
+    /// channel closes, to learn whether the input ended or a thread failed.
+    reader: Option<thread::JoinHandle<()>>,
+    parsers: Vec<Option<thread::JoinHandle<()>>>,
+    ended: bool,
 }
 
 impl Iterator for Received {
@@ -192,9 +214,114 @@ impl Iterator for Received {
             if let Some(item) = self.current.next() {
                 return Some(item);
             }
-            let worker = &self.workers[self.turn % self.workers.len()];
+            if self.ended {
+                return None;
+            }
+            let worker = self.turn % self.workers.len();
             self.turn += 1;
-            self.current = worker.recv().ok()?.into_iter();
+            match self.workers[worker].recv() {
+                Ok(batch) => self.current = batch.into_iter(),
+                Err(_) => {
+                    self.ended = true;
+                    return self.failure(worker).map(Err);
+                }
+            }
+        }
+    }
+}
+
+impl Received {
+    /// Why the channel of `worker` closed: `None` at the end of the input, or the panic of the
+    /// worker or of the reader. Batches are dealt in turn, so once this worker has no more the
+    /// input has ended; the worker's thread ends right after it lets go of its channel, and the
+    /// reader's once it has let go of the dealer (which is what ended the worker), so neither
+    /// join waits for long. Other workers are not joined: they end when this is dropped.
+    fn failure(&mut self, worker: usize) -> Option<StoreError> {
+        let failed = |handle: Option<thread::JoinHandle<()>>| {
+            let handle = handle?;
+            let name = handle.thread().name().unwrap_or("habeas").to_string();
+            handle.join().err().map(|panic| StoreError::Internal(format!("{name}: {}", panic_text(&*panic))))
+        };
+        failed(self.parsers.get_mut(worker).and_then(Option::take)).or_else(|| failed(self.reader.take()))
+    }
+}
+
+/// The message a panic was raised with, if it was text.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(n: u64) -> Raw {
+        Raw::Line(format!(r#"{{"type":"org","id":"org-{n}","name":"Org {n}","kind":"agency"}}"#).into_bytes())
+    }
+
+    /// What the importer would take: the lines of the records received, and the error that
+    /// ended them if one did.
+    fn receive(read: impl FnOnce(&mut Dealer) + Send + 'static) -> (Vec<u64>, Option<StoreError>) {
+        let mut lines = Vec::new();
+        for item in start(read).unwrap() {
+            match item {
+                Ok(item) => lines.push(item.line),
+                Err(error) => return (lines, Some(error)),
+            }
+        }
+        (lines, None)
+    }
+
+    #[test]
+    fn every_record_arrives_in_order_and_then_the_input_ends() {
+        let (lines, error) = receive(|dealer| {
+            for n in 1..=5 * BATCH as u64 {
+                dealer.push(0, n, line(n));
+            }
+        });
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(lines, (1..=5 * BATCH as u64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_worker_that_panics_ends_the_input_with_an_error_not_with_silence() {
+        // The third batch panics on its first item; the batches before it arrive, then the
+        // error, and nothing after it is taken for the end of the input.
+        let (lines, error) = receive(|dealer| {
+            for n in 1..=5 * BATCH as u64 {
+                let raw = if n == 2 * BATCH as u64 + 1 { Raw::Panic } else { line(n) };
+                if !dealer.push(0, n, raw) {
+                    return;
+                }
+            }
+        });
+        assert_eq!(lines, (1..=2 * BATCH as u64).collect::<Vec<_>>());
+        match error {
+            Some(StoreError::Internal(why)) => assert!(why.contains("a parsing bug"), "{why}"),
+            other => panic!("expected an internal error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_reader_that_panics_ends_the_input_with_an_error_after_what_it_read() {
+        let (lines, error) = receive(|dealer| {
+            for n in 1..=BATCH as u64 + 3 {
+                dealer.push(0, n, line(n));
+            }
+            panic!("a reading bug");
+        });
+        // What was dealt before the panic still arrives (the dealer hands on its last batch as
+        // it is dropped), and then the error.
+        assert_eq!(lines, (1..=BATCH as u64 + 3).collect::<Vec<_>>());
+        match error {
+            Some(StoreError::Internal(why)) => {
+                assert!(why.contains("habeas-read") && why.contains("a reading bug"), "{why}")
+            }
+            other => panic!("expected an internal error, got {other:?}"),
         }
     }
 }

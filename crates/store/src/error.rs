@@ -30,6 +30,9 @@ pub enum StoreError {
     /// writing another file, a `--rejects` list say, is an [`StoreError::Io`] error: the ledger
     /// may have been written by then.)
     Full,
+    /// A fault in habeas itself (a thread that stopped on a bug): what it was writing is undone
+    /// whole, never committed as if the work were complete.
+    Internal(String),
     /// The database said no; its own message.
     Backend(String),
     Io(std::io::Error),
@@ -69,6 +72,15 @@ impl Localized for StoreError {
                      medias. Libere espacio y vuelva a ejecutar la orden.",
                 )
                 .to_string(),
+            StoreError::Internal(why) => format!(
+                "{} ({why}). {}",
+                lang.pick("a fault in habeas stopped this command", "un fallo de habeas detuvo esta orden"),
+                lang.pick(
+                    "What it was writing was undone whole; the ledger is as it was. Please report it.",
+                    "Lo que estaba escribiendo se deshizo entero; el registro sigue como estaba. Por favor, \
+                     avísenos.",
+                )
+            ),
             StoreError::Backend(why) => format!("{} {why}", lang.pick("database:", "base de datos:")),
             StoreError::Io(err) => format!("{} {err}", lang.pick("file system:", "sistema de archivos:")),
         }
