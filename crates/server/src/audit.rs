@@ -54,6 +54,8 @@ struct Waiting {
     entries: Vec<(AuditEntry, Ack)>,
     /// Live [`AuditLog`] handles: the writer stops when none is left and nothing waits.
     handles: usize,
+    /// The writer is gone (at the end, or stopped by a bug): nothing waits for it any more.
+    stopped: bool,
 }
 
 /// The handle requests use; cloned freely.
@@ -89,7 +91,7 @@ impl AuditLog {
     /// every entry written.
     pub fn start_with(sink: impl AuditSink) -> (AuditLog, Option<std::thread::JoinHandle<()>>) {
         let queue = Arc::new(Queue {
-            waiting: Mutex::new(Waiting { entries: Vec::new(), handles: 1 }),
+            waiting: Mutex::new(Waiting { entries: Vec::new(), handles: 1, stopped: false }),
             arrived: Condvar::new(),
         });
         let for_writer = Arc::clone(&queue);
@@ -114,6 +116,9 @@ impl AuditLog {
         };
         let waiting = {
             let mut waiting = self.queue.waiting.lock().map_err(|_| failed("writer stopped".into()))?;
+            if waiting.stopped {
+                return Err(failed("writer stopped".into()));
+            }
             waiting.entries.push((entry, ack));
             waiting.entries.len()
         };
@@ -131,6 +136,7 @@ impl AuditLog {
 /// The writer: takes the entries waiting, lets more join for up to [`GATHER`] (or until there
 /// are [`ENOUGH`]), appends them in one transaction, wakes their requests; again.
 fn write_batches(mut sink: impl AuditSink, queue: &Queue) {
+    let _refuse_once_gone = Stopped(queue);
     loop {
         let batch: Vec<(AuditEntry, Ack)> = {
             let Ok(mut waiting) = queue.waiting.lock() else { return };
@@ -158,6 +164,19 @@ fn write_batches(mut sink: impl AuditSink, queue: &Queue) {
         for ack in acks {
             let _ = ack.send(result.clone());
         }
+    }
+}
+
+/// Marks the writer gone when it returns or unwinds from a bug, refusing the requests that wait
+/// (their acknowledgments are dropped) and every one after: none waits for ever for a writer
+/// that will not come, and none is shown unrecorded.
+struct Stopped<'q>(&'q Queue);
+
+impl Drop for Stopped<'_> {
+    fn drop(&mut self) {
+        let mut waiting = self.0.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        waiting.stopped = true;
+        waiting.entries.clear();
     }
 }
 
@@ -217,5 +236,29 @@ mod tests {
         assert!(sizes.iter().all(|&n| n <= MAX_BATCH));
         drop(log);
         writer.unwrap().join().unwrap();
+    }
+
+    /// A sink that fails as a bug would, by panicking.
+    struct Broken;
+
+    impl AuditSink for Broken {
+        fn append(&mut self, _: &[AuditEntry]) -> Result<(), String> {
+            panic!("a bug in the audit sink")
+        }
+    }
+
+    #[test]
+    fn a_writer_stopped_by_a_bug_refuses_the_request_it_held_and_every_later_one() {
+        let (log, writer) = AuditLog::start_with(Broken);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        runtime.block_on(async {
+            let first = log.append(entry(0)).await;
+            assert_eq!(first.map_err(|r| r.status), Err(axum::http::StatusCode::SERVICE_UNAVAILABLE));
+            // The writer is gone; a later request is refused at once instead of waiting for it.
+            let later = tokio::time::timeout(Duration::from_secs(5), log.append(entry(1))).await;
+            let later = later.expect("refused, not left waiting");
+            assert_eq!(later.map_err(|r| r.status), Err(axum::http::StatusCode::SERVICE_UNAVAILABLE));
+        });
+        assert!(writer.unwrap().join().is_err(), "the writer panicked");
     }
 }
