@@ -1,6 +1,9 @@
 //! `habeas`: the command line. Parses flags, runs one command, maps its outcome to an exit code:
 //! 0 success, 1 the command found what it guards against (tampering, rejected records), 2 a usage
-//! or environment error (bad flag, unreadable database, key or input file).
+//! or environment error (bad flag, unreadable database, key or input file), or a fault in habeas
+//! itself: a panic is reported in one line, in the user's language, with where it happened (what
+//! a bug report needs), and ends the command with 2; its unfinished write is rolled back, as every
+//! write is one transaction (`RUST_BACKTRACE` still shows Rust's own report).
 
 /// Records are parsed on one thread and written (and freed) on another; mimalloc handles such
 /// cross-thread frees far better than glibc's allocator (docs/benchmarks.md).
@@ -14,6 +17,7 @@ mod flags;
 use std::process::ExitCode;
 
 use clap::Parser;
+use habeas_model::Lang;
 
 use context::{Context, Outcome};
 use flags::{Cli, Command};
@@ -21,7 +25,18 @@ use flags::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.global.json;
-    let result = Context::new(&cli.global).and_then(|ctx| run(&ctx, cli.command));
+    let lang = cli.global.lang.as_deref().and_then(Lang::parse).unwrap_or_else(Lang::from_env);
+    report_faults_plainly(lang);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Context::new(&cli.global).and_then(|ctx| run(&ctx, cli.command))
+    }))
+    .unwrap_or_else(|_| {
+        let stopped = lang.pick(
+            "the command stopped on that fault; anything it was writing is undone, and the ledger is as it was. Please report it.",
+            "la orden se detuvo por ese fallo; lo que estuviera escribiendo se deshace, y el registro sigue como estaba. Por favor, avísenos.",
+        );
+        Err(context::Failure(stopped.to_string()))
+    });
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Found) => ExitCode::from(1),
@@ -33,6 +48,29 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Replaces Rust's report of a panic (on any thread) by one line saying what it is: a fault in
+/// habeas, and where. What it did to the command is said by the command's own error.
+fn report_faults_plainly(lang: Lang) {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or_default();
+        let thread = std::thread::current();
+        let place = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!(
+            "habeas: {} ({}, {place}): {message}",
+            lang.pick("a fault in habeas", "un fallo de habeas"),
+            thread.name().unwrap_or("main"),
+        );
+    }));
 }
 
 fn run(ctx: &Context, command: Command) -> context::CmdResult {
