@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use habeas_ledger::Signer;
 use habeas_rules::{Policy, Report};
+use habeas_store::check::Sources;
 use habeas_store::{Directory, Ledger, Location, Moment, PersonIndex};
 
 use crate::audit::AuditLog;
@@ -182,7 +183,7 @@ impl App {
         }
         if self.config.check && stale(&self.findings, size)? {
             let now = self.now();
-            let case = ledger.case(Moment { as_of: Some(now), known_at: None })?;
+            let case = ledger.case(Moment { as_of: Some(now), known_at: None }, Sources::Left)?;
             let report = habeas_rules::check(&case, &Policy::default(), &[], now);
             self.store(&self.findings, report, size)?;
         }

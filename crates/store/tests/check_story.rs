@@ -10,6 +10,7 @@ mod common;
 use common::{TestLedger, new_ledger};
 use habeas_rules::{Finding, Holds, Outcome, Policy};
 use habeas_store::Moment;
+use habeas_store::check::Sources;
 
 /// The world the stories happen in: two states, their organs, a court in New York's zone, airports
 /// in three zones, a prison with no visits, and the two legal authorities.
@@ -587,7 +588,7 @@ fn timelines_read_for_checks_are_the_stored_ones() {
     let mut t = ledger(&[ORAL_CLASS_ORDER, &flight("f", r#""2025-03-15T19:36:00-05:00""#), REMOVED, cohort]);
     for as_of in ["2025-03-12T00:00:00Z", "2025-03-16T01:00:00Z", AFTER] {
         let moment = Moment { as_of: Some(as_of.parse().unwrap()), known_at: None };
-        let case = t.ledger.case(moment).unwrap();
+        let case = t.ledger.case(moment, Sources::Held).unwrap();
         assert!(case.timelines.contains_key("p") && case.timelines.contains_key("c"));
         for (subject, stretches) in &case.timelines {
             let stored = t.ledger.timeline(subject, moment).unwrap().unwrap().segments;
@@ -658,7 +659,7 @@ fn records_read_for_checks_are_the_versions_known_then() {
     let case_then = |t: &mut TestLedger, known_at: Option<&str>| {
         let moment =
             Moment { as_of: Some(AFTER.parse().unwrap()), known_at: known_at.map(|k| k.parse().unwrap()) };
-        t.ledger.case(moment).unwrap()
+        t.ledger.case(moment, Sources::Held).unwrap()
     };
 
     let now = case_then(&mut t, None);
@@ -688,7 +689,7 @@ fn example_case() -> (habeas_rules::Case, jiff::Timestamp) {
     let mut t = new_ledger();
     t.import(include_str!("../../../examples/cecot-2025.jsonl"));
     let as_of: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    (t.ledger.case(Moment { as_of: Some(as_of), known_at: None }).unwrap(), as_of)
+    (t.ledger.case(Moment { as_of: Some(as_of), known_at: None }, Sources::Held).unwrap(), as_of)
 }
 
 #[test]

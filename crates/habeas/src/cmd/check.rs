@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use habeas_model::Lang;
 use habeas_rules::{Case, Finding, Outcome as FindingOutcome, Policy, RULES, Report};
 use habeas_store::Moment;
+use habeas_store::check::Sources;
 
 use crate::context::{CmdResult, Context, Failure, Outcome};
 
@@ -58,7 +59,10 @@ pub fn run(ctx: &Context, args: CheckArgs) -> CmdResult {
     };
     let as_of = moment.as_of.unwrap_or_else(jiff::Timestamp::now);
     let mut ledger = ctx.open()?;
-    let case = ledger.case(Moment { as_of: Some(as_of), ..moment }).map_err(|e| ctx.store_failure(e))?;
+    // Only the text output shows the titles of the sources behind a finding.
+    let sources = if ctx.json { Sources::Left } else { Sources::Held };
+    let case =
+        ledger.case(Moment { as_of: Some(as_of), ..moment }, sources).map_err(|e| ctx.store_failure(e))?;
     let es = ctx.lang == Lang::Es;
     let report = if ctx.json {
         // Each finding held as the text it is written as, from the moment it is found.

@@ -22,12 +22,23 @@ use crate::views::KnownAt;
 mod read;
 use read::read_records;
 
+/// Whether the case holds each record's top-level `sources`. No rule reads them (a place's
+/// `risks[].sources` are read, and always held); only the text output of `habeas check`, which
+/// shows the titles behind each finding's records, does. At 7.8 million records they are about
+/// 60 bytes a record, half a gigabyte (docs/benchmarks.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sources {
+    Held,
+    Left,
+}
+
 pub(crate) fn case_of(
     known: &KnownAt<'_>,
     beside: Option<Box<dyn Backend>>,
     as_of: Option<Timestamp>,
+    sources: Sources,
 ) -> Result<Case> {
-    let read = read_records(known, beside)?;
+    let read = read_records(known, beside, sources)?;
     // Ids of up to 15 bytes are held inline: a million persons' ids cost no allocation.
     let mut subjects: FxHashSet<Id> = FxHashSet::default();
     // The leaf index of each record's version, by its position in the case (ids are unique in
@@ -149,7 +160,6 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
                 flight,
                 count: r.body.get("count").and_then(|c| c.as_u64()),
                 via: None,
-                sources: r.strings("sources"),
             }
         })
         .collect();
@@ -167,8 +177,9 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
 }
 
 impl Ledger {
-    /// The records and timelines the rules read, as known at `moment`.
-    pub fn case(&mut self, moment: Moment) -> Result<Case> {
+    /// The records and timelines the rules read, as known at `moment`, with or without each
+    /// record's `sources`.
+    pub fn case(&mut self, moment: Moment, sources: Sources) -> Result<Case> {
         self.catch_up_views()?;
         // Every page is read once, so both connections read through a memory map, where the
         // operating system caches the file, instead of copying each page into a page cache
@@ -182,13 +193,13 @@ impl Ledger {
         };
         let tx = self.backend().read()?;
         let known = KnownAt::then(&*tx, moment.known_at)?;
-        case_of(&known, beside, moment.as_of)
+        case_of(&known, beside, moment.as_of, sources)
     }
 
     /// Runs the rules (all, or those in `only`) as of `moment.as_of` (default: now).
     pub fn check(&mut self, policy: &Policy, only: &[String], moment: Moment) -> Result<Report> {
         let as_of = moment.as_of.unwrap_or_else(Timestamp::now);
-        let case = self.case(Moment { as_of: Some(as_of), ..moment })?;
+        let case = self.case(Moment { as_of: Some(as_of), ..moment }, Sources::Left)?;
         Ok(habeas_rules::check(&case, policy, only, as_of))
     }
 }

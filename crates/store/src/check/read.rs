@@ -30,6 +30,7 @@ use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
+use super::Sources;
 use crate::backend::{Backend, LogRead};
 use crate::error::{Result, StoreError};
 use crate::views::KnownAt;
@@ -41,16 +42,25 @@ const NOT_READ: [&str; 3] = ["import", "erasure", "retraction"];
 /// places and orgs their `tz`, orders and petitions their `court`.
 const LEND_ZONES: [&str; 4] = ["place", "org", "order", "petition"];
 
-/// A leaf's record, read from its bytes straight into compact fields, its times in UTC.
-fn record_of_leaf(idx: u64, bytes: &[u8], zones: &Zones) -> Result<Record> {
-    match Fields::read_setting_aside(bytes, ["id", "type", "at"]) {
+/// A leaf's record, read from its bytes straight into compact fields, its times in UTC; its
+/// `sources` set aside and let go unless `Held`.
+fn record_of_leaf(idx: u64, bytes: &[u8], zones: &Zones, sources: Sources) -> Result<Record> {
+    let read = match sources {
+        Sources::Held => Fields::read_setting_aside(bytes, ["id", "type", "at"]),
+        Sources::Left => Fields::read_setting_aside(bytes, ["id", "type", "at", "sources"])
+            .map(|([id, kind, at, _], body)| ([id, kind, at], body)),
+    };
+    match read {
         Ok(([id, kind, at], body)) => record_of(idx, id, kind, at, body, zones),
         Err(_) => Err(not_a_record(idx)),
     }
 }
 
 /// A record already parsed (a version found by [`KnownAt::lookup`]), its times in UTC.
-fn record_of_map(idx: u64, mut body: Map<String, Value>, zones: &Zones) -> Result<Record> {
+fn record_of_map(idx: u64, mut body: Map<String, Value>, zones: &Zones, sources: Sources) -> Result<Record> {
+    if sources == Sources::Left {
+        body.remove("sources");
+    }
     let (id, kind) = (body.remove("id").map(Field::from), body.remove("type").map(Field::from));
     record_of(idx, id, kind, None, Fields::from(body), zones)
 }
@@ -163,7 +173,11 @@ fn taken() -> Placed {
 /// version, in id order; times in UTC; the personal values a rule reads in clear where they are
 /// still kept ([`put_back_kept`]).
 /// `beside`, another connection to the ledger, reads half of the log on a second thread.
-pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>) -> Result<Read> {
+pub(crate) fn read_records(
+    known: &KnownAt<'_>,
+    beside: Option<Box<dyn Backend>>,
+    sources: Sources,
+) -> Result<Read> {
     // Only what this pass needs of each row: the version wanted, or the id of a record that
     // takes the long way. A record's known version is its current one when that was appended
     // before the boundary and no retraction is in force: a retraction stays on the row until a
@@ -190,7 +204,7 @@ pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>
     let zones = Zones::read(known, &lenders)?;
     drop(lenders);
     wanted.sort_unstable();
-    let mut lists = parse_in_pass(known, beside, &wanted, &zones)?;
+    let mut lists = parse_in_pass(known, beside, &wanted, &zones, sources)?;
     drop(wanted);
     const NOWHERE: (u32, u32) = (u32::MAX, u32::MAX);
     let mut order: Vec<(u32, u32)> = vec![NOWHERE; rows];
@@ -203,7 +217,7 @@ pub(crate) fn read_records(known: &KnownAt<'_>, beside: Option<Box<dyn Backend>>
     for (position, id) in long_way_ids {
         if let Some((idx, body)) = known.lookup(&id)? {
             order[position] = (lists.len() as u32, long_way.len() as u32);
-            long_way.push((position, idx, record_of_map(idx, (*body).clone(), &zones)?));
+            long_way.push((position, idx, record_of_map(idx, (*body).clone(), &zones, sources)?));
         }
     }
     lists.push(long_way);
@@ -294,22 +308,28 @@ fn parse_in_pass(
     beside: Option<Box<dyn Backend>>,
     wanted: &[(u64, usize)],
     zones: &Zones,
+    sources: Sources,
 ) -> Result<Vec<Vec<Placed>>> {
-    let Some(mut beside) = beside else { return Ok(vec![parse_range(known.tx, wanted, zones)?]) };
+    let Some(mut beside) = beside else { return Ok(vec![parse_range(known.tx, wanted, zones, sources)?]) };
     let (mine, theirs) = wanted.split_at(wanted.len() / 2);
     std::thread::scope(|scope| {
         let other = scope.spawn(move || -> Result<Vec<Placed>> {
             let tx = beside.read()?;
-            parse_range(&*tx, theirs, zones)
+            parse_range(&*tx, theirs, zones, sources)
         });
-        let parsed = parse_range(known.tx, mine, zones);
+        let parsed = parse_range(known.tx, mine, zones, sources);
         let others = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         Ok(vec![parsed?, others?])
     })
 }
 
 /// Reads the log from the first wanted leaf to the last and parses the wanted ones.
-fn parse_range(tx: &dyn LogRead, wanted: &[(u64, usize)], zones: &Zones) -> Result<Vec<Placed>> {
+fn parse_range(
+    tx: &dyn LogRead,
+    wanted: &[(u64, usize)],
+    zones: &Zones,
+    sources: Sources,
+) -> Result<Vec<Placed>> {
     let (Some(&(first, _)), Some(&(last, _))) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());
     };
@@ -320,7 +340,7 @@ fn parse_range(tx: &dyn LogRead, wanted: &[(u64, usize)], zones: &Zones) -> Resu
             && idx == leaf.idx
         {
             next.next();
-            parsed.push((position, idx, record_of_leaf(idx, &leaf.bytes, zones)?));
+            parsed.push((position, idx, record_of_leaf(idx, &leaf.bytes, zones, sources)?));
         }
         Ok(())
     })?;
@@ -428,14 +448,51 @@ mod tests {
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     }
 
-    /// Every record the rules read, as known at `known_at` (now if `None`), on one connection.
+    /// Every record the rules read, as known at `known_at` (now if `None`), on one connection,
+    /// with their sources.
     fn records_read(ledger: &mut Ledger, known_at: Option<&str>) -> Vec<Record> {
+        records_read_with(ledger, known_at, Sources::Held)
+    }
+
+    fn records_read_with(ledger: &mut Ledger, known_at: Option<&str>, sources: Sources) -> Vec<Record> {
         ledger.catch_up_views().unwrap();
         let tx = ledger.backend().read().unwrap();
         let known = KnownAt::then(&*tx, known_at.map(|t| t.parse().unwrap())).unwrap();
         let mut records = Vec::new();
-        read_records(&known, None).unwrap().into_each(|_, record| records.push(record));
+        read_records(&known, None, sources).unwrap().into_each(|_, record| records.push(record));
         records
+    }
+
+    #[test]
+    fn records_read_without_their_sources_are_those_read_with_them_less_their_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut ledger, signer) = new_ledger(dir.path());
+        let example = include_str!("../../../../examples/cecot-2025.jsonl");
+        import(&mut ledger, &signer, "2025-12-01T00:00:00Z", example);
+        // A record retracted now takes the long way (its versions walked), as does every record
+        // changed since the moment asked: both ways must leave the sources out alike.
+        import(
+            &mut ledger,
+            &signer,
+            "2025-12-02T00:00:00Z",
+            r#"{"type":"retraction","id":"r-gone","target":"src-nyt-flights","reason":"wrong"}
+{"type":"place","id":"pl-cecot","name":"CECOT","kind":"facility","country":"SV","tz":"America/El_Salvador","capacity":40000,"sources":["src-ohchr"]}"#,
+        );
+        for known_at in [None, Some("2025-12-01T12:00:00Z")] {
+            let held = records_read_with(&mut ledger, known_at, Sources::Held);
+            let left = records_read_with(&mut ledger, known_at, Sources::Left);
+            assert_eq!(held.len(), left.len());
+            let mut citing = 0;
+            for (held, left) in held.into_iter().zip(left) {
+                assert!(left.body.get("sources").is_none(), "{}: {:?}", left.id, left.body);
+                let mut held_body = held.body.to_json();
+                citing += usize::from(held_body.remove("sources").is_some());
+                assert_eq!(held_body, left.body.to_json(), "{}", held.id);
+                let rest = |r: &Record| format!("{} {} {:?} {:?}", r.id, r.kind, r.times, r.unzoned);
+                assert_eq!(rest(&held), rest(&left));
+            }
+            assert!(citing > 50, "the example's records cite their sources: {citing}");
+        }
     }
 
     #[test]
@@ -456,8 +513,8 @@ mod tests {
             read.into_each(|idx, record| shown.push(format!("{idx} {record:?}")));
             shown
         };
-        let alone = shown(read_records(&known, None).unwrap());
-        let in_halves = shown(read_records(&known, beside).unwrap());
+        let alone = shown(read_records(&known, None, Sources::Held).unwrap());
+        let in_halves = shown(read_records(&known, beside, Sources::Held).unwrap());
         assert!(alone.len() > 100, "the example case has its records: {}", alone.len());
         assert_eq!(alone, in_halves);
     }

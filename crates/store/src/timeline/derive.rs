@@ -75,7 +75,6 @@ pub struct Event {
     pub count: Option<u64>,
     /// The cohort through which the event reaches the subject, if not the subject's own.
     pub via: Option<Id>,
-    pub sources: Vec<Id>,
 }
 
 /// A stretch of time in one state.
@@ -409,7 +408,6 @@ mod tests {
             flight: None,
             count: None,
             via: None,
-            sources: vec![],
         }
     }
 

@@ -363,7 +363,6 @@ fn event_of(
         flight,
         count: r.get("count").and_then(Value::as_u64),
         via: via.map(Id::from),
-        sources: ids(r.get("sources")),
     })
 }
 
