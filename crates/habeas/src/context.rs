@@ -123,8 +123,8 @@ impl Context {
                     Failure(format!(
                         "{path}: {e}; {}",
                         self.t(
-                            "verify needs the verifier key from outside the database: pass --verifier-key",
-                            "verify necesita la clave de verificación desde fuera de la base de datos: indique --verifier-key"
+                            "checking needs the ledger's public key from outside the database: pass --verifier-key (its .pub file or the key itself)",
+                            "comprobar necesita la clave pública del registro desde fuera de la base de datos: indique --verifier-key (su archivo .pub o la clave misma)"
                         )
                     ))
                 })?;

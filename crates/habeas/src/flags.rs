@@ -90,7 +90,7 @@ pub enum Command {
     /// Inclusion proof of a record's current version, or of any leaf, or a consistency proof
     Proof {
         /// The record's id
-        #[arg(required_unless_present_any = ["index", "consistency"])]
+        #[arg(required_unless_present_any = ["index", "consistency", "check"])]
         id: Option<String>,
         /// Prove leaf N instead (an older version, a retracted record)
         #[arg(long, value_name = "N", conflicts_with = "id")]
@@ -98,6 +98,13 @@ pub enum Command {
         /// Prove that the tree of OLD_SIZE leaves is a prefix of the latest checkpoint's
         #[arg(long, value_name = "OLD_SIZE", conflicts_with_all = ["id", "index"])]
         consistency: Option<u64>,
+        /// Check a proof someone handed you (the output of `proof --json`, - for stdin) with the
+        /// verifier key alone; no ledger needed
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["id", "index", "consistency"])]
+        check: Option<PathBuf>,
+        /// With --check of a consistency proof: the older checkpoint you kept
+        #[arg(long, value_name = "FILE", requires = "check")]
+        trusted: Option<PathBuf>,
     },
     /// Delete the personal values of a record for good; the log and every proof stay valid
     Erase {

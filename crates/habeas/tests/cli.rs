@@ -182,6 +182,180 @@ habeas_test!(verify_checkpoint_and_proof_agree, |env| {
     assert_eq!(env.run(&["proof", "--consistency", "500"]).code, 2);
 });
 
+/// `habeas proof --check` on a document, with the ledger's public key only (`key.pub`, a copy
+/// of it outside any ledger); `--db` names a file that does not exist.
+fn check_proof(env: &Env, document: &Value, extra: &[&str]) -> macros::Run {
+    env.write("doc.json", &document.to_string());
+    let mut args = vec!["--db", "nowhere.db", "--verifier-key", "key.pub", "proof", "--check", "doc.json"];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+/// The kinds of the problems `proof --check --json` reports, with its exit code.
+fn proof_problems(env: &Env, document: &Value) -> (i32, Vec<String>) {
+    let run = check_proof(env, document, &["--json"]);
+    let kinds = run.json()["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap().to_string())
+        .collect();
+    (run.code, kinds)
+}
+
+habeas_test!(a_proof_handed_over_is_checked_with_the_public_key_alone, |env| {
+    let env = env.with_example();
+    std::fs::copy(env.path("habeas.db.pub"), env.path("key.pub")).unwrap();
+    let proof = env.run(&["proof", "ord-jgg-tro2", "--json"]).json();
+    let root = env.run(&["checkpoint", "--json"]).json()["root"].clone();
+
+    let run = check_proof(&env, &proof, &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("The proof holds: record ord-jgg-tro2 is leaf "), "{}", run.stdout);
+    assert!(run.stdout.contains(proof["leaf_bytes"].as_str().unwrap()), "the record as logged is shown");
+    assert!(!env.path("nowhere.db").exists(), "no ledger is opened, nor created");
+    let out = check_proof(&env, &proof, &["--json"]).json();
+    assert_eq!(
+        (&out["ok"], &out["kind"], &out["id"], &out["size"], &out["root"]),
+        (
+            &Value::Bool(true),
+            &Value::from("inclusion"),
+            &Value::from("ord-jgg-tro2"),
+            &Value::from(130),
+            &root
+        )
+    );
+    let spanish = env.run(&[
+        "--lang",
+        "es",
+        "--db",
+        "nowhere.db",
+        "--verifier-key",
+        "key.pub",
+        "proof",
+        "--check",
+        "doc.json",
+    ]);
+    assert!(spanish.stdout.starts_with("La prueba es válida"), "{}", spanish.stdout);
+    let piped = env.run_with_stdin(
+        &["--db", "nowhere.db", "--verifier-key", "key.pub", "proof", "--check", "-"],
+        &proof.to_string(),
+    );
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+
+    // Each way of changing the document is caught, and named.
+    let changed = |change: &dyn Fn(&mut Value)| {
+        let mut doc = proof.clone();
+        change(&mut doc);
+        proof_problems(&env, &doc)
+    };
+    let later = |doc: &mut Value| {
+        let bytes = doc["leaf_bytes"].as_str().unwrap().replace("18:45:00", "18:55:00");
+        assert_ne!(bytes, doc["leaf_bytes"].as_str().unwrap());
+        doc["leaf_bytes"] = Value::from(bytes);
+    };
+    assert_eq!(changed(&later), (1, vec!["leaf_hash".to_string(), "audit_path".to_string()]));
+    // A forger who rehashes the changed bytes still cannot reach the signed root.
+    let rehashed = |doc: &mut Value| {
+        later(doc);
+        let hash = habeas_ledger::leaf_hash(doc["leaf_bytes"].as_str().unwrap().as_bytes());
+        doc["leaf"] = Value::from(hash.to_base64());
+    };
+    assert_eq!(changed(&rehashed), (1, vec!["audit_path".to_string()]));
+    assert_eq!(changed(&|doc| doc["id"] = Value::from("ord-jgg-tro1")), (1, vec!["id".to_string()]));
+    let index = proof["index"].as_u64().unwrap();
+    assert_eq!(changed(&|doc| doc["index"] = Value::from(index - 1)), (1, vec!["audit_path".to_string()]));
+    assert_eq!(changed(&|doc| doc["size"] = Value::from(129)), (1, vec!["size".to_string()]));
+    let swapped = |doc: &mut Value| {
+        let path = doc["proof"].as_array_mut().unwrap();
+        path.swap(0, 1);
+    };
+    assert_eq!(changed(&swapped), (1, vec!["audit_path".to_string()]));
+    let other_root = |doc: &mut Value| {
+        let note = doc["checkpoint"]
+            .as_str()
+            .unwrap()
+            .replace(root.as_str().unwrap(), &habeas_ledger::leaf_hash(b"x").to_base64());
+        doc["checkpoint"] = Value::from(note);
+    };
+    assert_eq!(changed(&other_root), (1, vec!["checkpoint_signature".to_string()]));
+
+    // Another ledger's key does not open this ledger's checkpoint.
+    let other = Env::new();
+    assert_eq!(other.run(&["init"]).code, 0);
+    std::fs::copy(other.path("habeas.db.pub"), env.path("key.pub")).unwrap();
+    let run = check_proof(&env, &proof, &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("does not open with this key"), "{}", run.stdout);
+    std::fs::copy(env.path("habeas.db.pub"), env.path("key.pub")).unwrap();
+
+    // A document that cannot be read is a usage error that names the member at fault.
+    let mut bad = proof.clone();
+    bad["proof"][1] = Value::from("not base64!");
+    let run = check_proof(&env, &bad, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("doc.json: proof[1]: expected a hash"), "{}", run.stderr);
+    let mut bad = proof.clone();
+    bad.as_object_mut().unwrap().remove("checkpoint");
+    let run = check_proof(&env, &bad, &[]);
+    assert!(run.code == 2 && run.stderr.contains("checkpoint: missing"), "{}", run.stderr);
+    env.write("doc.json", "{\"leaf_bytes\": ");
+    let run = env.run(&["--db", "nowhere.db", "--verifier-key", "key.pub", "proof", "--check", "doc.json"]);
+    assert!(run.code == 2 && run.stderr.contains("not JSON"), "{}", run.stderr);
+});
+
+habeas_test!(a_consistency_proof_is_checked_against_the_checkpoint_kept, |env| {
+    let env = env.with_example();
+    std::fs::copy(env.path("habeas.db.pub"), env.path("key.pub")).unwrap();
+    env.write("kept.txt", &env.run(&["checkpoint"]).stdout);
+    // Someone holding the key rewrites history from here: a copy of the ledger takes one record,
+    // the ledger another.
+    macros::copy_ledger(&env.db(), &env.path("alt.db"));
+    let source =
+        |id: &str| format!("{{\"type\":\"source\",\"id\":\"{id}\",\"kind\":\"news\",\"title\":\"{id}\"}}\n");
+    env.write("a.jsonl", &source("src-added-a"));
+    env.write("b.jsonl", &source("src-added-b"));
+    let alt = ["--db", "alt.db", "--key", "habeas.db.key"];
+    assert_eq!(env.run(&[&alt[..], &["import", "b.jsonl"]].concat()).code, 0);
+    env.write("alt-kept.txt", &env.run(&[&alt[..], &["checkpoint"]].concat()).stdout);
+    assert_eq!(env.run(&["import", "a.jsonl"]).code, 0);
+
+    let consistency = env.run(&["proof", "--consistency", "130", "--json"]).json();
+    assert_eq!((consistency["old_size"].as_u64(), consistency["size"].as_u64()), (Some(130), Some(132)));
+    let run = check_proof(&env, &consistency, &["--trusted", "kept.txt"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("the log of 130 leaves you kept is the beginning of the log of 132"),
+        "{}",
+        run.stdout
+    );
+
+    let run = check_proof(&env, &consistency, &[]);
+    assert!(run.code == 2 && run.stderr.contains("--trusted"), "{}", run.stderr);
+
+    // The copy's checkpoint of 132 leaves is signed with the same key, but this log's first 132
+    // leaves are another history: the proof from them to a later size cannot join the two.
+    env.write("ours-kept.txt", &env.run(&["checkpoint"]).stdout);
+    env.write("c.jsonl", &source("src-added-c"));
+    assert_eq!(env.run(&["import", "c.jsonl"]).code, 0);
+    let later = env.run(&["proof", "--consistency", "132", "--json"]).json();
+    assert_eq!(later["size"].as_u64(), Some(134));
+    let kinds = |trusted: &str| {
+        let run = check_proof(&env, &later, &["--trusted", trusted, "--json"]);
+        let out = run.json();
+        let kinds: Vec<String> = out["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["kind"].as_str().unwrap().to_string())
+            .collect();
+        (run.code, out["ok"].clone(), kinds)
+    };
+    assert_eq!(kinds("ours-kept.txt"), (0, Value::Bool(true), vec![]));
+    assert_eq!(kinds("alt-kept.txt"), (1, Value::Bool(false), vec!["consistency_path".to_string()]));
+    assert_eq!(kinds("kept.txt"), (1, Value::Bool(false), vec!["old_size".to_string()]));
+});
+
 habeas_test!(verify_never_trusts_a_key_from_the_database, |env| {
     let env = env.with_example();
     std::fs::remove_file(env.path("habeas.db.pub")).unwrap();

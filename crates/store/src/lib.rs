@@ -47,7 +47,9 @@ pub use ingest::{ImportOptions, InputItem, InputSource, Prepared};
 pub use ledger::{Ledger, Location};
 pub use locate::{Found, Located, PersonIndex, ShownStatus, Status};
 pub use occupancy::{Capacity, DayCount, Days, Occupancy};
-pub use proofs::{ConsistencyOut, RecordProof};
+pub use proofs::{
+    ConsistencyOut, DocumentError, DocumentProblem, ProofCheck, ProofDocument, ProofProblem, RecordProof,
+};
 pub use report::{ImportReport, LocatedWarning, RejectReason, Rejection};
 pub use timeline::{Moment, Segment, State, Timeline};
 pub use verify::{Problem as VerifyProblem, TrustedWhy, VerifyReport};
