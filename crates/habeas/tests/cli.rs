@@ -410,6 +410,12 @@ habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
     assert!(run.stdout.contains("Caught"), "{}", run.stdout);
     // The published table, through its mapping: 27 counts, three facilities, their source.
     assert!(run.stdout.contains("31 records from 27 rows"), "{}", run.stdout);
+    // The exhibit it writes holds, checked by the binary with the public key alone.
+    assert!(run.stdout.contains("the proof holds"), "{}", run.stdout);
+    let exhibit = ["--db", "nowhere.db", "--verifier-key", "demo/cecot.db.pub", "proof", "--check"];
+    let checked = env.run(&[&exhibit[..], &["demo/exhibit-ord-ag-withholding-2019.json"]].concat());
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    assert!(checked.stdout.contains("record ord-ag-withholding-2019 is leaf"), "{}", checked.stdout);
     let db = env.path("demo/cecot.db");
     let counts = env.run(&["--db", db.to_str().unwrap(), "export", "--type", "population"]);
     assert_eq!(counts.stdout.lines().count(), 27);

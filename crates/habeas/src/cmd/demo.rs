@@ -1,8 +1,9 @@
 //! `habeas demo`: the shipped example case, end to end, in a scratch folder.
 //!
 //! It creates a ledger and its keys, imports `examples/cecot-2025.jsonl` (embedded in the
-//! binary), verifies it, proves one record, saves a checkpoint as a trusted copy, and then plays
-//! the attacker on a copy of the file: one changed digit in a flight's departure time, and
+//! binary), verifies it, proves one record and checks that proof's document (the exhibit) as its
+//! receiver would, saves a checkpoint as a trusted copy, and then plays the attacker on a copy of
+//! the file: one changed digit in a flight's departure time, and
 //! `verify` names the leaf. Before that it imports a published table (a Parquet excerpt of ICE's
 //! daily population) through its mapping file. Each step says what it shows and which command
 //! does it by hand.
@@ -164,6 +165,32 @@ pub fn run(ctx: &Context, dir: Option<PathBuf>) -> CmdResult {
         ctx.t(
             "(by hand: habeas --db cecot.db proof ord-ag-withholding-2019)",
             "(a mano: habeas --db cecot.db proof ord-ag-withholding-2019)"
+        )
+    );
+    // The proof as the document a lawyer hands over, checked as its receiver would.
+    let exhibit = dir.join("exhibit-ord-ag-withholding-2019.json");
+    std::fs::write(&exhibit, format!("{:#}\n", proof.to_json())).map_err(io(&exhibit))?;
+    let checked = proof.check(&signer.verifier());
+    say!(
+        ctx,
+        "   {} {}: {}",
+        ctx.t("Exhibit", "Prueba documental"),
+        exhibit.display(),
+        if checked.holds() {
+            ctx.t(
+                "checked with the verifier key alone, as whoever receives it would: the proof holds",
+                "comprobada solo con la clave pública, como lo haría quien la reciba: la prueba es válida",
+            )
+        } else {
+            ctx.t("FAILED its check", "FALLÓ su comprobación")
+        }
+    );
+    say!(
+        ctx,
+        "   {}",
+        ctx.t(
+            "(by hand: habeas --verifier-key cecot.db.pub proof --check exhibit-ord-ag-withholding-2019.json)",
+            "(a mano: habeas --verifier-key cecot.db.pub proof --check exhibit-ord-ag-withholding-2019.json)"
         )
     );
     let trusted = dir.join("checkpoint.txt");
