@@ -201,6 +201,13 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Copy the whole ledger (log, checkpoints, personal values, accounts, audit trail) to a new
+    /// file, safely while a server writes, and verify the copy; the signing key is not copied
+    Backup {
+        /// The new file (refused if it exists); LOCATION.pub is copied beside it as FILE.pub
+        #[arg(value_name = "FILE")]
+        dest: PathBuf,
+    },
     /// Serve the HTTP API and the web pages (Spanish and English) for the accounts of `habeas user`
     Serve {
         /// Address to listen on

@@ -89,6 +89,7 @@ fn run(ctx: &Context, command: Command) -> context::CmdResult {
         Command::Export { record_type, format, out } => cmd::export::run(ctx, record_type, &format, out),
         Command::Timeline { id, as_of, known_at } => cmd::timeline::run(ctx, &id, as_of, known_at),
         Command::Rebuild => cmd::rebuild::run(ctx),
+        Command::Backup { dest } => cmd::backup::run(ctx, &dest),
         Command::Dedupe { min_score } => cmd::dedupe::run(ctx, min_score),
         Command::Check { rules, as_of, known_at, explain, fail_on, policy } => {
             cmd::check::run(ctx, cmd::check::CheckArgs { rules, as_of, known_at, explain, fail_on, policy })

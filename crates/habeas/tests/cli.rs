@@ -356,6 +356,68 @@ habeas_test!(a_consistency_proof_is_checked_against_the_checkpoint_kept, |env| {
     assert_eq!(kinds("kept.txt"), (1, Value::Bool(false), vec!["old_size".to_string()]));
 });
 
+habeas_test!(backup_copies_the_whole_ledger_and_the_copy_verifies, |env| {
+    let env = env.with_example();
+    let added = env.run_with_stdin(&["user", "add", "ana", "--role", "viewer"], "a-long-password\n");
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let run = env.run(&["backup", "copy.db"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("The copy verifies"), "{}", run.stdout);
+    assert!(run.stdout.contains("does not hold the signing key"), "{}", run.stdout);
+
+    // The same log, the same checkpoints, the same records; the account is in it too.
+    let verify = env.run(&["--db", "copy.db", "verify", "--json"]);
+    assert_eq!(verify.code, 0, "the public key was copied beside it: {}", verify.stderr);
+    assert_eq!(verify.json()["root"], env.run(&["verify", "--json"]).json()["root"]);
+    assert_eq!(env.run(&["--db", "copy.db", "checkpoint"]).stdout, env.run(&["checkpoint"]).stdout);
+    assert_eq!(env.run(&["--db", "copy.db", "export"]).stdout, env.run(&["export"]).stdout);
+    let copy = rusqlite::Connection::open(env.path("copy.db")).unwrap();
+    let accounts: i64 =
+        copy.query_row("SELECT count(*) FROM accounts WHERE name = 'ana'", [], |r| r.get(0)).unwrap();
+    assert_eq!(accounts, 1);
+    drop(copy);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(env.path("copy.db")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the copy holds personal values: its owner's only");
+    assert!(!env.path("copy.db.key").exists(), "the signing key is never copied");
+
+    // A proof handed out before is checked against the copy's checkpoint, as against the ledger's.
+    let proof = env.run(&["proof", "ord-jgg-tro2", "--json"]).json();
+    let from_copy = env.run(&["--db", "copy.db", "proof", "ord-jgg-tro2", "--json"]).json();
+    assert_eq!(proof, from_copy);
+
+    // Never over an existing file; a missing folder is named.
+    let before = std::fs::read(env.path("copy.db")).unwrap();
+    let again = env.run(&["backup", "copy.db"]);
+    assert!(again.code == 2 && again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read(env.path("copy.db")).unwrap(), before);
+    let nowhere = env.run(&["--lang", "es", "backup", "no/such/folder.db"]);
+    assert!(nowhere.code == 2 && nowhere.stderr.contains("no/such: no such folder"), "{}", nowhere.stderr);
+    let left: Vec<_> = std::fs::read_dir(env.path("."))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".habeas-copy-"))
+        .collect();
+    assert!(left.is_empty(), "no partial copy is left behind: {left:?}");
+});
+
+habeas_test!(backup_is_one_moment_of_the_ledger_while_another_connection_writes, |env| {
+    let env = env.with_example();
+    // A writer in the middle of a transaction (a server importing, say): the copy neither waits
+    // for it nor takes what it has not committed.
+    let writer = rusqlite::Connection::open(env.db()).unwrap();
+    writer.execute_batch("PRAGMA journal_mode = WAL; BEGIN IMMEDIATE;").unwrap();
+    writer
+        .execute("INSERT INTO leaves (idx, prev, hashes, body) VALUES (130, NULL, x'00', x'7b7d')", [])
+        .unwrap();
+    let run = env.run(&["backup", "copy.db", "--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let out = run.json();
+    assert_eq!((out["ok"].as_bool(), out["size"].as_u64()), (Some(true), Some(130)));
+    writer.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(env.run(&["--db", "copy.db", "verify"]).code, 0);
+});
+
 habeas_test!(verify_never_trusts_a_key_from_the_database, |env| {
     let env = env.with_example();
     std::fs::remove_file(env.path("habeas.db.pub")).unwrap();

@@ -32,6 +32,7 @@ fn cli_reference() -> String {
         "proof",
         "erase",
         "export",
+        "backup",
         "timeline",
         "locate",
         "occupancy",

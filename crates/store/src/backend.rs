@@ -169,4 +169,13 @@ pub trait Backend: Send {
     /// Asks the operating system to read the whole ledger into its cache, in the background,
     /// before a pass that will read all of it; nothing by default.
     fn read_ahead(&self) {}
+    /// Writes a copy of the whole database (log, kept values, views, accounts, audit trail) as
+    /// it is at one moment, while other connections may go on writing, to a new file `dest`:
+    /// whole or not at all, refused if `dest` exists.
+    fn copy_to(&mut self, _dest: &std::path::Path) -> Result<()> {
+        Err(crate::error::StoreError::Unsupported(format!(
+            "a copy of {} (back up a PostgreSQL ledger with pg_dump)",
+            self.location()
+        )))
+    }
 }

@@ -121,6 +121,17 @@ impl Ledger {
         Ok(ids)
     }
 
+    /// Copies the whole ledger, as it is at this moment, to the new file `dest` (refused if it
+    /// exists): the log, its checkpoints, the kept personal values, the views, the server's
+    /// accounts and audit trail. Not the signing key, which never is in the database. Safe while
+    /// a server or another command writes; `dest` appears whole or not at all.
+    pub fn copy_to(&mut self, dest: &std::path::Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::Exists(dest.to_path_buf()));
+        }
+        self.backend.copy_to(dest)
+    }
+
     /// The most recent signed checkpoint, as stored (verify it with [`Checkpoint::open`]).
     pub fn latest_checkpoint(&mut self) -> Result<Option<CheckpointRow>> {
         Ok(self.backend.read()?.checkpoints()?.pop())

@@ -1,6 +1,7 @@
 //! One module per command of `../shared/spec/cli.md`.
 
 pub mod audit;
+pub mod backup;
 pub mod check;
 pub mod checkpoint;
 pub mod dedupe;

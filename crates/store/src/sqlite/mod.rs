@@ -161,6 +161,44 @@ impl Backend for SqliteBackend {
         Ok(Durability { journal_mode, synchronous: synchronous.to_string() })
     }
 
+    fn copy_to(&mut self, dest: &Path) -> Result<()> {
+        let folder = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !folder.is_dir() {
+            let why = format!("{}: no such folder", folder.display());
+            return Err(StoreError::Io(std::io::Error::new(std::io::ErrorKind::NotFound, why)));
+        }
+        // Written under a name of its own in the same folder, then renamed: `dest` appears whole
+        // or not at all, and a failed copy leaves nothing behind.
+        let partial = tempfile::Builder::new().prefix(".habeas-copy-").tempfile_in(folder)?;
+        {
+            use rusqlite::backup::{Backup, StepResult};
+            let mut to = Connection::open(partial.path())?;
+            let copy = Backup::new(&self.conn, &mut to)?;
+            // Every page in one step (-1), under one read transaction: the copy is one moment of
+            // the ledger, whatever other connections commit meanwhile (copied a few pages at a
+            // time, it would start again at each of their commits, and might never finish). A
+            // writer in the middle of its commit can hold the file for a moment: try again.
+            let mut tries = 0;
+            loop {
+                match copy.step(-1)? {
+                    StepResult::Done => break,
+                    StepResult::Busy | StepResult::Locked if tries < 200 => {
+                        tries += 1;
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    other => return Err(StoreError::Backend(format!("copying the ledger: {other:?}"))),
+                }
+            }
+        }
+        partial.as_file().sync_all()?;
+        partial.persist_noclobber(dest).map_err(|e| match e.error.kind() {
+            std::io::ErrorKind::AlreadyExists => StoreError::Exists(dest.to_path_buf()),
+            _ => StoreError::Io(e.error),
+        })?;
+        std::fs::File::open(folder)?.sync_all()?;
+        Ok(())
+    }
+
     fn scrub(&mut self) -> Result<()> {
         // secure_delete zeroed the freed bytes in the pages; the old page images may still sit in
         // the write-ahead log, so fold it into the file and truncate it to nothing.
