@@ -391,6 +391,9 @@ habeas_test!(backup_copies_the_whole_ledger_and_the_copy_verifies, |env| {
     let again = env.run(&["backup", "copy.db"]);
     assert!(again.code == 2 && again.stderr.contains("already exists"), "{}", again.stderr);
     assert_eq!(std::fs::read(env.path("copy.db")).unwrap(), before);
+    std::fs::create_dir(env.path("copies")).unwrap();
+    let folder = env.run(&["backup", "copies"]);
+    assert!(folder.code == 2 && folder.stderr.contains("copies: is a folder"), "{}", folder.stderr);
     let nowhere = env.run(&["--lang", "es", "backup", "no/such/folder.db"]);
     assert!(nowhere.code == 2 && nowhere.stderr.contains("no/such: no such folder"), "{}", nowhere.stderr);
     let left: Vec<_> = std::fs::read_dir(env.path("."))

@@ -16,6 +16,16 @@ use serde_json::json;
 use crate::context::{CmdResult, Context, Failure, Outcome, print_json};
 
 pub fn run(ctx: &Context, dest: &Path) -> CmdResult {
+    if dest.is_dir() {
+        return Err(Failure(format!(
+            "{}: {}",
+            dest.display(),
+            ctx.t(
+                "is a folder: name the new file in it (habeas-2026-12-02.db, say)",
+                "es una carpeta: indique el archivo nuevo dentro de ella (habeas-2026-12-02.db, por ejemplo)"
+            )
+        )));
+    }
     let verifier = ctx.verifier()?;
     let mut ledger = ctx.open()?;
     ledger.copy_to(dest).map_err(|e| ctx.store_failure(e))?;
