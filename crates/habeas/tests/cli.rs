@@ -395,7 +395,11 @@ habeas_test!(backup_copies_the_whole_ledger_and_the_copy_verifies, |env| {
     let folder = env.run(&["backup", "copies"]);
     assert!(folder.code == 2 && folder.stderr.contains("copies: is a folder"), "{}", folder.stderr);
     let nowhere = env.run(&["--lang", "es", "backup", "no/such/folder.db"]);
-    assert!(nowhere.code == 2 && nowhere.stderr.contains("no/such: no such folder"), "{}", nowhere.stderr);
+    assert!(
+        nowhere.code == 2 && nowhere.stderr.contains("no/such: no existe esa carpeta"),
+        "{}",
+        nowhere.stderr
+    );
     let left: Vec<_> = std::fs::read_dir(env.path("."))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -26,6 +26,13 @@ pub fn run(ctx: &Context, dest: &Path) -> CmdResult {
             )
         )));
     }
+    if let Some(folder) = dest.parent().filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
+        return Err(Failure(format!(
+            "{}: {}",
+            folder.display(),
+            ctx.t("no such folder", "no existe esa carpeta")
+        )));
+    }
     let verifier = ctx.verifier()?;
     let mut ledger = ctx.open()?;
     ledger.copy_to(dest).map_err(|e| ctx.store_failure(e))?;
