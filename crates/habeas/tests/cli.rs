@@ -15,6 +15,8 @@ habeas_test!(init_creates_ledger_key_and_public_key_and_never_overwrites, |env| 
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(env.path("habeas.db.key")).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "the private key is readable by its owner only");
+    let mode = std::fs::metadata(env.path("habeas.db")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the ledger holds personal values: its owner's only");
     let key = std::fs::read_to_string(env.path("habeas.db.key")).unwrap();
     assert!(key.starts_with("PRIVATE+KEY+habeas.local/habeas.db+"));
     assert_eq!(std::fs::read_to_string(env.path("habeas.db.pub")).unwrap().trim(), out["verifier_key"]);

@@ -41,11 +41,18 @@ pub struct SqliteBackend {
 }
 
 impl SqliteBackend {
-    /// Creates a new, empty ledger file; refuses if the file exists.
+    /// Creates a new, empty ledger file; refuses if the file exists. The file is readable and
+    /// writable by its owner only, as it holds personal values (SQLite gives its write-ahead log
+    /// the same mode).
     pub fn create(path: &Path) -> Result<SqliteBackend> {
-        if path.exists() {
-            return Err(StoreError::Exists(path.to_path_buf()));
-        }
+        let mut new_file = std::fs::OpenOptions::new();
+        new_file.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut new_file, 0o600);
+        new_file.open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => StoreError::Exists(path.to_path_buf()),
+            _ => StoreError::Io(e),
+        })?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
