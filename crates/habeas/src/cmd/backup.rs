@@ -50,11 +50,7 @@ pub fn run(ctx: &Context, dest: &Path) -> CmdResult {
     let mut copy = Ledger::open(&Location::Sqlite(dest.to_path_buf())).map_err(|e| ctx.store_failure(e))?;
     let report = copy.verify(&verifier, None).map_err(|e| ctx.store_failure(e))?;
     if ctx.json {
-        let problems: Vec<_> = report
-            .problems
-            .iter()
-            .map(|p| json!({"kind": p.problem.kind(), "index": p.index, "detail": p.problem.message(ctx.lang)}))
-            .collect();
+        let problems = crate::cmd::verify::problems_json(&report, ctx);
         print_json(&json!({
             "backup": dest.display().to_string(),
             "bytes": bytes,

@@ -3,9 +3,19 @@
 use std::path::PathBuf;
 
 use habeas_model::Localized;
-use serde_json::json;
+use habeas_store::VerifyReport;
+use serde_json::{Value, json};
 
 use crate::context::{CmdResult, Context, Failure, Outcome, print_json};
+
+/// What `verify` found, as `--json` lists it (`backup` lists the same for its copy).
+pub fn problems_json(report: &VerifyReport, ctx: &Context) -> Vec<Value> {
+    report
+        .problems
+        .iter()
+        .map(|p| json!({"kind": p.problem.kind(), "index": p.index, "detail": p.problem.message(ctx.lang)}))
+        .collect()
+}
 
 pub fn run(ctx: &Context, trusted: Option<PathBuf>) -> CmdResult {
     let verifier = ctx.verifier()?;
@@ -16,11 +26,7 @@ pub fn run(ctx: &Context, trusted: Option<PathBuf>) -> CmdResult {
     let mut ledger = ctx.open()?;
     let report = ledger.verify(&verifier, trusted_note.as_deref()).map_err(|e| ctx.store_failure(e))?;
     if ctx.json {
-        let problems: Vec<_> = report
-            .problems
-            .iter()
-            .map(|p| json!({"kind": p.problem.kind(), "index": p.index, "detail": p.problem.message(ctx.lang)}))
-            .collect();
+        let problems = problems_json(&report, ctx);
         print_json(&json!({
             "ok": report.ok,
             "size": report.size,
