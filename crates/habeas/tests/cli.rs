@@ -211,6 +211,14 @@ habeas_test!(a_proof_handed_over_is_checked_with_the_public_key_alone, |env| {
     let proof = env.run(&["proof", "ord-jgg-tro2", "--json"]).json();
     let root = env.run(&["checkpoint", "--json"]).json()["root"].clone();
 
+    let shown = env.run(&["proof", "ord-jgg-tro2"]);
+    assert!(shown.stdout.starts_with("Record ord-jgg-tro2 is leaf "), "{}", shown.stdout);
+    assert!(
+        shown.stderr.contains("habeas --db habeas.db proof ord-jgg-tro2 --json > exhibit.json")
+            && shown.stderr.contains("proof --check exhibit.json"),
+        "the text output says how to hand the proof over: {}",
+        shown.stderr
+    );
     let run = check_proof(&env, &proof, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.starts_with("The proof holds: record ord-jgg-tro2 is leaf "), "{}", run.stdout);

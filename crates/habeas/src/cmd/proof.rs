@@ -137,6 +137,12 @@ pub fn run(ctx: &Context, id: Option<String>, index: Option<u64>, consistency: O
         }
         return Ok(Outcome::Clean);
     }
+    // How this proof was asked for, to say how to ask for it as a document.
+    let asked = match (&id, index) {
+        (_, Some(index)) => format!("--index {index}"),
+        (Some(id), None) => id.clone(),
+        (None, None) => String::new(),
+    };
     let proof = match (id, index) {
         (_, Some(index)) => ledger.prove_index(index),
         (Some(id), None) => ledger.prove_record(&id),
@@ -173,6 +179,13 @@ pub fn run(ctx: &Context, id: Option<String>, index: Option<u64>, consistency: O
             println!("  {h}");
         }
         print!("{}:\n{}", ctx.t("Signed checkpoint", "Punto de control firmado"), proof.checkpoint);
+        // On stderr: the proof on stdout stays the proof, if it is saved.
+        eprintln!(
+            "{} habeas --db {db} proof {asked} --json > exhibit.json; {} habeas --verifier-key {db}.pub proof --check exhibit.json",
+            ctx.t("To hand it over:", "Para entregarla:"),
+            ctx.t("whoever receives it checks it with", "quien la reciba la comprueba con"),
+            db = ctx.db
+        );
     }
     Ok(Outcome::Clean)
 }
