@@ -418,6 +418,26 @@ habeas_test!(backup_copies_the_whole_ledger_and_the_copy_verifies, |env| {
     assert!(left.is_empty(), "no partial copy is left behind: {left:?}");
 });
 
+habeas_test!(a_backup_of_a_damaged_ledger_is_kept_and_says_it_does_not_verify, |env| {
+    let env = env.with_example();
+    // The attacker's edit (tamper.rs): one byte of a stored leaf.
+    env.sql(
+        "UPDATE leaves SET body = CAST(replace(CAST(body AS TEXT), '18:45', '18:55') AS BLOB) WHERE idx = 85",
+    );
+    let run = env.run(&["backup", "copy.db", "--json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let out = run.json();
+    assert_eq!(out["ok"], false);
+    assert!(out["problems"].as_array().unwrap().iter().any(|p| p["index"] == 85), "{out}");
+    assert!(env.path("copy.db").exists(), "a faithful copy of the damaged ledger is kept for examination");
+    let text = env.run(&["backup", "copy2.db"]);
+    assert!(
+        text.code == 1 && text.stdout.starts_with("FAILED: copy2.db is a faithful copy"),
+        "{}",
+        text.stdout
+    );
+});
+
 habeas_test!(a_restored_backup_verifies_and_a_later_checkpoint_calls_it_a_rollback, |env| {
     let env = env.with_example();
     assert_eq!(env.run(&["backup", "copy.db"]).code, 0);
