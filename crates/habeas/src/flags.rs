@@ -204,7 +204,7 @@ pub enum Command {
     /// Copy the whole ledger (log, checkpoints, personal values, accounts, audit trail) to a new
     /// file, safely while a server writes, and verify the copy; the signing key is not copied
     Backup {
-        /// The new file (refused if it exists); LOCATION.pub is copied beside it as FILE.pub
+        /// The new file (refused if it exists); the verifier key is written beside it as FILE.pub
         #[arg(value_name = "FILE")]
         dest: PathBuf,
     },

@@ -390,6 +390,10 @@ habeas_test!(backup_copies_the_whole_ledger_and_the_copy_verifies, |env| {
     let mode = std::fs::metadata(env.path("copy.db")).unwrap().permissions().mode();
     assert_eq!(mode & 0o077, 0, "the copy holds personal values: its owner's only");
     assert!(!env.path("copy.db.key").exists(), "the signing key is never copied");
+    assert_eq!(
+        std::fs::read_to_string(env.path("copy.db.pub")).unwrap(),
+        std::fs::read_to_string(env.path("habeas.db.pub")).unwrap()
+    );
 
     // A proof handed out before is checked against the copy's checkpoint, as against the ledger's.
     let proof = env.run(&["proof", "ord-jgg-tro2", "--json"]).json();

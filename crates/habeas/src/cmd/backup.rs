@@ -39,12 +39,13 @@ pub fn run(ctx: &Context, dest: &Path) -> CmdResult {
     drop(ledger);
     let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
 
-    // The public key beside the copy, so that `habeas --db FILE verify` works on it as it is.
-    let public = format!("{}.pub", ctx.db);
+    // The key the copy is checked with, beside it, so that `habeas --db FILE verify` works on it
+    // as it is (a FILE.pub already there is left alone).
     let public_copy = format!("{}.pub", dest.display());
-    let public_copied = Path::new(&public).exists() && !Path::new(&public_copy).exists();
+    let public_copied = !Path::new(&public_copy).exists();
     if public_copied {
-        std::fs::copy(&public, &public_copy).map_err(|e| Failure(format!("{public_copy}: {e}")))?;
+        std::fs::write(&public_copy, format!("{}\n", verifier.to_key_string()))
+            .map_err(|e| Failure(format!("{public_copy}: {e}")))?;
     }
 
     let mut copy = Ledger::open(&Location::Sqlite(dest.to_path_buf())).map_err(|e| ctx.store_failure(e))?;
@@ -86,7 +87,7 @@ pub fn run(ctx: &Context, dest: &Path) -> CmdResult {
             )
         );
         if public_copied {
-            println!("{} {public_copy}", ctx.t("Public key copied to", "Clave pública copiada en"));
+            println!("{} {public_copy}", ctx.t("Verifier key written to", "Clave pública escrita en"));
         }
     } else {
         println!(
