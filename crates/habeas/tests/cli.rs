@@ -247,6 +247,12 @@ habeas_test!(a_proof_handed_over_is_checked_with_the_public_key_alone, |env| {
         "doc.json",
     ]);
     assert!(spanish.stdout.starts_with("La prueba es válida"), "{}", spanish.stdout);
+    let with_trusted = check_proof(&env, &proof, &["--trusted", "key.pub"]);
+    assert!(
+        with_trusted.code == 2 && with_trusted.stderr.contains("--trusted is for a consistency proof"),
+        "{}",
+        with_trusted.stderr
+    );
     let piped = env.run_with_stdin(
         &["--db", "nowhere.db", "--verifier-key", "key.pub", "proof", "--check", "-"],
         &proof.to_string(),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use habeas_model::Localized;
 use habeas_store::{ProofCheck, ProofDocument};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::context::{CmdResult, Context, Failure, Outcome, print_json};
 
@@ -30,6 +30,15 @@ pub fn check(ctx: &Context, document: &Path, trusted: Option<PathBuf>) -> CmdRes
     let parsed = ProofDocument::parse(&text)
         .map_err(|e| Failure(format!("{}: {}", document.display(), e.message(ctx.lang))))?;
     let (kind, checked, about) = match &parsed {
+        ProofDocument::Inclusion(_) if trusted.is_some() => {
+            return Err(Failure(format!(
+                "--trusted: {}",
+                ctx.t(
+                    "an inclusion proof is checked against the signed checkpoint it carries; --trusted is for a consistency proof",
+                    "una prueba de inclusión se comprueba contra el punto de control firmado que lleva; --trusted es para una prueba de consistencia"
+                )
+            )));
+        }
         ProofDocument::Inclusion(proof) => {
             let about =
                 json!({"id": proof.id, "index": proof.proof.leaf_index, "size": proof.proof.tree_size});
@@ -63,8 +72,8 @@ pub fn check(ctx: &Context, document: &Path, trusted: Option<PathBuf>) -> CmdRes
                 .map(|p| json!({"kind": p.kind(), "detail": p.message(ctx.lang)}))
                 .collect::<Vec<_>>(),
         });
-        if let (Some(out), Some(about)) = (out.as_object_mut(), about.as_object()) {
-            out.extend(about.clone());
+        if let (Some(out), Value::Object(about)) = (out.as_object_mut(), about) {
+            out.extend(about);
         }
         print_json(&out);
     } else if checked.holds() {
