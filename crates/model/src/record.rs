@@ -40,6 +40,10 @@ pub struct Parsed {
     /// Whether some time field is a date that may find no zone (one read in a court's zone, or
     /// with nothing to give it one): the ledger checks these after the import and warns.
     pub zone_dates: bool,
+    /// Whether some `{"earliest", "latest"}` mixes a date and an instant that the date's zone
+    /// may put in the wrong order ([`crate::TimeSpec::order_needs_zone`]): the ledger checks
+    /// its order once the zone is known, and refuses the record if `earliest` comes last.
+    pub zoned_windows: bool,
     /// The personal fields the record has ([`Record::personal_fields`]), found once here for
     /// the leaf to commit.
     pub personal: Vec<String>,
@@ -202,6 +206,7 @@ fn parse(mut value: Value, allow_internal: bool) -> Result<Parsed, FieldError> {
         warnings: found.warnings,
         derived_id: derived,
         zone_dates,
+        zoned_windows: found.zoned_windows,
         personal,
     })
 }

@@ -80,8 +80,12 @@ pub enum TimeError {
     NotATime(String),
     /// An instant where only a calendar date is allowed (`person.born`).
     NotADate(String),
-    /// `{"earliest", "latest"}` with a missing or unknown member, or earliest after latest.
+    /// `{"earliest", "latest"}` with a missing or unknown member.
     BadWindow(String),
+    /// `{"earliest", "latest"}` with `earliest` after `latest`: in every zone (`read_in` is
+    /// `None`), or when its date is read in the zone named (known only once the record's place
+    /// or court is).
+    Reversed { read_in: Option<String> },
 }
 
 impl fmt::Display for TimeError {
@@ -114,6 +118,16 @@ impl crate::Localized for TimeError {
             }
             (TimeError::BadWindow(why), En) => format!("uncertain time: {why}"),
             (TimeError::BadWindow(why), Es) => format!("hora incierta: {why}"),
+            (TimeError::Reversed { read_in: None }, En) => "uncertain time: earliest is after latest".into(),
+            (TimeError::Reversed { read_in: None }, Es) => {
+                "hora incierta: earliest es posterior a latest".into()
+            }
+            (TimeError::Reversed { read_in: Some(zone) }, En) => format!(
+                "uncertain time: earliest is after latest when its date is read in {zone}, the zone it takes; check the date, or write both ends as instants with offsets"
+            ),
+            (TimeError::Reversed { read_in: Some(zone) }, Es) => format!(
+                "hora incierta: earliest es posterior a latest al leer su fecha en {zone}, la zona que le corresponde; revise la fecha, o escriba ambos extremos como instantes con desfase"
+            ),
         }
     }
 }
@@ -209,12 +223,17 @@ impl TimeSpec {
                 };
                 let (earliest, latest) = (point("earliest")?, point("latest")?);
                 let spec = TimeSpec::Uncertain { earliest, latest };
-                // Instants compare exactly; a zone can shift a date by at most 26 hours, so dates
-                // are compared in UTC with that margin (the exact check needs the zone).
-                let utc = spec.resolve(&TimeZone::UTC);
-                let margin = if spec.needs_zone() { Span::new().hours(26) } else { Span::new() };
-                if utc.earliest > utc.latest.checked_add(margin).unwrap_or(utc.latest) {
-                    return Err(TimeError::BadWindow("earliest is after latest".into()));
+                // Two instants, or two dates (both read in the same zone, whichever it is),
+                // compare the same in every zone. A date against an instant is refused here only
+                // if it is reversed in every zone; the exact check needs the record's zone
+                // ([`TimeSpec::order_needs_zone`]), which the ledger makes once it knows it.
+                let reversed_everywhere = if spec.order_needs_zone() {
+                    spec.reversed_in(&FARTHEST_EAST) && spec.reversed_in(&FARTHEST_WEST)
+                } else {
+                    spec.reversed_in(&TimeZone::UTC)
+                };
+                if reversed_everywhere {
+                    return Err(TimeError::Reversed { read_in: None });
                 }
                 Ok(spec)
             }
@@ -238,6 +257,24 @@ impl TimeSpec {
         }
     }
 
+    /// Whether `{"earliest", "latest"}` mixes a date and an instant in an order some zone
+    /// reverses: only the zone its date is read in says whether `earliest` comes first.
+    pub fn order_needs_zone(&self) -> bool {
+        match *self {
+            TimeSpec::Point(_) => false,
+            TimeSpec::Uncertain { earliest, latest } => {
+                matches!(earliest, TimePoint::Date(_)) != matches!(latest, TimePoint::Date(_))
+                    && (self.reversed_in(&FARTHEST_EAST) || self.reversed_in(&FARTHEST_WEST))
+            }
+        }
+    }
+
+    /// Whether, its dates read in `zone`, `earliest` comes after `latest`.
+    pub fn reversed_in(&self, zone: &TimeZone) -> bool {
+        let interval = self.resolve(zone);
+        interval.earliest > interval.latest
+    }
+
     /// Whether resolving it needs a zone (some part of it is a date).
     pub fn needs_zone(&self) -> bool {
         self.points().iter().any(|p| matches!(p, TimePoint::Date(_)))
@@ -254,9 +291,15 @@ impl TimeSpec {
     }
 }
 
-/// The first instant of a day in a zone (midnight, or the first instant after a gap).
+/// The first instant of a day in a zone (midnight, or the first instant after a gap). A day at
+/// the edge of what an instant can be (the last day of 9999 in UTC) starts at the nearest
+/// instant there is, so that the order of days holds there too.
 pub fn day_start(day: Date, zone: &TimeZone) -> Timestamp {
-    day.to_zoned_datetime(zone.clone()).map(|z| z.timestamp()).unwrap_or(Timestamp::MIN)
+    day.to_zoned_datetime(zone.clone()).map(|z| z.timestamp()).unwrap_or(if day.year() > 0 {
+        Timestamp::MAX
+    } else {
+        Timestamp::MIN
+    })
 }
 
 /// The last instant of a day in a zone, where a date's interval ends: what is there then was there
@@ -316,6 +359,12 @@ pub fn show(interval: &Interval, zone: &TimeZone) -> String {
         format!("{a} {offset_a} .. {b} {offset_b}")
     }
 }
+
+/// The zones farthest from UTC that a date could be read in (past the ±14 hours of today's
+/// zones, and the local mean times of the 19th century), the bounds of what a zone can do to
+/// the order of a date and an instant.
+static FARTHEST_EAST: TimeZone = TimeZone::fixed(jiff::tz::Offset::constant(25));
+static FARTHEST_WEST: TimeZone = TimeZone::fixed(jiff::tz::Offset::constant(-25));
 
 fn start_of(point: TimePoint, zone: &TimeZone) -> Timestamp {
     match point {
@@ -430,10 +479,40 @@ mod tests {
         for bad in [
             json!({"earliest": "2025-03-16"}),
             json!({"earliest": "2025-03-16", "latest": "2025-03-17", "why": "x"}),
-            json!({"earliest": "2025-03-17T10:00Z", "latest": "2025-03-16T10:00Z"}),
         ] {
             assert!(matches!(TimeSpec::from_json(&bad), Err(TimeError::BadWindow(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_window_in_the_wrong_order_is_refused_when_no_zone_can_right_it() {
+        let reversed = Err(TimeError::Reversed { read_in: None });
+        let read = |earliest: &str, latest: &str| {
+            TimeSpec::from_json(&json!({"earliest": earliest, "latest": latest}))
+        };
+        // Two instants, or two dates (read in the same zone, whichever it is): the order is known.
+        assert_eq!(read("2025-03-17T10:00Z", "2025-03-16T10:00Z"), reversed);
+        assert_eq!(read("2025-03-17", "2025-03-16"), reversed, "the day after, in every zone");
+        assert_eq!(read("2025-04", "2025-03"), reversed);
+        assert!(read("2025-03-16", "2025-03-16").is_ok());
+        // A date against an instant: the zone decides, unless no zone can.
+        assert_eq!(read("2025-03-18", "2025-03-15T18:45-04:00"), reversed);
+        assert_eq!(read("2025-03-15T18:45-04:00", "2025-03-13"), reversed);
+        let by_zone = read("2025-03-16", "2025-03-15T23:30-05:00").unwrap();
+        assert!(by_zone.order_needs_zone());
+        assert!(by_zone.reversed_in(&zone("America/Chicago")), "16 March starts at 05:00 UTC there");
+        assert!(!by_zone.reversed_in(&zone("Asia/Tokyo")));
+        let by_zone = read("2025-03-15T18:45-04:00", "2025-03-15").unwrap();
+        assert!(by_zone.order_needs_zone());
+        assert!(by_zone.reversed_in(&zone("Asia/Tokyo")), "15 March ends at 14:59 UTC there");
+        assert!(!by_zone.reversed_in(&zone("America/New_York")));
+        // In order in every zone: nothing for the ledger to check.
+        assert!(!read("2025-03-15", "2025-03-17T23:30-05:00").unwrap().order_needs_zone());
+        assert!(!read("2025-03-14T23:30-05:00", "2025-03-16").unwrap().order_needs_zone());
+        assert!(!read("2025-03-14", "2025-03-16").unwrap().order_needs_zone());
+        // The last day there is starts after every other, in every zone.
+        assert_eq!(read("9999-12-31", "2025-07-18"), reversed);
+        assert!(read("2025-07-18", "9999-12-31").is_ok());
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub(crate) struct Found {
     pub warnings: Vec<FieldWarning>,
     /// Some time field holds a date, which needs a zone to become an interval.
     pub zone_dates: bool,
+    /// Some uncertain time's order is decided by the zone its date is read in.
+    pub zoned_windows: bool,
 }
 
 /// Where a value is in the record, as a chain on the stack: rendered to `legs[1].departed` only
@@ -168,6 +170,7 @@ fn check_value(kind: &Kind, value: &Value, path: &Path<'_>, found: &mut Found) -
             let spec =
                 TimeSpec::from_json(value).map_err(|e| FieldError::new(path.render(), Problem::Time(e)))?;
             found.zone_dates |= spec.needs_zone();
+            found.zoned_windows |= spec.order_needs_zone();
             Ok(())
         }
         Kind::CalendarDate => TimeSpec::calendar_from_json(value)

@@ -35,9 +35,12 @@ use std::os::unix::fs::FileExt;
 
 use habeas_ledger::{Checkpoint, Frontier, Hash, Node, Signer, leaf_hash, node_hash};
 use habeas_model::error::Warning;
-use habeas_model::personal::leaf_and_kept;
+use habeas_model::personal::{decode_kept, leaf_and_kept, reveal};
+use habeas_model::time::TimeError;
 use habeas_model::zone::resolve_times;
-use habeas_model::{FieldError, FieldWarning, Parsed, RecordType, Reference, parse_ledger_record};
+use habeas_model::{
+    FieldError, FieldWarning, Parsed, Problem, Record, RecordType, Reference, from_log, parse_ledger_record,
+};
 use rand::Rng as _;
 use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
@@ -69,6 +72,8 @@ pub struct Prepared {
     pub target: Option<String>,
     pub derived_id: bool,
     pub zone_dates: bool,
+    /// Some uncertain time's order depends on its zone ([`Parsed::zoned_windows`]).
+    pub zoned_windows: bool,
     pub references: Vec<Reference>,
     pub warnings: Vec<FieldWarning>,
     /// SHA-256 of the canonical form with personal values in clear: decides "unchanged".
@@ -83,7 +88,16 @@ pub struct Prepared {
 impl Prepared {
     pub fn new(parsed: Parsed) -> Prepared {
         let mut rng = rand::rng();
-        let Parsed { record, canonical, references, warnings, derived_id, zone_dates, personal } = parsed;
+        let Parsed {
+            record,
+            canonical,
+            references,
+            warnings,
+            derived_id,
+            zone_dates,
+            zoned_windows,
+            personal,
+        } = parsed;
         let digest = Sha256::digest(&canonical).into();
         let (bytes, kept) = leaf_and_kept(
             record.body(),
@@ -105,6 +119,7 @@ impl Prepared {
             target,
             derived_id,
             zone_dates,
+            zoned_windows,
             references,
             warnings,
             digest,
@@ -247,7 +262,9 @@ struct Pass<'t, 'x> {
     /// with their ids.
     late: Vec<(Loc, Rejection, Option<String>)>,
     new_conflicts: HashMap<String, Vec<String>>,
-    zone_checks: Vec<(Loc, u64)>,
+    /// Records whose times are looked at again once the whole input is in, when every zone
+    /// is known.
+    zone_checks: Vec<ZoneCheck>,
     warnings: Vec<LocatedWarning>,
     warnings_total: u64,
     appended: u64,
@@ -439,8 +456,23 @@ impl Pass<'_, '_> {
     ) -> Result<()> {
         let idx = self.next;
         self.next += 1;
-        let Prepared { id, record_type, target, zone_dates, warnings, digest, leaf, kept, leaf_hash, .. } =
-            prepared;
+        let Prepared {
+            id,
+            record_type,
+            target,
+            zone_dates,
+            zoned_windows,
+            warnings,
+            digest,
+            leaf,
+            kept,
+            leaf_hash,
+            ..
+        } = prepared;
+        if zone_dates || zoned_windows {
+            let id = zoned_windows.then(|| id.clone());
+            self.zone_checks.push(ZoneCheck { loc, idx, warn_utc: zone_dates, order_of: id });
+        }
         let tree_row = self.frontier.push(leaf_hash);
         self.tx.put_leaf(&LeafRow { idx, prev, bytes: leaf }, &tree_row)?;
         if let Some(kept) = kept {
@@ -471,11 +503,22 @@ impl Pass<'_, '_> {
         for warning in warnings {
             self.warn(loc, warning);
         }
-        if zone_dates {
-            self.zone_checks.push((loc, idx));
-        }
         self.appended += 1;
         Ok(())
+    }
+
+    /// The record at `idx` as appended in this pass, its personal values put back (a record may
+    /// list a time as personal); `None` if it does not read back, which `verify` would report.
+    fn record_in_clear(&self, idx: u64) -> Result<Option<Record>> {
+        let Some(leaf) = self.tx.leaf(idx)? else { return Ok(None) };
+        let kept = match self.tx.kept(idx)? {
+            Some(data) => match decode_kept(&data) {
+                Ok(kept) => kept,
+                Err(_) => return Ok(None),
+            },
+            None => Vec::new(),
+        };
+        Ok(reveal(&leaf.bytes, &kept).ok().and_then(from_log))
     }
 
     /// Checks what had to wait for the whole input: forward references, reinstatements, zones.
@@ -504,21 +547,36 @@ impl Pass<'_, '_> {
                 self.append(loc, prepared, Some(row.current), Vec::new(), true)?;
             }
         }
-        for (loc, idx) in std::mem::take(&mut self.zone_checks) {
-            let Some(leaf) = self.tx.leaf(idx)? else { continue };
-            let Ok(value) = serde_json::from_slice::<Value>(&leaf.bytes) else { continue };
-            let Ok(parsed) = parse_ledger_record(value) else { continue };
-            let flagged: Vec<String> = resolve_times(&parsed.record, &TxZones::new(&*self.tx))
-                .into_iter()
-                .filter(|t| t.flagged)
-                .map(|t| t.path)
-                .collect();
-            for field in flagged {
-                self.warn(loc, FieldWarning { field, warning: Warning::DateInUtc });
+        for check in std::mem::take(&mut self.zone_checks) {
+            let Some(record) = self.record_in_clear(check.idx)? else { continue };
+            for time in resolve_times(&record, &TxZones::new(&*self.tx)) {
+                if let Some(id) = &check.order_of
+                    && time.interval.earliest > time.interval.latest
+                {
+                    let read_in = time.zone.iana_name().unwrap_or("UTC").to_string();
+                    let error = FieldError::new(
+                        time.path.clone(),
+                        Problem::Time(TimeError::Reversed { read_in: Some(read_in) }),
+                    );
+                    self.reject_late(check.loc, &time.path, RejectReason::Invalid(error), Some(id.clone()));
+                }
+                if check.warn_utc && time.flagged {
+                    self.warn(check.loc, FieldWarning { field: time.path, warning: Warning::DateInUtc });
+                }
             }
         }
         Ok(())
     }
+}
+
+/// A record appended in this pass whose times are looked at once every zone is known.
+struct ZoneCheck {
+    loc: Loc,
+    idx: u64,
+    /// Warn of each date read in UTC for want of a zone.
+    warn_utc: bool,
+    /// Refuse the record (its id) if an uncertain time's `earliest` comes after its `latest`.
+    order_of: Option<String>,
 }
 
 /// What one complete pass produced.

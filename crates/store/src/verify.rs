@@ -218,8 +218,14 @@ struct Head<'a> {
     id: std::borrow::Cow<'a, str>,
     #[serde(rename = "type", borrow)]
     record_type: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    target: Option<std::borrow::Cow<'a, str>>,
+    /// Any JSON: a record of another type than retraction and erasure may hold a `target` of
+    /// its own (an unknown field, kept as written).
+    target: Option<Value>,
+}
+
+/// Whether a record of this type names in `target` the record it retracts or erases.
+fn targets(record_type: &str) -> bool {
+    record_type == "retraction" || record_type == "erasure"
 }
 
 /// Log positions copied out of the database in one buffer, so that a batch costs two
@@ -281,21 +287,17 @@ fn type_name(index: u8) -> &'static str {
 /// leaf): the caller then asks serde.
 fn head_fast(b: &[u8]) -> Option<(&str, &str, Option<&str>)> {
     let (mut id, mut record_type, mut target) = (None, None, None);
-    let mut plain = true;
-    habeas_model::walk::each_member(b, |key, span| {
-        let slot = match key {
-            b"id" => &mut id,
-            b"type" => &mut record_type,
-            b"target" => &mut target,
-            _ => return,
-        };
-        *slot = habeas_model::walk::plain_string(b, span);
-        plain &= slot.is_some();
+    habeas_model::walk::each_member(b, |key, span| match key {
+        b"id" => id = Some(habeas_model::walk::plain_string(b, span)),
+        b"type" => record_type = Some(habeas_model::walk::plain_string(b, span)),
+        b"target" => target = Some(habeas_model::walk::plain_string(b, span)),
+        _ => {}
     })?;
-    if !plain {
-        return None;
+    let (id, record_type) = (id??, record_type??);
+    if !targets(record_type) {
+        return Some((id, record_type, None));
     }
-    Some((id?, record_type?, target))
+    Some((id, record_type, Some(target??)))
 }
 
 /// Everything about one position that can be checked alone.
@@ -305,9 +307,10 @@ fn examine(batch: &Batch, slot: &Slot, ids: &IdKeys) -> Facts {
         Some((id, record_type, target)) => {
             Some((ids.key(id), type_index(record_type), target.map(|t| ids.key(t))))
         }
-        None => serde_json::from_slice::<Head<'_>>(bytes)
-            .ok()
-            .map(|h| (ids.key(&h.id), type_index(&h.record_type), h.target.map(|t| ids.key(&t)))),
+        None => serde_json::from_slice::<Head<'_>>(bytes).ok().map(|h| {
+            let target = h.target.as_ref().and_then(Value::as_str).filter(|_| targets(&h.record_type));
+            (ids.key(&h.id), type_index(&h.record_type), target.map(|t| ids.key(t)))
+        }),
     };
     let (digest, kept_problem) = match slot.kept.clone().map(|span| &batch.data[span]) {
         None => (Some(Sha256::digest(bytes).into()), None),
@@ -859,11 +862,17 @@ mod tests {
             r#"{"id":"r-1","reason":"wrong","target":"flt-1","type":"retraction"}"#,
             r#"{"fields":["names"],"id":"r-2","target":"p-1","type":"erasure"}"#,
             r#"{"at":{"earliest":"a","latest":"b"},"id":"c-1","ok":true,"n":null,"type":"custody"}"#,
+            // Another type's `target` is an unknown field of its own, of any kind: not read.
+            r#"{"id":"ack-1","target":{"earliest":"a"},"type":"acknowledgment"}"#,
+            r#"{"id":"ack-2","target":"flt-1","type":"acknowledgment"}"#,
         ];
         for leaf in leaves {
             let fast = head_fast(leaf.as_bytes()).unwrap_or_else(|| panic!("declined {leaf}"));
             let serde: Head<'_> = serde_json::from_str(leaf).unwrap();
-            assert_eq!(fast, (&*serde.id, &*serde.record_type, serde.target.as_deref()), "{leaf}");
+            let target =
+                serde.target.as_ref().and_then(Value::as_str).filter(|_| targets(&serde.record_type));
+            assert_eq!(fast, (&*serde.id, &*serde.record_type, target), "{leaf}");
+            assert_eq!(fast.2.is_some(), fast.1 == "retraction" || fast.1 == "erasure", "{leaf}");
         }
         for odd in [
             r#"{"id":"p\u002d1","type":"person"}"#,

@@ -246,6 +246,42 @@ fn warnings_name_unknown_fields_missing_sources_and_dates_read_in_utc() {
     assert!(found.iter().any(|(l, m)| *l == 5 && m.starts_with("sources: no sources")));
 }
 
+/// `{"earliest": date, "latest": instant}`: whether the date comes first depends on the zone it
+/// is read in, which the parser does not know; the import checks once it does, even when the
+/// place that gives the zone comes later in the same file.
+#[test]
+fn a_window_whose_date_comes_after_its_instant_in_the_places_zone_is_refused() {
+    let mut t = new_ledger();
+    t.import(CASE);
+    // Harlingen keeps Chicago time: 16 March starts at 05:00 UTC. The first window's instant is
+    // 23:30 Chicago time on the 15th (04:30 UTC), before that: reversed there, though not in a
+    // zone east of UTC. The second window's instant is 01:00 Chicago time on the 16th: in order.
+    let reversed = r#"{"type":"contact","subject":"p-1","kind":"family","outcome":"denied","place":"pl-new","at":{"earliest":"2025-03-16","latest":"2025-03-15T23:30-05:00"},"sources":["src-1"]}"#;
+    let in_order = r#"{"type":"contact","subject":"p-1","kind":"counsel","outcome":"denied","place":"pl-new","at":{"earliest":"2025-03-16","latest":"2025-03-16T01:00-05:00"},"sources":["src-1"]}"#;
+    let place = r#"{"type":"place","id":"pl-new","name":"Port Isabel","kind":"facility","country":"US","tz":"America/Chicago"}"#;
+    let text = format!("{reversed}\n{in_order}\n{place}");
+
+    let report = t.import(&text);
+    assert!(!report.committed, "the whole import is refused without --keep-going");
+    let shown: Vec<String> = report.rejected.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "case.jsonl:1: at: uncertain time: earliest is after latest when its date is read in America/Chicago, \
+          the zone it takes; check the date, or write both ends as instants with offsets"
+        ]
+    );
+    assert!(
+        report.rejected[0].message(habeas_model::Lang::Es).contains("al leer su fecha en America/Chicago")
+    );
+
+    let kept = t.import_with(&text, true);
+    assert!(kept.committed);
+    assert_eq!(kept.appended, 2, "the window in order and the place: {:?}", kept.rejected);
+    assert_eq!(kept.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [1]);
+    t.verify_ok();
+}
+
 #[test]
 fn a_key_for_another_log_cannot_sign() {
     let mut t = new_ledger();
