@@ -225,7 +225,8 @@ fn align(
             chosen(qi, ni, m);
         }
     }
-    0.8 * total / nq as f64 + 0.2 * total / nn as f64
+    // At most 1 in exact arithmetic; rounding can put a full match a hair above it.
+    (0.8 * total / nq as f64 + 0.2 * total / nn as f64).min(1.0)
 }
 
 /// Scores of many candidates for one query: each distinct word of their names is compared with
@@ -502,7 +503,9 @@ impl NameIndex {
         }
 
         // Count, per person, how many query words found them.
-        let blocking: Vec<&Token> = name_query.tokens.iter().filter(|t| t.word.chars().count() > 1).collect();
+        // Words whose key the index keeps (two letters or more, as `add` does): a word such as
+        // "Hu" or "ss", whose key is one letter, is scored but cannot block.
+        let blocking: Vec<&Token> = name_query.tokens.iter().filter(|t| t.key.chars().count() > 1).collect();
         // Each query word's persons (a word standing for several keys: the union of theirs).
         let found: Vec<Found<'_>> = blocking
             .iter()
@@ -718,6 +721,30 @@ mod tests {
         let found = idx.search(&Query { text: "012345678".into(), ..Query::default() });
         assert_eq!((found[0].person, found[0].score), (0, 1.0));
         assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn a_word_whose_key_is_one_letter_does_not_hide_the_name() {
+        // "Hu" and "Ho" lose their silent h, "ss" its double letter: keys of one letter, which
+        // the index does not keep. They are scored, not used to find candidates.
+        let mut idx = NameIndex::new();
+        idx.add(person("p1", "Hu Pérez"));
+        idx.add(person("p2", "José Pérez"));
+        idx.add(person("p3", "Ana Ho Chávez"));
+        let found = idx.search(&Query { text: "Hu Perez".into(), ..Query::default() });
+        assert_eq!(found.iter().map(|c| c.person).collect::<Vec<_>>(), [0, 1], "{found:?}");
+        assert!(found[0].score > found[1].score);
+        let found = idx.search(&Query { text: "ho chavez".into(), ..Query::default() });
+        assert_eq!(found.first().map(|c| c.person), Some(2), "{found:?}");
+    }
+
+    #[test]
+    fn rounding_does_not_lift_a_score_above_one() {
+        // 0.8 × 3 / 3 is 0.8000000000000002 in floating point.
+        let mut idx = NameIndex::new();
+        idx.add(person("p1", "Ana María Soto"));
+        let found = idx.search(&Query { text: "Ana María Soto".into(), ..Query::default() });
+        assert_eq!(found[0].score, 1.0);
     }
 
     #[test]

@@ -232,8 +232,8 @@ impl PlaceIndex {
                 posting.push(index);
             }
         }
-        for code in &place.codes {
-            self.codes.entry(normalize_code(code)).or_default().push(index);
+        for code in place.codes.iter().map(|c| normalize_code(c)).filter(|c| !c.is_empty()) {
+            self.codes.entry(code).or_default().push(index);
         }
         self.entries.push(Entry { place, names, within });
         index
@@ -260,6 +260,8 @@ impl PlaceIndex {
         let mut seen = FxHashSet::default();
         query.retain(|w| seen.insert(w.clone()));
         if query.is_empty() {
+            // A code alone: as many places as asked for, in index order (all score 1).
+            found.truncate(limit);
             return found;
         }
         // Each query word's matching vocabulary words, with how well they match.
@@ -432,6 +434,19 @@ mod tests {
         let scored = index.search("Northwest ICE Processing Center", 3);
         assert!(scored.iter().all(|f| (0.0..=1.0).contains(&f.score)));
         assert!((scored[0].score - 1.0).abs() < 1e-9, "the exact name scores 1");
+    }
+
+    #[test]
+    fn a_code_of_no_letters_is_no_code_and_a_code_alone_keeps_to_the_limit() {
+        let mut index = PlaceIndex::new();
+        index.add(Place::new("a", "First").code("--"));
+        index.add(Place::new("b", "Second").code("-"));
+        assert!(index.search("-", 5).is_empty(), "punctuation is not a code every place shares");
+        let mut index = PlaceIndex::new();
+        for id in ["x1", "x2", "x3"] {
+            index.add(Place::new(id, id).code("1234"));
+        }
+        assert_eq!(index.search("1234", 2).len(), 2);
     }
 
     #[test]
