@@ -67,10 +67,10 @@ fn promises(line: &str) -> Result<bool, String> {
     let (leaf, kept) =
         leaf_and_kept(parsed.record.body(), &parsed.personal, &mut salt, parsed.canonical.clone());
     if let Some(kept) = kept {
-        if let Some(revealed) = reveal_canonical(&leaf, &kept) {
-            if revealed != parsed.canonical {
-                return Err(format!("leaf and kept values give other bytes than {canonical}"));
-            }
+        if let Some(revealed) = reveal_canonical(&leaf, &kept)
+            && revealed != parsed.canonical
+        {
+            return Err(format!("leaf and kept values give other bytes than {canonical}"));
         }
         let values = decode_kept(&kept).map_err(|e| format!("kept values unreadable: {e:?}"))?;
         let body = reveal(&leaf, &values).map_err(|e| format!("leaf does not open: {e:?}"))?;
@@ -101,7 +101,7 @@ fn promises(line: &str) -> Result<bool, String> {
 #[test]
 fn changed_records_never_panic_and_accepted_ones_keep_their_promises() {
     let seeds = example_records();
-    let mut dice = Dice::seeded(0x5EED_CEC0_7202_5u64);
+    let mut dice = Dice::seeded(0x0005_EEDC_EC07_2025);
     let (mut accepted, mut refused) = (0, 0);
     let mut broken = Vec::new();
     let rounds = rounds();

@@ -99,7 +99,7 @@ const SEARCHES: usize = 3_000;
 
 #[test]
 fn any_text_indexed_or_asked_keeps_the_promises() {
-    let mut dice = Dice(0x4D41_5241_4341_59);
+    let mut dice = Dice(0x004D_4152_4143_4159);
     let fulls: Vec<String> = (0..PERSONS).map(|_| dice.text()).collect();
     let persons: Vec<Person> = fulls
         .iter()

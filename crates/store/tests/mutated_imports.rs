@@ -32,7 +32,11 @@ fn batches() -> usize {
 }
 const LINES_PER_BATCH: usize = 150;
 
-fn export(t: &mut common::TestLedger) -> (String, BTreeMap<String, (Map<String, Value>, bool)>) {
+/// Each current record by id: its body, and whether it is retracted.
+type State = BTreeMap<String, (Map<String, Value>, bool)>;
+
+/// The ledger's export as JSON Lines, and the state it shows.
+fn export(t: &mut common::TestLedger) -> (String, State) {
     let mut lines = Vec::new();
     let mut state = BTreeMap::new();
     t.ledger
