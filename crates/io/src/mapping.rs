@@ -40,6 +40,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use habeas_model::error::quote_brief;
 use habeas_model::{FieldError, Lang, Localized, Problem};
 use jiff::Timestamp;
 use jiff::fmt::strtime::BrokenDownTime;
@@ -822,8 +823,8 @@ impl Compiled {
                 None if c.unmapped == Unmapped::Drop => return Ok(None),
                 None => {
                     return Err(Bad {
-                        en: format!("{text:?} does not match the pattern {}", pattern.as_str()),
-                        es: format!("{text:?} no coincide con el patrón {}", pattern.as_str()),
+                        en: format!("{} does not match the pattern {}", quote_brief(&text), pattern.as_str()),
+                        es: format!("{} no coincide con el patrón {}", quote_brief(&text), pattern.as_str()),
                     });
                 }
             },
@@ -842,8 +843,14 @@ impl Compiled {
                         let mut known: Vec<&String> = map.keys().collect();
                         known.sort();
                         return Err(Bad {
-                            en: format!("{text:?} is not one of the values the mapping knows: {known:?}"),
-                            es: format!("{text:?} no es uno de los valores que conoce el mapeo: {known:?}"),
+                            en: format!(
+                                "{} is not one of the values the mapping knows: {known:?}",
+                                quote_brief(&text)
+                            ),
+                            es: format!(
+                                "{} no es uno de los valores que conoce el mapeo: {known:?}",
+                                quote_brief(&text)
+                            ),
                         });
                     }
                 },
@@ -866,9 +873,13 @@ impl Compiled {
                 Some(code) => Ok(Some(Value::from(code))),
                 None if c.unmapped == Unmapped::Drop => Ok(None),
                 None => Err(Bad {
-                    en: format!("{text:?} is not a country habeas knows; map it to a two-letter code"),
+                    en: format!(
+                        "{} is not a country habeas knows; map it to a two-letter code",
+                        quote_brief(&text)
+                    ),
                     es: format!(
-                        "{text:?} no es un país que habeas conozca; asígnele un código de dos letras"
+                        "{} no es un país que habeas conozca; asígnele un código de dos letras",
+                        quote_brief(&text)
                     ),
                 }),
             },
@@ -931,8 +942,8 @@ impl Compiled {
             _ => name,
         };
         habeas_model::time::parse_zone(&name).map(Some).ok_or_else(|| Bad {
-            en: format!("{name:?} is not an IANA time zone"),
-            es: format!("{name:?} no es una zona horaria IANA"),
+            en: format!("{} is not an IANA time zone", quote_brief(&name)),
+            es: format!("{} no es una zona horaria IANA", quote_brief(&name)),
         })
     }
 }
@@ -993,8 +1004,8 @@ fn integer(text: &str) -> Result<Value, Bad> {
         return Ok(Value::from(f as i64));
     }
     Err(Bad {
-        en: format!("expected a whole number, found {text:?}"),
-        es: format!("se esperaba un número entero, se encontró {text:?}"),
+        en: format!("expected a whole number, found {}", quote_brief(text)),
+        es: format!("se esperaba un número entero, se encontró {}", quote_brief(text)),
     })
 }
 
@@ -1013,16 +1024,16 @@ fn decimal(text: &str) -> Result<Value, Bad> {
         Ok(Value::from(clean))
     } else {
         Err(Bad {
-            en: format!("expected a decimal number, found {text:?}"),
-            es: format!("se esperaba un número decimal, se encontró {text:?}"),
+            en: format!("expected a decimal number, found {}", quote_brief(text)),
+            es: format!("se esperaba un número decimal, se encontró {}", quote_brief(text)),
         })
     }
 }
 
 fn expected_formats(what_en: &str, what_es: &str, formats: &[String], text: &str) -> Bad {
     Bad {
-        en: format!("expected {what_en} like {}, found {text:?}", formats.join(" or ")),
-        es: format!("se esperaba {what_es} como {}, se encontró {text:?}", formats.join(" o ")),
+        en: format!("expected {what_en} like {}, found {}", formats.join(" or "), quote_brief(text)),
+        es: format!("se esperaba {what_es} como {}, se encontró {}", formats.join(" o "), quote_brief(text)),
     }
 }
 
@@ -1084,8 +1095,14 @@ fn local(text: &str, formats: &[String], zone: &jiff::tz::TimeZone) -> Result<Va
             Ok(Value::Object(both))
         }
         AmbiguousOffset::Gap { .. } => Err(Bad {
-            en: format!("{text:?} never happened in {zone_name}: the clocks moved forward over it"),
-            es: format!("{text:?} no existió en {zone_name}: los relojes se adelantaron en esa hora"),
+            en: format!(
+                "{} never happened in {zone_name}: the clocks moved forward over it",
+                quote_brief(text)
+            ),
+            es: format!(
+                "{} no existió en {zone_name}: los relojes se adelantaron en esa hora",
+                quote_brief(text)
+            ),
         }),
     }
 }
@@ -1097,8 +1114,8 @@ fn instant(text: &str, formats: &[String]) -> Result<Value, Bad> {
             return Ok(Value::from(ts.to_string()));
         }
         return Err(Bad {
-            en: format!("expected an instant with an offset (RFC 3339), found {text:?}"),
-            es: format!("se esperaba un instante con desfase (RFC 3339), se encontró {text:?}"),
+            en: format!("expected an instant with an offset (RFC 3339), found {}", quote_brief(text)),
+            es: format!("se esperaba un instante con desfase (RFC 3339), se encontró {}", quote_brief(text)),
         });
     }
     for format in formats {
@@ -1113,8 +1130,11 @@ fn instant(text: &str, formats: &[String]) -> Result<Value, Bad> {
 
 fn airport(code: &str) -> Result<tables::Airport, Bad> {
     tables::airport(code).ok_or_else(|| Bad {
-        en: format!("{code:?} is not an airport code in habeas's table (IATA or ICAO)"),
-        es: format!("{code:?} no es un código de aeropuerto de la tabla de habeas (IATA u OACI)"),
+        en: format!("{} is not an airport code in habeas's table (IATA or ICAO)", quote_brief(code)),
+        es: format!(
+            "{} no es un código de aeropuerto de la tabla de habeas (IATA u OACI)",
+            quote_brief(code)
+        ),
     })
 }
 
@@ -1124,8 +1144,8 @@ fn zone_of_airport(code: &str) -> Result<&'static str, Bad> {
 
 fn zone_of_state(state: &str) -> Result<&'static str, Bad> {
     tables::us_state_zone(state).ok_or_else(|| Bad {
-        en: format!("{state:?} is not a US state or territory"),
-        es: format!("{state:?} no es un estado o territorio de EE. UU."),
+        en: format!("{} is not a US state or territory", quote_brief(state)),
+        es: format!("{} no es un estado o territorio de EE. UU.", quote_brief(state)),
     })
 }
 

@@ -190,8 +190,9 @@ impl Localized for Problem {
                 )
             ),
             Problem::BadId(id) => format!(
-                "{} {id:?}: {}",
+                "{} {}: {}",
                 lang.pick("invalid id", "id no válido"),
+                quote_brief(id),
                 lang.pick(
                     "use letters, digits and . _ : / - (up to 128, starting with a letter or digit)",
                     "use letras, dígitos y . _ : / - (hasta 128, empezando por letra o dígito)"
@@ -329,6 +330,17 @@ fn found_in(found: &str, lang: Lang) -> String {
     }
 }
 
+/// A text from the input, quoted as `{:?}` quotes it and cut to 60 characters: a cell or an id
+/// can be thousands of characters long, and a message names it rather than repeats it.
+pub fn quote_brief(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        return format!("{text:?}");
+    }
+    let mut cut: String = text.chars().take(59).collect();
+    cut.push('…');
+    format!("{cut:?}")
+}
+
 /// Shows a found JSON value briefly: at most 60 characters.
 pub fn show_found(value: &serde_json::Value) -> String {
     let text = match value {
@@ -345,6 +357,16 @@ pub fn show_found(value: &serde_json::Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_long_text_is_named_not_repeated() {
+        assert_eq!(quote_brief("p-1"), "\"p-1\"");
+        let long = quote_brief(&"x".repeat(5_000));
+        assert_eq!(long.chars().count(), 62, "59 characters, an ellipsis and two quotes");
+        assert!(long.ends_with("x…\""));
+        let id = Problem::BadId("court:".to_string() + &"x".repeat(5_000));
+        assert!(id.message(Lang::En).len() < 200, "{}", id.message(Lang::En));
+    }
 
     #[test]
     fn what_was_found_is_said_in_each_language() {
