@@ -195,6 +195,7 @@ pub enum Command {
         /// Only records of this type
         #[arg(long = "type", value_name = "TYPE")]
         record_type: Option<String>,
+        /// jsonl, or csv for a spreadsheet (a cell it would run as a formula gets a ' before it)
         #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
         format: String,
         /// Write to this file instead of standard output

