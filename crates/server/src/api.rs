@@ -46,6 +46,64 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// The parameters of a request's query string, or a refusal in the API's own form: a JSON
+/// `{"error": "..."}` with status 400 in the caller's language (axum's own answer is a line of
+/// English text, which a client expecting JSON cannot read).
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiRefusal;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiRefusal> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(not_understood(parts, "query", rejection.body_text())),
+        }
+    }
+}
+
+/// A request's path parameters, refused as [`ApiQuery`] refuses its query.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiRefusal;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiRefusal> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(not_understood(parts, "path", rejection.body_text())),
+        }
+    }
+}
+
+/// 400 for a query or path that does not read, in the language the request asks for.
+fn not_understood(parts: &axum::http::request::Parts, what: &str, detail: String) -> ApiRefusal {
+    let asked = parts.uri.query().unwrap_or("").split('&').find_map(|p| p.strip_prefix("lang="));
+    let lang = i18n::lang_of(asked, &parts.headers);
+    let es = if what == "query" { "la consulta" } else { "la ruta" };
+    ApiRefusal(
+        Refusal::bad_request(
+            format!("the request's {what} is not understood: {detail}"),
+            format!("no se entiende {es} de la petición: {detail}"),
+        ),
+        lang,
+    )
+}
+
 /// `{"error": "..."}`.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorOut {
@@ -227,7 +285,7 @@ pub async fn locate(
     method: Method,
     uri: OriginalUri,
     headers: HeaderMap,
-    Query(params): Query<LocateParams>,
+    ApiQuery(params): ApiQuery<LocateParams>,
 ) -> Answer<LocateOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
     let query = NameQuery {
@@ -511,8 +569,8 @@ pub async fn person(
     method: Method,
     uri: OriginalUri,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(params): Query<ViewParams>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ViewParams>,
 ) -> Answer<PersonOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
     let moment =
@@ -539,8 +597,8 @@ pub async fn timeline(
     method: Method,
     uri: OriginalUri,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(params): Query<ViewParams>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ViewParams>,
 ) -> Answer<TimelineOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
     let moment =
@@ -595,8 +653,8 @@ pub async fn record(
     method: Method,
     uri: OriginalUri,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(params): Query<LangParam>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<LangParam>,
 ) -> Answer<RecordOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
     let who = caller.clone();
@@ -659,8 +717,8 @@ pub async fn proof(
     method: Method,
     uri: OriginalUri,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(params): Query<LangParam>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<LangParam>,
 ) -> Result<Response, ApiRefusal> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
     let who = caller.clone();
@@ -707,7 +765,7 @@ pub struct ConsistencyProofOut {
 pub async fn consistency(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Query(params): Query<ConsistencyParams>,
+    ApiQuery(params): ApiQuery<ConsistencyParams>,
 ) -> Answer<ConsistencyProofOut> {
     let lang = i18n::lang_of(None, &headers);
     app.ledger(move |_, ledger| {
@@ -890,7 +948,7 @@ pub async fn findings(
     State(app): State<Arc<App>>,
     caller: Caller,
     headers: HeaderMap,
-    Query(params): Query<FindingsParams>,
+    ApiQuery(params): ApiQuery<FindingsParams>,
 ) -> Answer<FindingsOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
     app.ledger(move |app, ledger| findings_for(app, ledger, &caller, &params, lang))
@@ -922,7 +980,7 @@ pub async fn export(
     method: Method,
     uri: OriginalUri,
     headers: HeaderMap,
-    Query(params): Query<ExportParams>,
+    ApiQuery(params): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiRefusal> {
     let lang = i18n::lang_of(None, &headers);
     let role = caller.require(&[Role::Admin, Role::Editor, Role::Viewer]).map_err(|e| ApiRefusal(e, lang))?;
@@ -1066,7 +1124,7 @@ pub async fn import(
     method: Method,
     uri: OriginalUri,
     headers: HeaderMap,
-    Query(params): Query<ImportParams>,
+    ApiQuery(params): ApiQuery<ImportParams>,
     body: Bytes,
 ) -> Answer<ImportOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
@@ -1148,7 +1206,7 @@ pub async fn audit_trail(
     State(app): State<Arc<App>>,
     caller: Caller,
     headers: HeaderMap,
-    Query(params): Query<AuditParams>,
+    ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Answer<AuditOut> {
     let lang = i18n::lang_of(None, &headers);
     caller.require(&[Role::Admin]).map_err(|e| ApiRefusal(e, lang))?;

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use habeas_model::time::{TimeSpec, parse_zone, show};
@@ -21,7 +21,7 @@ use crate::api;
 use crate::app::App;
 use crate::error::Refusal;
 use crate::i18n;
-use crate::pages::{Frame, page, refused};
+use crate::pages::{Frame, PagePath, page, refused};
 
 const STAFF: [Role; 3] = [Role::Admin, Role::Editor, Role::Viewer];
 
@@ -115,7 +115,7 @@ fn order_forms(
     out
 }
 
-pub async fn order(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<String>) -> Response {
+pub async fn order(State(app): State<Arc<App>>, frame: Frame, PagePath(id): PagePath<String>) -> Response {
     let (caller, lang) = (frame.caller.clone(), frame.lang);
     if let Err(refusal) = caller.require(&STAFF) {
         return refused(refusal, frame);
@@ -229,7 +229,7 @@ struct PlacePage {
     rows: Vec<(String, u64, String, String)>,
 }
 
-pub async fn place(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<String>) -> Response {
+pub async fn place(State(app): State<Arc<App>>, frame: Frame, PagePath(id): PagePath<String>) -> Response {
     let (caller, lang) = (frame.caller.clone(), frame.lang);
     if let Err(refusal) = caller.require(&STAFF) {
         return refused(refusal, frame);

@@ -122,6 +122,48 @@ pub fn refused(refusal: Refusal, frame: Frame) -> Response {
     response
 }
 
+/// A page's path parameter, or the error page when it does not read (bytes that are not UTF-8);
+/// axum's own answer is a line of English text.
+pub struct PagePath<T>(pub T);
+
+impl<T> FromRequestParts<Arc<App>> for PagePath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, app).await {
+            Ok(Path(value)) => Ok(PagePath(value)),
+            Err(rejection) => {
+                let frame =
+                    Frame::from_request_parts(parts, app).await.map_err(IntoResponse::into_response)?;
+                let detail = rejection.body_text();
+                let refusal = Refusal::bad_request(
+                    format!("this address is not understood: {detail}"),
+                    format!("no se entiende esta dirección: {detail}"),
+                );
+                Err(refused(refusal, frame))
+            }
+        }
+    }
+}
+
+/// Any address the server does not serve: under `/api/`, a JSON refusal as the API gives;
+/// elsewhere, the error page in the visitor's language.
+pub async fn not_found(frame: Frame, uri: OriginalUri) -> Response {
+    let path = uri.0.path();
+    let refusal = Refusal::new(
+        StatusCode::NOT_FOUND,
+        format!("{}: nothing is served at this address", habeas_model::error::quote_brief(path)),
+        format!("{}: no se sirve nada en esta dirección", habeas_model::error::quote_brief(path)),
+    );
+    if path.starts_with("/api/") {
+        return crate::api::ApiRefusal(refusal, frame.lang).into_response();
+    }
+    refused(refusal, frame)
+}
+
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Template)]
@@ -360,7 +402,7 @@ pub fn finding_rows(findings: &[FindingOut], lang: Lang) -> Vec<FindingRow> {
         .collect()
 }
 
-pub async fn person(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<String>) -> Response {
+pub async fn person(State(app): State<Arc<App>>, frame: Frame, PagePath(id): PagePath<String>) -> Response {
     let (caller, lang) = (frame.caller.clone(), frame.lang);
     let who = caller.clone();
     let target = id.clone();
@@ -483,7 +525,7 @@ struct RecordPage {
     view: Option<String>,
 }
 
-pub async fn record(State(app): State<Arc<App>>, frame: Frame, Path(id): Path<String>) -> Response {
+pub async fn record(State(app): State<Arc<App>>, frame: Frame, PagePath(id): PagePath<String>) -> Response {
     let caller = frame.caller.clone();
     let who = caller.clone();
     let target = id.clone();

@@ -68,6 +68,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .route("/import", get(case_pages::import_form).post(case_pages::import_upload))
         .route("/public", get(pages::public))
         .route("/static/app.css", get(pages::stylesheet))
+        .fallback(pages::not_found)
         .with_state(app)
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             security_headers(request, next, behind_tls)

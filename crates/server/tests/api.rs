@@ -479,3 +479,41 @@ async fn searches_read_the_refresher_s_statuses_which_are_those_a_search_derives
         (Some("p-demo-luis"), Some("pl-maryland"))
     );
 }
+
+#[tokio::test]
+async fn a_query_or_address_that_does_not_read_is_refused_in_json_or_as_a_page() {
+    let server = server();
+    let json = |reply: &common::Reply| {
+        assert!(
+            reply.headers["content-type"].to_str().unwrap().starts_with("application/json"),
+            "{:?}",
+            reply.headers
+        );
+        reply.json()["error"].as_str().unwrap().to_string()
+    };
+    // A parameter of the wrong kind: 400 as JSON, in the language asked for.
+    let reply = server.get(V, "/api/locate?q=wilmer&limit=ten").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(json(&reply).starts_with("the request's query is not understood"), "{}", reply.body);
+    let reply = server.get(V, "/api/locate?q=wilmer&limit=ten&lang=es").await;
+    assert!(json(&reply).starts_with("no se entiende la consulta"), "{}", reply.body);
+    let reply = server.call(E, Method::POST, "/api/import?keep_going=yes", NEW_SOURCE).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    json(&reply);
+    // An address nothing is served at: JSON under /api/, a page elsewhere.
+    let reply = server.get(V, "/api/persons/").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(json(&reply).contains("nothing is served at this address"), "{}", reply.body);
+    let reply = server.get(P, "/records/?lang=es").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(reply.body.contains("no se sirve nada en esta dirección"), "{}", reply.body);
+    // A path that is not UTF-8.
+    let reply = server.get(V, "/api/records/%FF").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(json(&reply).starts_with("the request's path is not understood"), "{}", reply.body);
+    let reply = server.get(V, "/persons/%FF").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(reply.body.contains("this address is not understood"), "{}", reply.body);
+}

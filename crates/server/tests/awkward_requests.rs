@@ -1,8 +1,8 @@
 //! Requests nobody meant to send: every reading endpoint and page asked with awkward ids and
 //! parameters (half-written dates, zones, huge numbers, accents, emoji, control characters,
 //! markup, path tricks), by every role, from a seeded generator. Whatever is asked, the server
-//! answers with a status a client can act on, never a server error, and the public and family
-//! roles are never shown a name they may not see.
+//! answers with a status a client can act on, never a server error, never shows markup it was
+//! sent back unescaped, and the public and family roles are never shown a name they may not see.
 
 mod common;
 
@@ -122,6 +122,20 @@ async fn awkward_requests_get_answers_not_server_errors() {
             reply.status,
             reply.body.chars().take(300).collect::<String>()
         );
+        // A page shows what was asked escaped, never as markup it would run (the API answers
+        // JSON, which a browser does not run as a page).
+        let content_type = reply.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        if content_type.starts_with("text/html") {
+            assert!(
+                !reply.body.contains("<script>alert(1)"),
+                "round {round}: {who:?} GET {uri} reflects markup"
+            );
+        } else if reply.status.is_client_error() || reply.status.is_success() {
+            assert!(
+                content_type.starts_with("application/json"),
+                "round {round}: GET {uri}: {content_type:?}"
+            );
+        }
         if matches!(who, Who::Public | Who::Account(Role::Family)) && reply.status == StatusCode::OK {
             for name in HIDDEN_NAMES {
                 assert!(!reply.body.contains(name), "round {round}: {who:?} GET {uri} shows {name}");
