@@ -90,6 +90,37 @@ where
     }
 }
 
+/// A JSON request body, refused as [`ApiQuery`] refuses a query, with axum's status for what is
+/// wrong (400 not JSON, 415 not declared as JSON, 422 not the fields expected).
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiRefusal;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiRefusal> {
+        let (parts, body) = request.into_parts();
+        let asked = parts.uri.query().unwrap_or("").split('&').find_map(|p| p.strip_prefix("lang="));
+        let lang = i18n::lang_of(asked, &parts.headers);
+        let request = axum::extract::Request::from_parts(parts, body);
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => {
+                let detail = rejection.body_text();
+                let refusal = Refusal::new(
+                    rejection.status(),
+                    format!("the request's body is not understood: {detail}"),
+                    format!("no se entiende el cuerpo de la petición: {detail}"),
+                );
+                Err(ApiRefusal(refusal, lang))
+            }
+        }
+    }
+}
+
 /// 400 for a query or path that does not read, in the language the request asks for.
 fn not_understood(parts: &axum::http::request::Parts, what: &str, detail: String) -> ApiRefusal {
     let asked = parts.uri.query().unwrap_or("").split('&').find_map(|p| p.strip_prefix("lang="));
@@ -1320,13 +1351,13 @@ static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Opens a session (a cookie) for scripts and pages that sign in with a password.
 #[utoipa::path(post, path = "/api/session", request_body = LoginIn,
-    responses((status = 200, body = SessionOut), (status = 401, body = ErrorOut), (status = 429, body = ErrorOut)),
+    responses((status = 200, body = SessionOut), (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 415, body = ErrorOut), (status = 422, body = ErrorOut), (status = 429, body = ErrorOut)),
     description = "Everyone. Sets the session cookie (HttpOnly, SameSite=Strict). Rate-limited: 5 failures per name or address per 15 minutes.")]
 pub async fn session_open(
     State(app): State<Arc<App>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Json(login): Json<LoginIn>,
+    ApiJson(login): ApiJson<LoginIn>,
 ) -> Result<Response, ApiRefusal> {
     let lang = i18n::lang_of(None, &headers);
     let account = sign_in(&app, &login.name, &login.password, &peer.ip().to_string())

@@ -516,4 +516,10 @@ async fn a_query_or_address_that_does_not_read_is_refused_in_json_or_as_a_page()
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.headers["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(reply.body.contains("this address is not understood"), "{}", reply.body);
+    // A sign-in whose body is not the JSON expected: its status, as JSON.
+    for (body, status) in [("not json", 400), ("{\"name\": 5}", 422), ("", 415)] {
+        let reply = server.call(P, Method::POST, "/api/session", body).await;
+        assert_eq!(reply.status.as_u16(), status, "{body}: {}", reply.body);
+        assert!(json(&reply).starts_with("the request's body is not understood"), "{}", reply.body);
+    }
 }
