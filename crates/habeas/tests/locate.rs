@@ -42,6 +42,10 @@ habeas_test!(a_misspelled_name_finds_the_person_and_their_status, |env| {
     assert_eq!(filtered["candidates"][0]["id"], "p-jr2");
     let born = env.run(&["locate", "Jesus Rodriguez", "--born", "1990", "--json"]).json();
     assert_eq!(born["candidates"].as_array().unwrap().len(), 1);
+    // A birth date that is not one is refused, not taken as "no one was born then".
+    let typo = env.run(&["--lang", "es", "locate", "Jesus Rodriguez", "--born", "19x0"]);
+    assert_eq!(typo.code, 2);
+    assert!(typo.stderr.contains("--born 19x0: se esperaba un año, un mes o un día"), "{}", typo.stderr);
 
     let none = env.run(&["--lang", "es", "locate", "Zoraida Quispe"]);
     assert_eq!(none.code, 0, "no match is not an error");

@@ -56,6 +56,21 @@ habeas_test!(a_place_is_found_by_the_names_people_use, |env| {
     assert!(vague.stdout.is_empty());
     assert_eq!(env.run(&["occupancy", "Krome"]).code, 2);
     assert_eq!(env.run(&["occupancy", "pl-cecot", "--from", "yesterday-ish"]).code, 2);
+    let reversed = env.run(&["occupancy", "pl-cecot", "--from", "2025-04-01", "--to", "2025-03-01"]);
+    assert_eq!(reversed.code, 2);
+    assert!(reversed.stderr.contains("--from 2025-04-01 comes after --to 2025-03-01"), "{}", reversed.stderr);
+});
+
+habeas_test!(a_series_ends_today_however_far_it_is_asked_to_go, |env| {
+    let env = env.with_example();
+    let run = env.run(&["occupancy", "pl-cecot", "--to", "9999-12-31", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let series = run.json()["series"].as_array().unwrap().clone();
+    let last = series.last().unwrap()["day"].as_str().unwrap().to_string();
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("America/El_Salvador").unwrap())
+        .date();
+    assert!(last.as_str() <= today.to_string().as_str() && last.as_str() >= "2025-12-01", "{last}");
 });
 
 habeas_test!(as_of_and_known_at_read_the_series_then, |env| {

@@ -308,7 +308,7 @@ fn candidate(role: Role, c: habeas_store::Found, status: &crate::app::PersonStat
 
 /// Finds persons by name or identifier, each with where they are now.
 #[utoipa::path(get, path = "/api/locate", params(LocateParams),
-    responses((status = 200, body = LocateOut), (status = 401, body = ErrorOut)),
+    responses((status = 200, body = LocateOut), (status = 400, body = ErrorOut), (status = 401, body = ErrorOut)),
     description = "Roles: admin, editor, viewer (not sealed persons), family (only the persons granted to it). Audited.")]
 pub async fn locate(
     State(app): State<Arc<App>>,
@@ -319,6 +319,15 @@ pub async fn locate(
     ApiQuery(params): ApiQuery<LocateParams>,
 ) -> Answer<LocateOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
+    if let Some(born) = &params.born
+        && habeas_model::TimeSpec::calendar_from_json(&Value::from(born.as_str())).is_err()
+    {
+        let refusal = Refusal::bad_request(
+            format!("born {born:?}: expected a year, a month or a day (1990, 1990-05, 1990-05-01)"),
+            format!("born {born:?}: se esperaba un año, un mes o un día (1990, 1990-05, 1990-05-01)"),
+        );
+        return Err(ApiRefusal(refusal, lang));
+    }
     let query = NameQuery {
         text: params.q.clone(),
         born: params.born.clone(),

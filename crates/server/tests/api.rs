@@ -497,6 +497,9 @@ async fn a_query_or_address_that_does_not_read_is_refused_in_json_or_as_a_page()
     assert!(json(&reply).starts_with("the request's query is not understood"), "{}", reply.body);
     let reply = server.get(V, "/api/locate?q=wilmer&limit=ten&lang=es").await;
     assert!(json(&reply).starts_with("no se entiende la consulta"), "{}", reply.body);
+    let reply = server.get(V, "/api/locate?q=wilmer&born=19x0").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(json(&reply).contains("expected a year, a month or a day"), "{}", reply.body);
     let reply = server.call(E, Method::POST, "/api/import?keep_going=yes", NEW_SOURCE).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     json(&reply);

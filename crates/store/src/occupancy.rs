@@ -335,9 +335,10 @@ impl Ledger {
                 .chain(counts.iter().map(|c| c.day))
                 .max(),
         };
-        if let Some(as_of) = moment.as_of {
-            last = last.map(|l| l.min(local_day(as_of, &zone)));
-        }
+        // Days that have not come yet have no count: the series ends today, or at `as_of`
+        // (`--to 9999-12-31` had asked for three million days).
+        let today = local_day(moment.as_of.unwrap_or_else(jiff::Timestamp::now), &zone);
+        last = last.map(|l| l.min(today));
         counts.retain(|c| first.is_some_and(|f| c.day >= f) && last.is_some_and(|l| c.day <= l));
 
         let mut series = counts;
@@ -354,7 +355,10 @@ impl Ledger {
                     capacity: None,
                     records: Vec::new(),
                 });
-                day = day.tomorrow().map_err(|e| StoreError::Backend(e.to_string()))?;
+                match day.tomorrow() {
+                    Ok(next) => day = next,
+                    Err(_) => break, // the last day there is
+                }
             }
         }
         let kind_order: HashMap<&str, u8> =

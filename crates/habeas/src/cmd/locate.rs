@@ -4,7 +4,7 @@ use habeas_names::Query;
 use habeas_store::{Moment, State};
 use serde_json::json;
 
-use crate::context::{CmdResult, Context, Outcome, print_json};
+use crate::context::{CmdResult, Context, Failure, Outcome, print_json};
 
 pub struct LocateArgs {
     pub query: String,
@@ -20,6 +20,17 @@ pub fn run(ctx: &Context, args: LocateArgs) -> CmdResult {
         as_of: args.as_of.as_deref().map(|t| ctx.parse_time("--as-of", t)).transpose()?,
         known_at: args.known_at.as_deref().map(|t| ctx.parse_time("--known-at", t)).transpose()?,
     };
+    if let Some(born) = &args.born
+        && habeas_model::TimeSpec::calendar_from_json(&serde_json::Value::from(born.as_str())).is_err()
+    {
+        return Err(Failure(format!(
+            "--born {born}: {}",
+            ctx.t(
+                "expected a year, a month or a day (1990, 1990-05, 1990-05-01)",
+                "se esperaba un año, un mes o un día (1990, 1990-05, 1990-05-01)"
+            )
+        )));
+    }
     let query = Query {
         text: args.query.clone(),
         born: args.born.clone(),

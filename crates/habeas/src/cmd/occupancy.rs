@@ -39,6 +39,19 @@ pub fn run(ctx: &Context, args: OccupancyArgs) -> CmdResult {
         from: args.from.as_deref().map(|t| bound(ctx, "--from", t)).transpose()?,
         to: args.to.as_deref().map(|t| bound(ctx, "--to", t)).transpose()?,
     };
+    let reversed = match (days.from, days.to) {
+        (Some(Bound::Day(from)), Some(Bound::Day(to))) => from > to,
+        (Some(Bound::At(from)), Some(Bound::At(to))) => from > to,
+        _ => false,
+    };
+    if reversed {
+        return Err(Failure(format!(
+            "--from {} {} --to {}",
+            args.from.as_deref().unwrap_or(""),
+            ctx.t("comes after", "es posterior a"),
+            args.to.as_deref().unwrap_or("")
+        )));
+    }
     let mut ledger = ctx.open()?;
     let mut found = ledger.occupancy(&args.place, days, moment).map_err(|e| ctx.store_failure(e))?;
     if found.is_none() {
