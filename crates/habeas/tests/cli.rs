@@ -127,7 +127,12 @@ habeas_test!(stdin_imports_and_names_itself, |env| {
 });
 
 habeas_test!(environment_errors_exit_2, |env| {
-    assert_eq!(env.run(&["verify"]).code, 2, "no ledger");
+    // No ledger: said before the key that would sit beside it, for verify and backup alike.
+    for command in [&["verify"][..], &["backup", "copy.db"][..]] {
+        let none = env.run(command);
+        assert_eq!(none.code, 2, "no ledger");
+        assert!(none.stderr.contains("no ledger here"), "{}", none.stderr);
+    }
     env.run(&["init"]);
     let missing = env.run(&["import", "nope.jsonl"]);
     assert_eq!(missing.code, 2);

@@ -33,8 +33,8 @@ pub fn run(ctx: &Context, dest: &Path) -> CmdResult {
             ctx.t("no such folder", "no existe esa carpeta")
         )));
     }
-    let verifier = ctx.verifier()?;
     let mut ledger = ctx.open()?;
+    let verifier = ctx.verifier()?;
     ledger.copy_to(dest).map_err(|e| ctx.store_failure(e))?;
     drop(ledger);
     let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);

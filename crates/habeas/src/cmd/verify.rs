@@ -18,12 +18,13 @@ pub fn problems_json(report: &VerifyReport, ctx: &Context) -> Vec<Value> {
 }
 
 pub fn run(ctx: &Context, trusted: Option<PathBuf>) -> CmdResult {
+    // The ledger first: a wrong --db is the likelier mistake than a missing key beside it.
+    let mut ledger = ctx.open()?;
     let verifier = ctx.verifier()?;
     let trusted_note = trusted
         .as_ref()
         .map(|path| std::fs::read_to_string(path).map_err(|e| Failure(format!("{}: {e}", path.display()))))
         .transpose()?;
-    let mut ledger = ctx.open()?;
     let report = ledger.verify(&verifier, trusted_note.as_deref()).map_err(|e| ctx.store_failure(e))?;
     if ctx.json {
         let problems = problems_json(&report, ctx);
@@ -61,12 +62,11 @@ pub fn run(ctx: &Context, trusted: Option<PathBuf>) -> CmdResult {
         }
         println!("{} {}", ctx.t("Root:", "Raíz:"), report.root);
     } else {
-        println!(
-            "{} {} {}",
-            ctx.t("FAILED:", "FALLÓ:"),
-            report.problems.len(),
-            ctx.t("problems found", "problemas encontrados")
-        );
+        let found = match report.problems.len() {
+            1 => ctx.t("problem found", "problema encontrado"),
+            _ => ctx.t("problems found", "problemas encontrados"),
+        };
+        println!("{} {} {found}", ctx.t("FAILED:", "FALLÓ:"), report.problems.len());
         for p in &report.problems {
             match p.index {
                 Some(i) => println!("  {} {i}: {}", ctx.t("leaf", "hoja"), p.problem.message(ctx.lang)),
