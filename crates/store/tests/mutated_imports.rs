@@ -9,8 +9,9 @@
 //! - `verify` passes;
 //! - the export re-imports into the same ledger as unchanged.
 //!
-//! And at the end `check` (every rule) and each subject's timeline read what landed, and the
-//! export rebuilds an empty ledger to the same current records.
+//! And at the end `check` (every rule), timelines, occupancy, `locate` and dedupe read what
+//! landed; erasures leave a ledger that verifies and exports unchanged; and the export rebuilds
+//! an empty ledger to the same current records.
 
 mod common;
 #[path = "../../model/tests/mutate/mod.rs"]
@@ -19,8 +20,10 @@ mod mutate;
 use std::collections::BTreeMap;
 
 use common::new_ledger;
+use habeas_names::Query;
+use habeas_names::dedupe::Options;
 use habeas_rules::Policy;
-use habeas_store::Moment;
+use habeas_store::{Days, Moment};
 use mutate::{Dice, example_records, mangle_text, mutate};
 use serde_json::{Map, Value};
 
@@ -49,9 +52,21 @@ fn export(t: &mut common::TestLedger) -> (String, State) {
     (lines.join("\n"), state)
 }
 
+/// Persons and their events, so that names, birth dates, identifiers and relations are changed,
+/// indexed and erased too (the example case holds cohorts only).
+const PERSONS: &[&str] = &[
+    r#"{"type":"person","id":"p-mx1","name":"José Pérez","born":"1990-05","nationality":["VE"],"identifiers":[{"scheme":"a_number","value":"A123-456-789"}],"sources":["src-ohchr"]}"#,
+    r#"{"type":"person","id":"p-mx2","names":[{"full":"Ana Gómez Ruiz","given":"Ana","family":["Gómez","Ruiz"]}],"born":"1988-02-29","sources":["src-ohchr"]}"#,
+    r#"{"type":"relation","id":"rel-mx1","person":"p-mx1","relative":"p-mx2","kind":"parent","sources":["src-ohchr"]}"#,
+    r#"{"type":"custody","subject":"p-mx1","event":"apprehended","at":"2025-03-12","place":"pl-hrl","basis":"ins-proc-10903","sources":["src-ohchr"]}"#,
+    r#"{"type":"custody","subject":"p-mx1","event":"transferred","at":"2025-03-15T17:50-05:00","place":"pl-hrl","to":"pl-cecot","custodian":"org-ice","sources":["src-ohchr"]}"#,
+    r#"{"type":"custody","subject":"p-mx2","event":"booked_in","at":{"earliest":"2025-03-16","latest":"2025-03-17"},"place":"pl-cecot","sources":["src-ohchr"]}"#,
+];
+
 #[test]
 fn random_changes_to_the_example_never_break_the_ledger() {
-    let seeds = example_records();
+    let mut seeds = example_records();
+    seeds.extend(PERSONS.iter().map(|line| serde_json::from_str::<Value>(line).expect("a person line")));
     let case: Vec<String> =
         seeds.iter().map(|v| serde_json::to_string(v).expect("a record serialises")).collect();
     let mut t = new_ledger();
@@ -100,10 +115,40 @@ fn random_changes_to_the_example_never_break_the_ledger() {
     let report = t.ledger.check(&Policy::default(), &[], moment).expect("check runs over any valid records");
     assert!(!report.findings.is_empty());
     for (id, (body, _)) in &state {
-        if matches!(body.get("type").and_then(Value::as_str), Some("person" | "cohort")) {
-            t.ledger.timeline(id, moment).unwrap_or_else(|e| panic!("timeline of {id}: {e}"));
+        match body.get("type").and_then(Value::as_str) {
+            Some("person" | "cohort") => {
+                t.ledger.timeline(id, moment).unwrap_or_else(|e| panic!("timeline of {id}: {e}"));
+            }
+            Some("place") => {
+                t.ledger
+                    .occupancy(id, Days::default(), moment)
+                    .unwrap_or_else(|e| panic!("occupancy of {id}: {e}"));
+            }
+            _ => {}
+        }
+        for text in [id.as_str(), body.get("name").and_then(Value::as_str).unwrap_or("")] {
+            let query = Query { text: text.to_string(), ..Query::default() };
+            t.ledger.locate(&query, moment).unwrap_or_else(|e| panic!("locate {text:?}: {e}"));
         }
     }
+    t.ledger.dedupe(Options::default(), moment).expect("dedupe runs over any valid records");
+    // An erasure of whatever holds personal values leaves a ledger that verifies and exports
+    // what re-imports unchanged.
+    let signer = common::signer();
+    let mut erased = 0;
+    for id in state.keys() {
+        if erased < 5
+            && let Ok(report) = t.ledger.erase(id, "test", "tester", "2026-01-02T00:00:00Z", &signer)
+        {
+            assert!(!report.fields.is_empty(), "{id}");
+            erased += 1;
+        }
+    }
+    assert!(erased > 0, "nothing held personal values to erase");
+    t.verify_ok();
+    let (after_erasure, _) = export(&mut t);
+    let again = t.import(&after_erasure);
+    assert!(again.appended == 0 && again.rejected.is_empty(), "{:?}", again.rejected);
 
     let mut fresh = new_ledger();
     let rebuilt = fresh.import(&exported);
