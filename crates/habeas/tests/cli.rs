@@ -90,6 +90,27 @@ habeas_test!(rejected_records_exit_1_name_file_line_and_field_and_go_to_the_reje
     let line: Value = serde_json::from_str(rejects.lines().next().unwrap()).unwrap();
     assert_eq!(line["line"], 2);
     assert!(line["input"].as_str().unwrap().contains("\"p-9\""));
+    // Two files, rejections in each: every rejects line carries the text of its own file's line.
+    let other = env.write("other.jsonl", "{\"type\":\"org\",\"id\":\"o2\",\"kind\":\"agency\"}\n");
+    let both = env.run(&["import", &bad, &other.display().to_string(), "--rejects", "both.jsonl"]);
+    assert_eq!(both.code, 1);
+    let lines: Vec<Value> = std::fs::read_to_string(env.path("both.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let shown: Vec<(&str, u64, bool)> = lines
+        .iter()
+        .map(|l| {
+            let input = l["input"].as_str().unwrap();
+            (
+                l["file"].as_str().unwrap(),
+                l["line"].as_u64().unwrap(),
+                input.contains("p-9") || input.contains("o2"),
+            )
+        })
+        .collect();
+    assert_eq!(shown, [("bad.jsonl", 2, true), ("other.jsonl", 1, true)]);
 
     let kept = env.run(&["import", &bad, "--keep-going", "--json"]);
     assert_eq!(kept.code, 1, "a rejection is still reported");

@@ -1,7 +1,7 @@
 //! `habeas import`: JSON Lines files, or CSV, XLSX and Parquet files through a mapping, into the
 //! ledger, in one transaction.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -209,38 +209,41 @@ pub fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
 }
 
 /// Each rejected record as `{"file", "line" (or "sheet" and "row"), "field", "error", "input"}`.
+/// The rejected lines are read back from their files a chunk at a time, so that a file whose
+/// every line was rejected is not held in memory whole a second time.
 fn write_rejects(
     ctx: &Context,
     path: &PathBuf,
     source: &Source,
     report: &ImportReport,
 ) -> Result<(), Failure> {
+    /// Rejected lines whose text is read back at once.
+    const CHUNK: usize = 200_000;
     let names = match source {
         Source::Jsonl(s) => s.file_names(),
         Source::Mapped(s) => s.file_names(),
     };
-    let mut wanted: BTreeMap<usize, BTreeSet<u64>> = BTreeMap::new();
-    for r in &report.rejected {
-        if let Some(file) = names.iter().position(|n| *n == r.file) {
-            wanted.entry(file).or_default().insert(r.line);
-        }
-    }
-    let mut texts = BTreeMap::new();
-    for (file, lines) in &wanted {
-        texts.insert(*file, source.texts(*file, lines).map_err(|e| ctx.store_failure(e))?);
-    }
     let fail = |e: std::io::Error| Failure(format!("{}: {e}", path.display()));
     let mut out = BufWriter::new(File::create(path).map_err(fail)?);
-    for r in &report.rejected {
-        let input = names
-            .iter()
-            .position(|n| *n == r.file)
-            .and_then(|f| texts.get(&f))
-            .and_then(|t| t.get(&r.line))
-            .cloned()
-            .unwrap_or_default();
-        let line = rejection_json(ctx, source, r, Some(input));
-        writeln!(out, "{line}").map_err(fail)?;
+    // The report lists rejections by file and line; a chunk holds lines of one file.
+    let mut rest = report.rejected.as_slice();
+    while let Some(first) = rest.first() {
+        let file = names.iter().position(|n| *n == first.file);
+        let same_file = rest.iter().take(CHUNK).take_while(|r| r.file == first.file).count();
+        let (chunk, after) = rest.split_at(same_file);
+        let texts = match file {
+            Some(file) => {
+                let wanted: BTreeSet<u64> = chunk.iter().map(|r| r.line).collect();
+                source.texts(file, &wanted).map_err(|e| ctx.store_failure(e))?
+            }
+            None => Default::default(),
+        };
+        for r in chunk {
+            let input = texts.get(&r.line).cloned().unwrap_or_default();
+            let line = rejection_json(ctx, source, r, Some(input));
+            writeln!(out, "{line}").map_err(fail)?;
+        }
+        rest = after;
     }
     out.flush().map_err(fail)
 }
