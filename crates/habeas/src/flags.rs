@@ -226,6 +226,9 @@ pub enum Command {
         /// Do not run the checks in the background (no findings shown): for ledgers too large to check in memory
         #[arg(long)]
         no_check: bool,
+        /// The largest import a request may upload, in megabytes (written to a temporary file as it arrives)
+        #[arg(long, default_value_t = 1024, value_name = "MB")]
+        max_upload_mb: u64,
     },
     /// Accounts of the server: add, grant a person to a family account, revoke, make an API token, list
     #[command(subcommand)]

@@ -97,10 +97,19 @@ fn run(ctx: &Context, command: Command) -> context::CmdResult {
         Command::Occupancy { place, from, to, as_of, known_at } => {
             cmd::occupancy::run(ctx, cmd::occupancy::OccupancyArgs { place, from, to, as_of, known_at })
         }
-        Command::Serve { addr, public_min_count, behind_tls, read_only, no_check } => cmd::serve::run(
-            ctx,
-            cmd::serve::ServeArgs { addr, public_min_count, behind_tls, read_only, no_check },
-        ),
+        Command::Serve { addr, public_min_count, behind_tls, read_only, no_check, max_upload_mb } => {
+            cmd::serve::run(
+                ctx,
+                cmd::serve::ServeArgs {
+                    addr,
+                    public_min_count,
+                    behind_tls,
+                    read_only,
+                    no_check,
+                    max_upload_mb,
+                },
+            )
+        }
         Command::User(user) => cmd::user::run(ctx, user),
         Command::Audit { since, user, record } => cmd::audit::run(ctx, since, user, record),
         Command::Locate { query, born, nationality, limit, as_of, known_at } => cmd::locate::run(

@@ -1112,11 +1112,72 @@ pub struct ImportParams {
     pub lang: Option<String>,
 }
 
-/// Imports JSON Lines from the request body in one transaction and returns the report.
-pub async fn import_text(
+/// An upload written to a temporary file as it arrives: never held in memory whole, and
+/// refused (413) once it passes [`crate::Config::max_upload`].
+pub struct Upload {
+    dir: tempfile::TempDir,
+    bytes: u64,
+}
+
+impl Upload {
+    /// An empty upload in a new temporary folder.
+    pub fn new() -> Result<Upload, Refusal> {
+        Ok(Upload { dir: tempfile::tempdir().map_err(habeas_store::StoreError::Io)?, bytes: 0 })
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("upload.jsonl")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes == 0
+    }
+
+    /// Appends the chunks of `stream` to the file.
+    pub async fn receive<S, E>(&mut self, app: &App, mut stream: S) -> Result<(), Refusal>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        use futures_util::StreamExt as _;
+        use std::io::Write as _;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path())
+            .map_err(habeas_store::StoreError::Io)?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                Refusal::bad_request(
+                    format!("the upload broke off: {e}"),
+                    format!("la subida se interrumpió: {e}"),
+                )
+            })?;
+            self.bytes += chunk.len() as u64;
+            if self.bytes > app.config.max_upload {
+                let mb = app.config.max_upload / (1 << 20);
+                return Err(Refusal::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the upload is larger than this server takes ({mb} MB): split it, or import it with `habeas import`"
+                    ),
+                    format!(
+                        "la subida supera lo que acepta este servidor ({mb} MB): divídala, o impórtela con `habeas import`"
+                    ),
+                ));
+            }
+            file.write_all(&chunk).map_err(habeas_store::StoreError::Io)?;
+        }
+        file.flush().map_err(habeas_store::StoreError::Io)?;
+        Ok(())
+    }
+}
+
+/// Imports the JSON Lines of an upload in one transaction and returns the report.
+pub async fn import_upload(
     app: &Arc<App>,
     caller: &Caller,
-    body: Bytes,
+    upload: Upload,
     keep_going: bool,
     lang: Lang,
 ) -> Result<ImportOut, Refusal> {
@@ -1131,12 +1192,10 @@ pub async fn import_text(
                 "este servidor solo lee: se inició sin la clave de firma",
             )
         })?;
-        let dir = tempfile::tempdir().map_err(habeas_store::StoreError::Io)?;
-        let path = dir.path().join("upload.jsonl");
-        std::fs::write(&path, &body).map_err(habeas_store::StoreError::Io)?;
-        let mut source = habeas_io::jsonl::JsonlSource::open(&[path.display().to_string()])?;
+        let mut source = habeas_io::jsonl::JsonlSource::open(&[upload.path().display().to_string()])?;
         let options = habeas_store::ImportOptions { keep_going, by, at };
         let report = ledger.import(&mut source, &options, signer)?;
+        drop(upload);
         Ok(ImportOut {
             appended: report.appended,
             unchanged: report.unchanged,
@@ -1156,8 +1215,8 @@ pub async fn import_text(
 /// Appends the JSON Lines of the body (`habeas import`): all or nothing unless `keep_going`.
 #[utoipa::path(post, path = "/api/import", params(ImportParams),
     request_body(content = String, content_type = "application/jsonl", description = "records, one per line"),
-    responses((status = 200, body = ImportOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut)),
-    description = "Roles: admin, editor. With a session cookie, send the session's CSRF token in X-CSRF-Token. Audited.")]
+    responses((status = 200, body = ImportOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut), (status = 413, body = ErrorOut)),
+    description = "Roles: admin, editor. With a session cookie, send the session's CSRF token in X-CSRF-Token. The body is written to a temporary file as it arrives; one larger than the server's limit (`habeas serve --max-upload-mb`, 1024 by default) is refused with 413. Audited.")]
 pub async fn import(
     State(app): State<Arc<App>>,
     caller: Caller,
@@ -1165,13 +1224,15 @@ pub async fn import(
     uri: OriginalUri,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Answer<ImportOut> {
     let lang = i18n::lang_of(params.lang.as_deref(), &headers);
     caller.require(&[Role::Admin, Role::Editor]).map_err(|e| ApiRefusal(e, lang))?;
     let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
     caller.check_csrf(given).map_err(|e| ApiRefusal(e, lang))?;
-    let out = import_text(&app, &caller, body, params.keep_going.unwrap_or(false), lang)
+    let mut upload = Upload::new().map_err(|e| ApiRefusal(e, lang))?;
+    upload.receive(&app, body.into_data_stream()).await.map_err(|e| ApiRefusal(e, lang))?;
+    let out = import_upload(&app, &caller, upload, params.keep_going.unwrap_or(false), lang)
         .await
         .map_err(|e| ApiRefusal(e, lang))?;
     let request = format!(

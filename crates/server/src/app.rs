@@ -26,6 +26,9 @@ use crate::error::{Refusal, ServerError};
 use crate::public::PublicCounts;
 
 /// How the server runs.
+/// The default of [`Config::max_upload`]: 1 GiB.
+pub const DEFAULT_MAX_UPLOAD: u64 = 1 << 30;
+
 pub struct Config {
     pub location: Location,
     /// The key that signs checkpoints of imports made through the server; without it the
@@ -44,6 +47,9 @@ pub struct Config {
     /// Run the rules in the background. Off, findings are not shown (a ledger of millions of
     /// records needs many GB for a check: docs/benchmarks.md, issue 4).
     pub check: bool,
+    /// The largest import a request may upload (the API's body, the import page's file), in
+    /// bytes. An upload is written to a temporary file as it arrives, never held in memory.
+    pub max_upload: u64,
 }
 
 impl Config {
@@ -56,6 +62,7 @@ impl Config {
             now: None,
             refresh_every: Some(std::time::Duration::from_secs(2)),
             check: true,
+            max_upload: DEFAULT_MAX_UPLOAD,
         }
     }
 }

@@ -338,17 +338,33 @@ pub async fn import_upload(State(app): State<Arc<App>>, frame: Frame, mut form: 
     if let Err(refusal) = caller.require(&[Role::Admin, Role::Editor]) {
         return refused(refusal, frame);
     }
-    let (mut file, mut csrf, mut keep_going) = (None, None, false);
+    let mut file = match api::Upload::new() {
+        Ok(upload) => upload,
+        Err(refusal) => return refused(refusal, frame),
+    };
+    let (mut csrf, mut keep_going) = (None, false);
     loop {
         match form.next_field().await {
             Ok(Some(field)) => {
                 let name = field.name().unwrap_or("").to_string();
-                match (name.as_str(), field.bytes().await) {
-                    ("file", Ok(bytes)) => file = Some(bytes),
-                    ("csrf", Ok(bytes)) => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-                    ("keep_going", Ok(_)) => keep_going = true,
-                    (_, Err(e)) => return refused(Refusal::bad_request(e.to_string(), e.to_string()), frame),
-                    _ => {}
+                let read = match name.as_str() {
+                    // The file is written to disk as it arrives, never held in memory whole.
+                    "file" => file.receive(&app, field).await,
+                    "csrf" => match field.bytes().await {
+                        Ok(bytes) => {
+                            csrf = Some(String::from_utf8_lossy(&bytes).into_owned());
+                            Ok(())
+                        }
+                        Err(e) => Err(Refusal::bad_request(e.to_string(), e.to_string())),
+                    },
+                    "keep_going" => {
+                        keep_going = true;
+                        Ok(())
+                    }
+                    _ => Ok(()),
+                };
+                if let Err(refusal) = read {
+                    return refused(refusal, frame);
                 }
             }
             Ok(None) => break,
@@ -358,14 +374,14 @@ pub async fn import_upload(State(app): State<Arc<App>>, frame: Frame, mut form: 
     if let Err(refusal) = caller.check_csrf(csrf.as_deref()) {
         return refused(refusal, frame);
     }
-    let Some(file) = file.filter(|f| !f.is_empty()) else {
+    if file.is_empty() {
         let error =
             Some(frame.lang.pick("Choose a file to import.", "Elija un archivo para importar.").to_string());
         let mut response = page(&ImportPage { f: frame, report: None, error });
         *response.status_mut() = StatusCode::BAD_REQUEST;
         return response;
-    };
-    match api::import_text(&app, &caller, file, keep_going, lang).await {
+    }
+    match api::import_upload(&app, &caller, file, keep_going, lang).await {
         Ok(report) => {
             let request = format!(
                 "{} ({} appended, {} rejected)",

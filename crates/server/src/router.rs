@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -55,6 +55,12 @@ pub fn router(app: Arc<App>) -> axum::Router {
     let (api, _) = api_routes().split_for_parts();
     let doc = openapi();
     let behind_tls = app.config.behind_tls;
+    // The import page's form is read as it arrives (`api::Upload`), so its size is bounded by
+    // the server's own limit, not axum's default of 2 MB. The API's body is a stream, which that
+    // default does not bound.
+    let upload_limit = DefaultBodyLimit::max(
+        usize::try_from(app.config.max_upload).unwrap_or(usize::MAX).saturating_add(1 << 16),
+    );
     api.route("/openapi.json", get(move || async move { Json(doc) }))
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login_submit))
@@ -65,7 +71,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .route("/findings", get(pages::findings))
         .route("/orders/{id}", get(case_pages::order))
         .route("/places/{id}", get(case_pages::place))
-        .route("/import", get(case_pages::import_form).post(case_pages::import_upload))
+        .route("/import", get(case_pages::import_form).post(case_pages::import_upload).layer(upload_limit))
         .route("/public", get(pages::public))
         .route("/static/app.css", get(pages::stylesheet))
         .fallback(pages::not_found)

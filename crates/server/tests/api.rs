@@ -526,3 +526,32 @@ async fn a_query_or_address_that_does_not_read_is_refused_in_json_or_as_a_page()
         assert!(json(&reply).starts_with("the request's body is not understood"), "{}", reply.body);
     }
 }
+
+/// JSON Lines of `count` new sources.
+fn sources(count: usize) -> String {
+    (0..count)
+        .map(|i| format!("{{\"type\":\"source\",\"id\":\"src-up-{i}\",\"kind\":\"other\",\"title\":\"An uploaded source, number {i}\"}}\n"))
+        .collect()
+}
+
+#[tokio::test]
+async fn uploads_larger_than_axum_s_default_land_and_the_server_s_own_limit_refuses() {
+    // 5 MB, past the 2 MB axum buffers by default: the body goes to a file as it arrives.
+    let server = server();
+    let body = sources(70_000);
+    assert!(body.len() > 5_000_000);
+    let reply = server.call(E, Method::POST, "/api/import", &body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body.chars().take(300).collect::<String>());
+    assert_eq!(reply.json()["appended"], 70_000);
+
+    // A server that takes at most 10 kB says so, as JSON, in the caller's language.
+    let small = common::server_with(|config| config.max_upload = 10_000);
+    let reply = small.call(E, Method::POST, "/api/import?lang=es", &sources(200)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        reply.json()["error"].as_str().unwrap().starts_with("la subida supera lo que acepta este servidor")
+    );
+    assert_eq!(small.get(V, "/api/records/src-up-0").await.status, StatusCode::NOT_FOUND, "nothing landed");
+    let fits = small.call(E, Method::POST, "/api/import", &sources(20)).await;
+    assert_eq!((fits.status, fits.json()["appended"].as_u64()), (StatusCode::OK, Some(20)));
+}

@@ -222,4 +222,20 @@ async fn the_import_page_uploads_a_file_and_lists_the_rejected_lines() {
     assert_eq!(server.get(Who::Account(Role::Viewer), "/api/records/src-page").await.status, StatusCode::OK);
     // Viewers have no import page.
     assert_eq!(server.get(Who::Account(Role::Viewer), "/import").await.status, StatusCode::FORBIDDEN);
+
+    // A file of 3 MB, past the 2 MB axum buffers by default, lands too.
+    let big: String = (0..40_000)
+        .map(|i| format!("{{\"type\":\"source\",\"id\":\"src-page-{i}\",\"kind\":\"other\",\"title\":\"Uploaded in a large file, number {i}\"}}\n"))
+        .collect();
+    assert!(big.len() > 3_000_000);
+    let form = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n{big}\r\n--B--\r\n"
+    );
+    let done = server.with_cookie(&cookie, Method::POST, "/import", &headers, &form).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body.chars().take(300).collect::<String>());
+    assert!(
+        done.body.contains("40000 records added"),
+        "{}",
+        done.body.chars().take(3000).collect::<String>()
+    );
 }

@@ -10,6 +10,7 @@ pub struct ServeArgs {
     pub behind_tls: bool,
     pub read_only: bool,
     pub no_check: bool,
+    pub max_upload_mb: u64,
 }
 
 pub fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
@@ -21,6 +22,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
     config.public_min_count = args.public_min_count;
     config.behind_tls = args.behind_tls;
     config.check = !args.no_check;
+    config.max_upload = args.max_upload_mb.saturating_mul(1 << 20);
     config.now = std::env::var("HABEAS_NOW").ok().and_then(|t| t.parse().ok());
     let ready = |bound: std::net::SocketAddr| {
         eprintln!(
