@@ -227,7 +227,7 @@ impl TimeSpec {
                 // compare the same in every zone. A date against an instant is refused here only
                 // if it is reversed in every zone; the exact check needs the record's zone
                 // ([`TimeSpec::order_needs_zone`]), which the ledger makes once it knows it.
-                let reversed_everywhere = if spec.order_needs_zone() {
+                let reversed_everywhere = if spec.mixes_date_and_instant() {
                     spec.reversed_in(&FARTHEST_EAST) && spec.reversed_in(&FARTHEST_WEST)
                 } else {
                     spec.reversed_in(&TimeZone::UTC)
@@ -260,11 +260,16 @@ impl TimeSpec {
     /// Whether `{"earliest", "latest"}` mixes a date and an instant in an order some zone
     /// reverses: only the zone its date is read in says whether `earliest` comes first.
     pub fn order_needs_zone(&self) -> bool {
+        self.mixes_date_and_instant()
+            && (self.reversed_in(&FARTHEST_EAST) || self.reversed_in(&FARTHEST_WEST))
+    }
+
+    /// Whether it is `{"earliest", "latest"}` with a date at one end and an instant at the other.
+    fn mixes_date_and_instant(&self) -> bool {
         match *self {
             TimeSpec::Point(_) => false,
             TimeSpec::Uncertain { earliest, latest } => {
                 matches!(earliest, TimePoint::Date(_)) != matches!(latest, TimePoint::Date(_))
-                    && (self.reversed_in(&FARTHEST_EAST) || self.reversed_in(&FARTHEST_WEST))
             }
         }
     }
