@@ -1120,9 +1120,18 @@ pub struct Upload {
 }
 
 impl Upload {
-    /// An empty upload in a new temporary folder.
-    pub fn new() -> Result<Upload, Refusal> {
-        Ok(Upload { dir: tempfile::tempdir().map_err(habeas_store::StoreError::Io)?, bytes: 0 })
+    /// An empty upload in a new temporary folder beside the ledger (on its disk, where there is
+    /// room for what will be imported, rather than in a `/tmp` that may be held in memory).
+    pub fn new(app: &App) -> Result<Upload, Refusal> {
+        let dir = match &app.config.location {
+            habeas_store::Location::Sqlite(path) => {
+                let folder =
+                    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+                tempfile::Builder::new().prefix(".habeas-upload-").tempdir_in(folder)
+            }
+            habeas_store::Location::Postgres(_) => tempfile::tempdir(),
+        };
+        Ok(Upload { dir: dir.map_err(habeas_store::StoreError::Io)?, bytes: 0 })
     }
 
     fn path(&self) -> std::path::PathBuf {
@@ -1230,7 +1239,7 @@ pub async fn import(
     caller.require(&[Role::Admin, Role::Editor]).map_err(|e| ApiRefusal(e, lang))?;
     let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
     caller.check_csrf(given).map_err(|e| ApiRefusal(e, lang))?;
-    let mut upload = Upload::new().map_err(|e| ApiRefusal(e, lang))?;
+    let mut upload = Upload::new(&app).map_err(|e| ApiRefusal(e, lang))?;
     upload.receive(&app, body.into_data_stream()).await.map_err(|e| ApiRefusal(e, lang))?;
     let out = import_upload(&app, &caller, upload, params.keep_going.unwrap_or(false), lang)
         .await

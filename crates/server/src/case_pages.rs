@@ -338,7 +338,7 @@ pub async fn import_upload(State(app): State<Arc<App>>, frame: Frame, mut form: 
     if let Err(refusal) = caller.require(&[Role::Admin, Role::Editor]) {
         return refused(refusal, frame);
     }
-    let mut file = match api::Upload::new() {
+    let mut file = match api::Upload::new(&app) {
         Ok(upload) => upload,
         Err(refusal) => return refused(refusal, frame),
     };
