@@ -1142,18 +1142,20 @@ impl Upload {
         self.bytes == 0
     }
 
-    /// Appends the chunks of `stream` to the file.
+    /// Appends the chunks of `stream` to the file, on Tokio's threads for blocking work, so
+    /// that a slow disk does not hold up the threads that answer requests.
     pub async fn receive<S, E>(&mut self, app: &App, mut stream: S) -> Result<(), Refusal>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
         use futures_util::StreamExt as _;
-        use std::io::Write as _;
-        let mut file = std::fs::OpenOptions::new()
+        use tokio::io::AsyncWriteExt as _;
+        let mut file = tokio::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.path())
+            .await
             .map_err(habeas_store::StoreError::Io)?;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {
@@ -1175,9 +1177,9 @@ impl Upload {
                     ),
                 ));
             }
-            file.write_all(&chunk).map_err(habeas_store::StoreError::Io)?;
+            file.write_all(&chunk).await.map_err(habeas_store::StoreError::Io)?;
         }
-        file.flush().map_err(habeas_store::StoreError::Io)?;
+        file.flush().await.map_err(habeas_store::StoreError::Io)?;
         Ok(())
     }
 }
