@@ -368,23 +368,50 @@ fn open_parquet(path: &Path) -> io::Result<Table> {
     let file = File::open(path)?;
     let reader =
         SerializedFileReader::new(file).map_err(|e| invalid(format!("not a readable Parquet file: {e}")))?;
+    // The reader asserts (panics) on a column chunk outside the file rather than returning an
+    // error; a damaged file is refused here instead, by the same test.
+    let file_len = i64::try_from(std::fs::metadata(path)?.len()).unwrap_or(i64::MAX);
+    for group in reader.metadata().row_groups() {
+        for column in group.columns() {
+            let start = column.dictionary_page_offset().unwrap_or_else(|| column.data_page_offset());
+            let len = column.compressed_size();
+            if start < 0 || len < 0 || start.checked_add(len).is_none_or(|end| end > file_len) {
+                return Err(invalid(format!(
+                    "not a readable Parquet file: column {} lies outside the file (damaged)",
+                    column.column_path()
+                )));
+            }
+        }
+    }
     let meta = reader.metadata().file_metadata();
     let row_count = Some(meta.num_rows().max(0) as u64);
     let columns: Vec<String> =
         meta.schema_descr().root_schema().get_fields().iter().map(|f| f.name().to_string()).collect();
     let width = columns.len();
     let iter = RowIter::from_file_into(Box::new(reader));
-    let rows = iter.enumerate().map(move |(i, row)| {
+    // A damaged page is not one bad row: the reader returns the same error for every row after
+    // it, for ever. The first error ends the table (its rows so far stand, as any row does).
+    let mut damaged = false;
+    let rows = iter.enumerate().map_while(move |(i, row)| {
+        if damaged {
+            return None;
+        }
         let at = i as u64 + 1;
-        let row = row.map_err(|e| RowError {
-            at,
-            en: format!("the row cannot be read from the Parquet file: {e}"),
-            es: format!("la fila no se puede leer del archivo Parquet: {e}"),
-        })?;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                damaged = true;
+                return Some(Err(RowError {
+                    at,
+                    en: format!("the Parquet file is damaged from this row on, and was read no further: {e}"),
+                    es: format!("el archivo Parquet está dañado desde esta fila, y no se leyó más: {e}"),
+                }));
+            }
+        };
         let mut cells: Vec<Option<String>> =
             row.get_column_iter().map(|(_, field)| parquet_cell(field)).collect();
         cells.resize(width, None);
-        Ok(Row { at, cells })
+        Some(Ok(Row { at, cells }))
     });
     Ok(Table { columns, rows: Box::new(rows), row_count })
 }
@@ -406,7 +433,10 @@ fn parquet_cell(field: &parquet::record::Field) -> Option<String> {
         Field::Float(f) => number_text(f64::from(*f)),
         Field::Double(f) => number_text(*f),
         Field::Date(days) => {
-            let date = Date::constant(1970, 1, 1).checked_add(jiff::Span::new().days(i64::from(*days)));
+            // `Span::days` panics past ±20,000 years: a damaged file can hold any number here.
+            let date = jiff::Span::new()
+                .try_days(i64::from(*days))
+                .and_then(|span| Date::constant(1970, 1, 1).checked_add(span));
             date.map_or_else(|_| days.to_string(), |d| d.to_string())
         }
         Field::TimestampMillis(ms) => {
