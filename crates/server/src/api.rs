@@ -103,8 +103,7 @@ where
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiRefusal> {
         let (parts, body) = request.into_parts();
-        let asked = parts.uri.query().unwrap_or("").split('&').find_map(|p| p.strip_prefix("lang="));
-        let lang = i18n::lang_of(asked, &parts.headers);
+        let lang = i18n::lang_of(i18n::asked(parts.uri.query()), &parts.headers);
         let request = axum::extract::Request::from_parts(parts, body);
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
@@ -123,8 +122,7 @@ where
 
 /// 400 for a query or path that does not read, in the language the request asks for.
 fn not_understood(parts: &axum::http::request::Parts, what: &str, detail: String) -> ApiRefusal {
-    let asked = parts.uri.query().unwrap_or("").split('&').find_map(|p| p.strip_prefix("lang="));
-    let lang = i18n::lang_of(asked, &parts.headers);
+    let lang = i18n::lang_of(i18n::asked(parts.uri.query()), &parts.headers);
     let es = if what == "query" { "la consulta" } else { "la ruta" };
     ApiRefusal(
         Refusal::bad_request(

@@ -13,6 +13,11 @@ use habeas_store::{Segment, State};
 
 use crate::auth::cookie;
 
+/// The value of `lang=` in a request's query string, if it has one.
+pub fn asked(query: Option<&str>) -> Option<&str> {
+    query.unwrap_or("").split('&').find_map(|p| p.strip_prefix("lang="))
+}
+
 /// The language of a request.
 pub fn lang_of(query: Option<&str>, headers: &HeaderMap) -> Lang {
     if let Some(lang) = query.and_then(Lang::parse) {

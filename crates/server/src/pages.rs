@@ -53,8 +53,7 @@ impl FromRequestParts<Arc<App>> for Frame {
         let uri = OriginalUri::from_request_parts(parts, app)
             .await
             .map_err(|_| Refusal::bad_request("uri", "uri"))?;
-        let chosen = uri.0.query().unwrap_or("").split('&').find_map(|p| p.strip_prefix("lang="));
-        let lang = i18n::lang_of(chosen, &parts.headers);
+        let lang = i18n::lang_of(i18n::asked(uri.0.query()), &parts.headers);
         let mut frame = Frame::new(&caller, lang, &uri);
         frame.request = format!("{} {}", parts.method, uri.0.path());
         frame.caller = caller;

@@ -88,13 +88,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
 /// in the `lang` cookie for the pages after it.
 async fn security_headers(request: Request, next: Next, behind_tls: bool) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
-    let chosen = request
-        .uri()
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|p| p.strip_prefix("lang="))
-        .and_then(habeas_model::Lang::parse);
+    let chosen = crate::i18n::asked(request.uri().query()).and_then(habeas_model::Lang::parse);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if let Some(lang) = chosen
