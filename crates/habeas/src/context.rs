@@ -52,7 +52,11 @@ impl Context {
             .key
             .clone()
             .or_else(|| std::env::var("HABEAS_KEY").ok().filter(|v| !v.is_empty()).map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(format!("{db}.key")));
+            .unwrap_or_else(|| match Location::parse(&db) {
+                Location::Sqlite(_) => PathBuf::from(format!("{db}.key")),
+                // No file beside a database server: the key must be named (see `signer`).
+                Location::Postgres(_) => PathBuf::new(),
+            });
         if let Some(zone) = &global.tz
             && habeas_model::time::parse_zone(zone).is_none()
         {
@@ -84,7 +88,7 @@ impl Context {
         Ledger::open(&self.location()).map_err(|e| match e {
             StoreError::NotFound(_) => Failure(format!(
                 "{}: {} {}",
-                self.db,
+                self.shown_db(),
                 self.t("no ledger here;", "no hay un registro aquí;"),
                 self.t(
                     "create one with `habeas init`, or pass --db",
@@ -95,8 +99,41 @@ impl Context {
         })
     }
 
+    /// Where the ledger's public key is kept by default: `LOCATION.pub` beside a ledger file;
+    /// for a PostgreSQL ledger, beside its signing key (`KEY` with `.pub` for its extension).
+    pub fn pub_path(&self) -> String {
+        match self.location() {
+            Location::Sqlite(_) => format!("{}.pub", self.db),
+            Location::Postgres(_) => self.key.with_extension("pub").display().to_string(),
+        }
+    }
+
+    /// The ledger's location as messages show it: a PostgreSQL URL without its password.
+    pub fn shown_db(&self) -> String {
+        match self.location() {
+            Location::Sqlite(_) => self.db.clone(),
+            Location::Postgres(url) => habeas_store::postgres::without_password(&url),
+        }
+    }
+
+    /// Refuses a PostgreSQL ledger with no signing key named: unlike a ledger file, a database
+    /// has no place beside it for one.
+    pub fn key_named(&self) -> Result<(), Failure> {
+        if self.key.as_os_str().is_empty() {
+            return Err(Failure(
+                self.t(
+                    "a PostgreSQL ledger needs its signing key named: pass --key or set HABEAS_KEY",
+                    "un registro en PostgreSQL necesita que se indique su clave de firma: use --key o HABEAS_KEY",
+                )
+                .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads the signing key (never stored in the database).
     pub fn signer(&self) -> Result<Signer, Failure> {
+        self.key_named()?;
         let text = std::fs::read_to_string(&self.key).map_err(|e| {
             Failure(format!(
                 "{}: {e}; {}",
@@ -118,7 +155,8 @@ impl Context {
                 (path.clone(), std::fs::read_to_string(path).map_err(|e| Failure(format!("{path}: {e}")))?)
             }
             None => {
-                let path = format!("{}.pub", self.db);
+                self.key_named()?;
+                let path = self.pub_path();
                 let text = std::fs::read_to_string(&path).map_err(|e| {
                     Failure(format!(
                         "{path}: {e}; {}",

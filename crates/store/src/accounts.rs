@@ -147,7 +147,9 @@ impl Directory {
     pub fn open(location: &Location) -> Result<Directory> {
         match location {
             Location::Sqlite(path) => Directory::open_file(path),
-            Location::Postgres(_) => Err(StoreError::Unsupported("PostgreSQL".into())),
+            Location::Postgres(_) => Err(StoreError::Unsupported(
+                "accounts and the audit trail on PostgreSQL: they are kept in the embedded store only".into(),
+            )),
         }
     }
 

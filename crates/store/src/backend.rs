@@ -14,7 +14,15 @@
 
 use habeas_ledger::{Hash, Node};
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
+
+/// A stored tree row read as its hashes, 32 bytes each; a row of any other length was damaged.
+pub(crate) fn split_hashes(blob: &[u8]) -> Result<Vec<Hash>> {
+    if blob.is_empty() || !blob.len().is_multiple_of(32) {
+        return Err(StoreError::Backend(format!("a tree row of {} bytes is not whole hashes", blob.len())));
+    }
+    Ok(blob.chunks_exact(32).filter_map(Hash::from_slice).collect())
+}
 
 /// The records view's row for one id.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,7 +181,7 @@ pub trait Backend: Send {
     /// it is at one moment, while other connections may go on writing, to a new file `dest`:
     /// whole or not at all, refused if `dest` exists.
     fn copy_to(&mut self, _dest: &std::path::Path) -> Result<()> {
-        Err(crate::error::StoreError::Unsupported(format!(
+        Err(StoreError::Unsupported(format!(
             "a copy of {} (back up a PostgreSQL ledger with pg_dump)",
             self.location()
         )))

@@ -104,6 +104,24 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+impl From<postgres::Error> for StoreError {
+    fn from(err: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        match err.code() {
+            Some(code) if *code == SqlState::DISK_FULL => StoreError::Full,
+            // A lost connection is not a finding about the ledger (verify reports `Backend`
+            // errors as damage): say it as the failure to reach the database it is.
+            _ if err.is_closed() => {
+                StoreError::Io(std::io::Error::other(format!("the database connection closed: {err}")))
+            }
+            _ => StoreError::Backend(match err.as_db_error() {
+                Some(db) => format!("PostgreSQL: {}", db.message()),
+                None => err.to_string(),
+            }),
+        }
+    }
+}
+
 impl From<std::io::Error> for StoreError {
     fn from(err: std::io::Error) -> Self {
         StoreError::Io(err)

@@ -13,6 +13,7 @@ use habeas_ledger::{Checkpoint, Hash, Signer, Verifier};
 use crate::backend::{Backend, CheckpointRow};
 use crate::error::{Result, StoreError};
 use crate::ingest::{self, ImportOptions, InputSource};
+use crate::postgres::PostgresBackend;
 use crate::report::ImportReport;
 use crate::sqlite::SqliteBackend;
 
@@ -154,8 +155,7 @@ fn backend(location: &Location, create: bool) -> Result<Box<dyn Backend>> {
     match location {
         Location::Sqlite(path) if create => Ok(Box::new(SqliteBackend::create(path)?)),
         Location::Sqlite(path) => Ok(Box::new(SqliteBackend::open(path)?)),
-        Location::Postgres(_) => Err(StoreError::Unsupported(
-            "the PostgreSQL backend (server mode) is planned; use a file path for the embedded store".into(),
-        )),
+        Location::Postgres(url) if create => Ok(Box::new(PostgresBackend::create(url)?)),
+        Location::Postgres(url) => Ok(Box::new(PostgresBackend::open(url)?)),
     }
 }

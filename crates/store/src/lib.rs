@@ -30,6 +30,7 @@ pub mod ledger;
 pub mod locate;
 pub mod lookup;
 pub mod occupancy;
+pub mod postgres;
 pub mod proofs;
 pub mod report;
 pub mod shapes;

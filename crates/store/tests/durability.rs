@@ -7,7 +7,7 @@ use habeas_store::{Ledger, Location};
 
 #[test]
 fn every_writing_connection_is_wal_with_synchronous_full() {
-    let mut t = common::new_ledger();
+    let mut t = common::new_sqlite_ledger();
     // The connection that created the ledger, and wrote into it.
     t.import(common::CASE);
     let created = t.ledger.backend().durability().unwrap();

@@ -296,8 +296,7 @@ fn a_key_for_another_log_cannot_sign() {
 fn reopening_keeps_everything() {
     let mut t = new_ledger();
     t.import(CASE);
-    let path = t.path();
-    let mut again = Ledger::open(&Location::Sqlite(path)).unwrap();
+    let mut again = t.reopen();
     assert_eq!(again.size().unwrap(), 8);
     assert_eq!(again.record("p-1").unwrap().unwrap().body["names"], json!([{"full": "José Pérez García"}]));
     assert!(Ledger::open(&Location::Sqlite(t.dir.path().join("missing.db"))).is_err());

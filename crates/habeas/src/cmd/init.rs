@@ -45,17 +45,13 @@ fn write_new(path: &Path, text: &str, mode: u32, ctx: &Context) -> Result<(), Fa
 /// refusing to overwrite any of them; returns the signer.
 pub fn create(ctx: &Context, origin: &str) -> Result<Signer, Failure> {
     let location = ctx.location();
-    let Location::Sqlite(db_path) = &location else {
-        return Err(Failure(
-            ctx.t(
-                "init creates an embedded ledger: give a file path with --db",
-                "init crea un registro incrustado: indique una ruta de archivo con --db",
-            )
-            .into(),
-        ));
+    ctx.key_named()?;
+    let pub_path = ctx.pub_path();
+    let db_file = match &location {
+        Location::Sqlite(path) => Some(path.as_path()),
+        Location::Postgres(_) => None,
     };
-    let pub_path = format!("{}.pub", ctx.db);
-    for path in [db_path.as_path(), ctx.key.as_path(), Path::new(&pub_path)] {
+    for path in db_file.into_iter().chain([ctx.key.as_path(), Path::new(&pub_path)]) {
         if path.exists() {
             return Err(Failure(format!(
                 "{}: {}",
@@ -71,20 +67,28 @@ pub fn create(ctx: &Context, origin: &str) -> Result<Signer, Failure> {
     rand::rng().fill_bytes(&mut seed);
     let signer = Signer::from_seed(origin, seed).map_err(|e| Failure(format!("--origin {origin}: {e}")))?;
     write_new(&ctx.key, &format!("{}\n", signer.to_key_string()), 0o600, ctx)?;
-    write_new(Path::new(&pub_path), &format!("{}\n", signer.verifier().to_key_string()), 0o644, ctx)?;
-    Ledger::create(&location, &signer.verifier()).map_err(|e| ctx.store_failure(e))?;
+    let created =
+        write_new(Path::new(&pub_path), &format!("{}\n", signer.verifier().to_key_string()), 0o644, ctx)
+            .and_then(|()| Ledger::create(&location, &signer.verifier()).map_err(|e| ctx.store_failure(e)));
+    if let Err(failure) = created {
+        // Keys of a ledger that was not made sign nothing; leave no stray secret behind. (Each
+        // was created new above, so nothing that existed before is removed.)
+        let _ = std::fs::remove_file(&ctx.key);
+        let _ = std::fs::remove_file(&pub_path);
+        return Err(failure);
+    }
     Ok(signer)
 }
 
 pub fn run(ctx: &Context, origin: Option<String>) -> CmdResult {
-    let origin = origin.unwrap_or_else(|| default_origin(&ctx.db));
+    let origin = origin.unwrap_or_else(|| default_origin(&ctx.shown_db()));
     let signer = create(ctx, &origin)?;
     let verifier = signer.verifier().to_key_string();
-    let pub_path = format!("{}.pub", ctx.db);
+    let pub_path = ctx.pub_path();
     if ctx.json {
-        print_json(&json!({"db": ctx.db, "origin": origin, "verifier_key": verifier}));
+        print_json(&json!({"db": ctx.shown_db(), "origin": origin, "verifier_key": verifier}));
     } else {
-        println!("{} {}", ctx.t("Created ledger", "Registro creado"), ctx.db);
+        println!("{} {}", ctx.t("Created ledger", "Registro creado"), ctx.shown_db());
         println!("  origin:        {origin}");
         println!(
             "  {}  {} ({})",

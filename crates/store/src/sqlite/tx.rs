@@ -3,7 +3,9 @@
 use habeas_ledger::{Hash, Node};
 use rusqlite::{Connection, OptionalExtension, Statement, Transaction, TransactionBehavior, params};
 
-use crate::backend::{CheckpointRow, LeafRow, LogEntry, LogRead, LogWrite, RecordHead, RecordRow};
+use crate::backend::{
+    CheckpointRow, LeafRow, LogEntry, LogRead, LogWrite, RecordHead, RecordRow, split_hashes,
+};
 use crate::error::{Result, StoreError};
 
 pub(super) struct SqliteTx<'c> {
@@ -46,13 +48,6 @@ fn prepared<'s, 'c>(
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn split_hashes(blob: &[u8]) -> Result<Vec<Hash>> {
-    if blob.is_empty() || !blob.len().is_multiple_of(32) {
-        return Err(StoreError::Backend(format!("a tree row of {} bytes is not whole hashes", blob.len())));
-    }
-    Ok(blob.chunks_exact(32).filter_map(Hash::from_slice).collect())
 }
 
 /// Reads a column of bytes whatever SQLite holds it as: an attacker (or a careless tool) may have

@@ -7,10 +7,16 @@ use habeas_model::parse_line;
 use habeas_store::{ImportOptions, ImportReport, InputItem, InputSource, Ledger, Location, Prepared, Result};
 use sha2::{Digest, Sha256};
 
+pub use habeas_store::postgres::testing as postgres;
+
 pub struct TestLedger {
     pub dir: tempfile::TempDir,
     pub ledger: Ledger,
     pub signer: Signer,
+    /// Where the ledger is: a file in `dir`, or a database of its own on the test server.
+    pub location: Location,
+    /// The test database, dropped with the ledger (declared after it, so dropped after it).
+    pub database: Option<postgres::TestDatabase>,
 }
 
 pub const ORIGIN: &str = "habeas.local/test.db";
@@ -19,11 +25,34 @@ pub fn signer() -> Signer {
     Signer::from_seed(ORIGIN, [42; 32]).unwrap()
 }
 
+/// A new, empty ledger on the backend the tests run against: the embedded store, or with
+/// `HABEAS_TEST_BACKEND=postgres` a new database on the server of `HABEAS_TEST_POSTGRES`
+/// (`scripts/test` runs the store's tests both ways).
 pub fn new_ledger() -> TestLedger {
+    match std::env::var("HABEAS_TEST_BACKEND").as_deref() {
+        Ok("postgres") => new_postgres_ledger(),
+        Ok("sqlite") | Err(_) => new_sqlite_ledger(),
+        Ok(other) => panic!("HABEAS_TEST_BACKEND={other}: use sqlite or postgres"),
+    }
+}
+
+/// A new, empty ledger in a file of a temporary folder.
+pub fn new_sqlite_ledger() -> TestLedger {
     let dir = tempfile::tempdir().unwrap();
     let signer = signer();
-    let ledger = Ledger::create(&Location::Sqlite(dir.path().join("test.db")), &signer.verifier()).unwrap();
-    TestLedger { dir, ledger, signer }
+    let location = Location::Sqlite(dir.path().join("test.db"));
+    let ledger = Ledger::create(&location, &signer.verifier()).unwrap();
+    TestLedger { dir, ledger, signer, location, database: None }
+}
+
+/// A new, empty ledger in a new database on the test server.
+pub fn new_postgres_ledger() -> TestLedger {
+    let dir = tempfile::tempdir().unwrap();
+    let signer = signer();
+    let database = postgres::TestDatabase::create();
+    let location = Location::Postgres(database.url.clone());
+    let ledger = Ledger::create(&location, &signer.verifier()).unwrap();
+    TestLedger { dir, ledger, signer, location, database: Some(database) }
 }
 
 /// Files held in memory, parsed line by line as the JSON Lines reader does.
@@ -83,8 +112,14 @@ impl TestLedger {
         assert!(report.ok, "{:#?}", report.problems);
     }
 
+    /// The ledger's file (embedded store only).
     pub fn path(&self) -> std::path::PathBuf {
         self.dir.path().join("test.db")
+    }
+
+    /// The same ledger opened again, as another command would.
+    pub fn reopen(&self) -> Ledger {
+        Ledger::open(&self.location).unwrap()
     }
 }
 

@@ -1,0 +1,67 @@
+//! The command line on a PostgreSQL ledger (`--db postgres://...`): the signing key must be
+//! named, `init` writes it and its public key beside it, and the commands of the example's story
+//! answer as on a ledger file. Needs `HABEAS_TEST_POSTGRES` (`scripts/test` starts a server).
+
+mod macros;
+
+use habeas_store::postgres::testing::TestDatabase;
+use macros::{EXAMPLE, Env};
+
+#[test]
+fn a_ledger_on_postgresql_from_init_to_check() {
+    let env = Env::new();
+    let database = TestDatabase::create();
+    let db = database.url.as_str();
+    let password = db.split('@').next().unwrap().rsplit(':').next().unwrap().to_string();
+
+    // No file beside a database: without --key, nothing is created.
+    let refused = env.run(&["--db", db, "init"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("needs its signing key named: pass --key"), "{}", refused.stderr);
+    assert!(!env.path("org.key").exists());
+
+    let init = env.run(&["--db", db, "--key", "org.key", "init"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert!(init.stdout.contains("org.pub"), "{}", init.stdout);
+    assert!(!init.stdout.contains(&format!(":{password}@")), "the password was shown:\n{}", init.stdout);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(env.path("org.key")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(env.path("org.pub")).unwrap().starts_with("habeas.local/"));
+    // A second init neither overwrites the key nor makes the ledger again.
+    assert_eq!(env.run(&["--db", db, "--key", "other.key", "init"]).code, 2);
+    assert!(!env.path("other.key").exists(), "a key was left for a ledger that was not made");
+
+    let on_pg = |args: &[&str]| {
+        let mut all = vec!["--db", db, "--key", "org.key"];
+        all.extend_from_slice(args);
+        env.run(&all)
+    };
+    let import = on_pg(&["import", EXAMPLE]);
+    assert_eq!(import.code, 0, "{}", import.stderr);
+    assert!(import.stdout.contains("129 appended"), "{}", import.stdout);
+    assert!(on_pg(&["import", EXAMPLE]).stdout.contains("0 appended, 129 unchanged"));
+    let verify = on_pg(&["verify"]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+
+    // The same questions give the same answers as on a ledger file of the same records.
+    assert_eq!(env.run(&["init"]).code, 0);
+    assert_eq!(env.run(&["import", EXAMPLE]).code, 0);
+    for question in [
+        &["export"][..],
+        &["check", "--as-of", "2026-01-01T00:00:00Z", "--json"],
+        &["occupancy", "pl-cecot", "--from", "2025-03-01", "--to", "2025-04-01", "--json"],
+        &["timeline", "coh-aea-137", "--json"],
+    ] {
+        let (file, pg) = (env.run(question), on_pg(question));
+        assert_eq!(file.code, 0, "{question:?}: {}", file.stderr);
+        assert!(file.stdout.len() > 100, "{question:?}: {}", file.stdout);
+        assert_eq!((pg.code, &pg.stdout), (file.code, &file.stdout), "{question:?}\n{}", pg.stderr);
+    }
+
+    // A proof from the PostgreSQL ledger checks with its public key alone.
+    let proof = on_pg(&["proof", "pl-cecot", "--json"]);
+    assert_eq!(proof.code, 0, "{}", proof.stderr);
+    env.write("proof.json", &proof.stdout);
+    let checked = env.run(&["--verifier-key", "org.pub", "proof", "--check", "proof.json"]);
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+}

@@ -1,0 +1,445 @@
+//! Reads and writes of one PostgreSQL transaction: the [`LogRead`] and [`LogWrite`] of the
+//! backend.
+//!
+//! A pass over a table (`scan_*`) reads it in batches of [`BATCH`] rows by key (each batch starts
+//! after the last key of the one before), so memory does not grow with the ledger, and calls the
+//! visitor between batches, so a visitor may itself read through the same transaction.
+
+use std::cell::RefCell;
+
+use habeas_ledger::{Hash, Node};
+use postgres::types::ToSql;
+use postgres::{Row, Statement, Transaction};
+
+use crate::backend::{CheckpointRow, LeafRow, LogEntry, LogRead, LogWrite, RecordHead, RecordRow};
+use crate::error::{Result, StoreError};
+
+/// Rows a pass reads at a time: about a megabyte of leaves.
+const BATCH: i64 = 4096;
+
+pub(super) struct PostgresTx<'c> {
+    tx: RefCell<Transaction<'c>>,
+    /// The statements an import runs once per record, prepared once for the transaction.
+    per_record: PerRecord,
+}
+
+#[derive(Default)]
+struct PerRecord {
+    leaf: Option<Statement>,
+    kept: Option<Statement>,
+    record_if_new: Option<Statement>,
+}
+
+impl<'c> PostgresTx<'c> {
+    pub(super) fn new(tx: Transaction<'c>) -> PostgresTx<'c> {
+        PostgresTx { tx: RefCell::new(tx), per_record: PerRecord::default() }
+    }
+
+    fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        Ok(self.tx.borrow_mut().query(sql, params)?)
+    }
+
+    fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        Ok(self.tx.borrow_mut().query_opt(sql, params)?)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        Ok(self.tx.get_mut().execute(sql, params)?)
+    }
+
+    /// Runs a per-record statement, prepared on first use.
+    fn execute_prepared(
+        &mut self,
+        slot: fn(&mut PerRecord) -> &mut Option<Statement>,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64> {
+        let tx = self.tx.get_mut();
+        let statement = match slot(&mut self.per_record) {
+            Some(statement) => statement.clone(),
+            empty => empty.insert(tx.prepare(sql)?).clone(),
+        };
+        Ok(tx.execute(&statement, params)?)
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// An index column: `None` for NULL; a negative number (a tampered row) reads as `u64::MAX`, an
+/// index no log reaches, so the mismatch shows.
+fn index_at(row: &Row, idx: usize) -> Result<Option<u64>> {
+    let value: Option<i64> = row.try_get(idx)?;
+    Ok(value.map(|i| u64::try_from(i).unwrap_or(u64::MAX)))
+}
+
+fn bytes_at(row: &Row, idx: usize) -> Result<Option<Vec<u8>>> {
+    Ok(row.try_get(idx)?)
+}
+
+fn record_row(row: &Row) -> Result<RecordRow> {
+    Ok(RecordRow {
+        id: row.try_get(0)?,
+        record_type: row.try_get(1)?,
+        current: index_at(row, 2)?.unwrap_or(u64::MAX),
+        digest: bytes_at(row, 3)?.and_then(|d| d.try_into().ok()),
+        retracted: index_at(row, 4)?,
+    })
+}
+
+/// The parameters of a records-view row, in column order.
+fn record_params(row: &RecordRow) -> [Box<dyn ToSql + Sync + '_>; 5] {
+    [
+        Box::new(&row.id),
+        Box::new(&row.record_type),
+        Box::new(to_i64(row.current)),
+        Box::new(row.digest.as_ref().map(|d| d.as_slice())),
+        Box::new(row.retracted.map(to_i64)),
+    ]
+}
+
+impl LogRead for PostgresTx<'_> {
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+            .map(|r| Ok(r.try_get(0)?))
+            .transpose()
+    }
+
+    fn tree_size(&self) -> Result<u64> {
+        let max = self.query_opt("SELECT max(idx) FROM leaves", &[])?;
+        let max: Option<i64> = match max {
+            Some(row) => row.try_get(0)?,
+            None => None,
+        };
+        Ok(max.map_or(0, |m| u64::try_from(m).map_or(0, |m| m + 1)))
+    }
+
+    fn leaf(&self, idx: u64) -> Result<Option<LeafRow>> {
+        self.query_opt("SELECT prev, body FROM leaves WHERE idx = $1", &[&to_i64(idx)])?
+            .map(|r| Ok(LeafRow { idx, prev: index_at(&r, 0)?, bytes: bytes_at(&r, 1)?.unwrap_or_default() }))
+            .transpose()
+    }
+
+    fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()> {
+        let (mut from, to) = (to_i64(from), to_i64(to));
+        loop {
+            let rows = self.query(
+                "SELECT idx, prev, body FROM leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3",
+                &[&from, &to, &BATCH],
+            )?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            from = last.try_get::<_, i64>(0)?.saturating_add(1);
+            for r in &rows {
+                visit(LeafRow {
+                    idx: index_at(r, 0)?.unwrap_or(u64::MAX),
+                    prev: index_at(r, 1)?,
+                    bytes: bytes_at(r, 2)?.unwrap_or_default(),
+                })?;
+            }
+        }
+    }
+
+    fn scan_log(&self, visit: &mut dyn FnMut(LogEntry<'_>) -> Result<()>) -> Result<()> {
+        let mut from = 0i64;
+        loop {
+            let leaves = self.query(
+                "SELECT idx, prev, body, hashes FROM leaves WHERE idx >= $1 ORDER BY idx LIMIT $2",
+                &[&from, &BATCH],
+            )?;
+            let Some(last) = leaves.last() else { return Ok(()) };
+            let last: i64 = last.try_get(0)?;
+            let kept_rows = self.query(
+                "SELECT idx, data FROM kept WHERE idx >= $1 AND idx <= $2 ORDER BY idx",
+                &[&from, &last],
+            )?;
+            let mut kept = Vec::with_capacity(kept_rows.len());
+            for k in &kept_rows {
+                kept.push((k.try_get::<_, i64>(0)?, k.try_get::<_, &[u8]>(1)?));
+            }
+            let mut kept = kept.into_iter().peekable();
+            for r in &leaves {
+                let idx: i64 = r.try_get(0)?;
+                while kept.next_if(|(k, _)| *k < idx).is_some() {}
+                let kept = kept.next_if(|(k, _)| *k == idx).map(|(_, data)| data);
+                visit(LogEntry {
+                    idx: u64::try_from(idx).unwrap_or(u64::MAX),
+                    prev: index_at(r, 1)?,
+                    bytes: r.try_get::<_, Option<&[u8]>>(2)?.unwrap_or_default(),
+                    kept,
+                    hashes: r.try_get(3)?,
+                })?;
+            }
+            from = last.saturating_add(1);
+        }
+    }
+
+    fn tree_row(&self, idx: u64) -> Result<Option<Vec<Hash>>> {
+        let row = self.query_opt("SELECT hashes FROM leaves WHERE idx = $1", &[&to_i64(idx)])?;
+        let blob = match row {
+            Some(r) => bytes_at(&r, 0)?,
+            None => None,
+        };
+        blob.map(|b| crate::backend::split_hashes(&b)).transpose()
+    }
+
+    fn scan_tree(
+        &self,
+        from: u64,
+        to: u64,
+        visit: &mut dyn FnMut(u64, Vec<Hash>) -> Result<()>,
+    ) -> Result<()> {
+        let (mut from, to) = (to_i64(from), to_i64(to));
+        loop {
+            let rows = self.query(
+                "SELECT idx, hashes FROM leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3",
+                &[&from, &to, &BATCH],
+            )?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            from = last.try_get::<_, i64>(0)?.saturating_add(1);
+            for r in &rows {
+                let blob = bytes_at(r, 1)?.unwrap_or_default();
+                visit(index_at(r, 0)?.unwrap_or(u64::MAX), crate::backend::split_hashes(&blob)?)?;
+            }
+        }
+    }
+
+    fn read_hashes(&self, nodes: &[Node]) -> Result<Vec<Hash>> {
+        // One query for every row asked: a proof's twenty-odd nodes in one round trip.
+        let wanted: Vec<i64> = nodes.iter().map(|n| to_i64(n.row())).collect();
+        let mut rows = std::collections::HashMap::new();
+        for r in self.query("SELECT idx, hashes FROM leaves WHERE idx = ANY($1)", &[&wanted])? {
+            rows.insert(r.try_get::<_, i64>(0)?, bytes_at(&r, 1)?);
+        }
+        nodes
+            .iter()
+            .map(|node| {
+                let blob = rows
+                    .get(&to_i64(node.row()))
+                    .cloned()
+                    .flatten()
+                    .ok_or_else(|| StoreError::NotFound(format!("tree row {}", node.row())))?;
+                crate::backend::split_hashes(&blob)?.get(node.level as usize).copied().ok_or_else(|| {
+                    StoreError::NotFound(format!("hash at level {} of tree row {}", node.level, node.row()))
+                })
+            })
+            .collect()
+    }
+
+    fn kept(&self, idx: u64) -> Result<Option<Vec<u8>>> {
+        match self.query_opt("SELECT data FROM kept WHERE idx = $1", &[&to_i64(idx)])? {
+            Some(r) => bytes_at(&r, 0),
+            None => Ok(None),
+        }
+    }
+
+    fn scan_kept(&self, visit: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>) -> Result<()> {
+        let mut from = 0i64;
+        loop {
+            let rows = self.query(
+                "SELECT idx, data FROM kept WHERE idx >= $1 ORDER BY idx LIMIT $2",
+                &[&from, &BATCH],
+            )?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            from = last.try_get::<_, i64>(0)?.saturating_add(1);
+            for r in &rows {
+                visit(index_at(r, 0)?.unwrap_or(u64::MAX), bytes_at(r, 1)?.unwrap_or_default())?;
+            }
+        }
+    }
+
+    fn record(&self, id: &str) -> Result<Option<RecordRow>> {
+        self.query_opt("SELECT id, type, current, digest, retracted FROM records WHERE id = $1", &[&id])?
+            .map(|r| record_row(&r))
+            .transpose()
+    }
+
+    fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()> {
+        let mut after: Option<String> = None;
+        loop {
+            let rows = self.query(
+                "SELECT id, type, current, digest, retracted FROM records \
+                 WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2",
+                &[&after, &BATCH],
+            )?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            after = Some(last.try_get(0)?);
+            for r in &rows {
+                visit(record_row(r)?)?;
+            }
+        }
+    }
+
+    fn scan_record_heads(&self, visit: &mut dyn FnMut(RecordHead<'_>) -> Result<()>) -> Result<()> {
+        let mut after: Option<String> = None;
+        loop {
+            let rows = self.query(
+                "SELECT id, type, current, retracted FROM records \
+                 WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2",
+                &[&after, &BATCH],
+            )?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            after = Some(last.try_get(0)?);
+            for r in &rows {
+                visit(RecordHead {
+                    id: r.try_get(0)?,
+                    record_type: r.try_get(1)?,
+                    current: index_at(r, 2)?.unwrap_or(u64::MAX),
+                    retracted: index_at(r, 3)?,
+                })?;
+            }
+        }
+    }
+
+    fn checkpoints(&self) -> Result<Vec<CheckpointRow>> {
+        self.query("SELECT size, note FROM checkpoints ORDER BY size", &[])?
+            .iter()
+            .map(|r| Ok(CheckpointRow { size: index_at(r, 0)?.unwrap_or(u64::MAX), note: r.try_get(1)? }))
+            .collect()
+    }
+
+    fn mentions(&self, key: i64) -> Result<Vec<u64>> {
+        self.query("SELECT idx FROM mentions WHERE key = $1 ORDER BY idx", &[&key])?
+            .iter()
+            .map(|r| Ok(index_at(r, 0)?.unwrap_or(u64::MAX)))
+            .collect()
+    }
+
+    fn first_import_after(&self, unix_seconds: i64) -> Result<Option<u64>> {
+        match self.query_opt("SELECT min(idx) FROM imports WHERE at > $1", &[&unix_seconds])? {
+            Some(r) => index_at(&r, 0),
+            None => Ok(None),
+        }
+    }
+
+    fn scan_view(&self, view: &str, visit: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        // The rows as the embedded store writes them (fields joined by the unit separator), so a
+        // view's digest reads the same on both backends.
+        let sql = match view {
+            "records" => {
+                "SELECT id || chr(31) || type || chr(31) || current || chr(31) \
+                 || coalesce(upper(encode(digest, 'hex')), '') || chr(31) || coalesce(retracted::text, '') \
+                 FROM records ORDER BY id"
+            }
+            "mentions" => "SELECT key || chr(31) || idx FROM mentions ORDER BY key, idx",
+            "imports" => "SELECT idx || chr(31) || at FROM imports ORDER BY idx",
+            other => return Err(StoreError::NotFound(format!("view {other}"))),
+        };
+        for r in self.query(sql, &[])? {
+            visit(r.try_get::<_, &str>(0)?.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+impl LogWrite for PostgresTx<'_> {
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn put_leaf(&mut self, leaf: &LeafRow, hashes: &[Hash]) -> Result<()> {
+        let blob: Vec<u8> = hashes.iter().flat_map(|h| h.0).collect();
+        self.execute_prepared(
+            |s| &mut s.leaf,
+            "INSERT INTO leaves (idx, prev, hashes, body) VALUES ($1, $2, $3, $4)",
+            &[&to_i64(leaf.idx), &leaf.prev.map(to_i64), &blob, &leaf.bytes],
+        )?;
+        Ok(())
+    }
+
+    fn update_tree_row(&mut self, idx: u64, hashes: &[Hash]) -> Result<()> {
+        let blob: Vec<u8> = hashes.iter().flat_map(|h| h.0).collect();
+        if self.execute("UPDATE leaves SET hashes = $1 WHERE idx = $2", &[&blob, &to_i64(idx)])? != 1 {
+            return Err(StoreError::NotFound(format!("leaf {idx}")));
+        }
+        Ok(())
+    }
+
+    fn put_kept(&mut self, idx: u64, data: &[u8]) -> Result<()> {
+        self.execute_prepared(
+            |s| &mut s.kept,
+            "INSERT INTO kept (idx, data) VALUES ($1, $2)",
+            &[&to_i64(idx), &data],
+        )?;
+        Ok(())
+    }
+
+    fn delete_kept(&mut self, idx: u64) -> Result<()> {
+        self.execute("DELETE FROM kept WHERE idx = $1", &[&to_i64(idx)])?;
+        Ok(())
+    }
+
+    fn put_record(&mut self, row: &RecordRow) -> Result<()> {
+        let params = record_params(row);
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
+        self.execute(
+            "INSERT INTO records (id, type, current, digest, retracted) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, current = EXCLUDED.current, \
+             digest = EXCLUDED.digest, retracted = EXCLUDED.retracted",
+            &params,
+        )?;
+        Ok(())
+    }
+
+    fn insert_record_if_new(&mut self, row: &RecordRow) -> Result<bool> {
+        let params = record_params(row);
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
+        let inserted = self.execute_prepared(
+            |s| &mut s.record_if_new,
+            "INSERT INTO records (id, type, current, digest, retracted) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO NOTHING",
+            &params,
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn put_checkpoint(&mut self, checkpoint: &CheckpointRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO checkpoints (size, note) VALUES ($1, $2)",
+            &[&to_i64(checkpoint.size), &checkpoint.note],
+        )?;
+        Ok(())
+    }
+
+    fn put_mention(&mut self, key: i64, idx: u64) -> Result<()> {
+        self.execute(
+            "INSERT INTO mentions (key, idx) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&key, &to_i64(idx)],
+        )?;
+        Ok(())
+    }
+
+    fn put_import_time(&mut self, idx: u64, unix_seconds: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO imports (idx, at) VALUES ($1, $2) ON CONFLICT (idx) DO UPDATE SET at = EXCLUDED.at",
+            &[&to_i64(idx), &unix_seconds],
+        )?;
+        Ok(())
+    }
+
+    fn clear_views(&mut self) -> Result<()> {
+        self.tx.get_mut().batch_execute(
+            "DELETE FROM mentions; DELETE FROM imports; DELETE FROM meta WHERE key = 'views_to';",
+        )?;
+        Ok(())
+    }
+
+    fn mark(&mut self) -> Result<()> {
+        self.tx.get_mut().batch_execute("SAVEPOINT habeas_pass")?;
+        Ok(())
+    }
+
+    fn rollback_to_mark(&mut self) -> Result<()> {
+        self.tx.get_mut().batch_execute("ROLLBACK TO SAVEPOINT habeas_pass")?;
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.into_inner().commit()?;
+        Ok(())
+    }
+}

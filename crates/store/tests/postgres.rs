@@ -1,0 +1,144 @@
+//! What only the PostgreSQL backend has to answer for: durable commits, one writer at a time
+//! across connections, a database that already holds a ledger or holds none, tampering through
+//! SQL, and erasure that rewrites the kept values' table. (The store's other tests run on it too:
+//! `HABEAS_TEST_BACKEND=postgres`, as `scripts/test` runs them.) Needs `HABEAS_TEST_POSTGRES`.
+
+mod common;
+
+use common::postgres::TestDatabase;
+use common::{CASE, Lines, new_postgres_ledger};
+use habeas_store::{ImportOptions, Ledger, Location, StoreError};
+
+#[test]
+fn every_connection_commits_durably() {
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    let settings = t.ledger.backend().durability().unwrap();
+    assert_eq!((settings.journal_mode.as_str(), settings.synchronous.as_str()), ("wal, fsync on", "on"));
+    // A connection that opens the ledger again sets the same, whatever the server's default.
+    let database = t.database.as_ref().unwrap();
+    let mut admin = database.client();
+    admin.batch_execute(&format!("ALTER DATABASE {} SET synchronous_commit = off", database.name)).unwrap();
+    let mut again = t.reopen();
+    assert_eq!(again.backend().durability().unwrap().synchronous, "on");
+}
+
+#[test]
+fn a_database_with_a_ledger_is_never_made_again_and_one_without_is_not_a_ledger() {
+    let t = new_postgres_ledger();
+    let error = Ledger::create(&t.location, &t.signer.verifier()).err().unwrap();
+    assert!(error.to_string().contains("already holds a habeas ledger"), "{error}");
+
+    let empty = TestDatabase::create();
+    let error = Ledger::open(&Location::Postgres(empty.url.clone())).err().unwrap();
+    assert!(matches!(error, StoreError::NotFound(_)), "{error:?}");
+    // The message names the database without the password of its URL.
+    let password = empty.url.split('@').next().unwrap().rsplit(':').next().unwrap().to_string();
+    assert!(!error.to_string().contains(&format!(":{password}@")), "{error}");
+
+    let refused =
+        Ledger::open(&Location::Postgres("postgres://nobody:wrong@127.0.0.1:1/none".into())).err().unwrap();
+    assert!(
+        refused.to_string().contains("cannot connect to postgres://nobody@127.0.0.1:1/none"),
+        "{refused}"
+    );
+    assert!(!refused.to_string().contains("wrong"), "{refused}");
+}
+
+#[test]
+fn two_writers_at_once_append_one_after_the_other() {
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    let size = t.ledger.size().unwrap();
+    // Two connections import different records at the same moment, each in one transaction.
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (location, signer) = (t.location.clone(), common::signer());
+            std::thread::spawn(move || {
+                let mut ledger = Ledger::open(&location).unwrap();
+                let text: String = (0..200)
+                    .map(|i| format!("{{\"type\":\"org\",\"id\":\"o-{w}-{i}\",\"name\":\"Org {w} {i}\",\"kind\":\"agency\"}}\n"))
+                    .collect();
+                let options = ImportOptions { keep_going: false, by: format!("writer {w}"), at: "2025-03-21T00:00:00Z".into() };
+                ledger.import(&mut Lines::one(&text), &options, &signer).unwrap()
+            })
+        })
+        .collect();
+    for writer in writers {
+        let report = writer.join().unwrap();
+        assert!(report.committed && report.rejected.is_empty(), "{:?}", report.rejected);
+        assert_eq!(report.appended, 200);
+    }
+    // Both landed whole, each with its import leaf, and the log still proves itself.
+    assert_eq!(t.ledger.size().unwrap(), size + 2 * 201);
+    assert_eq!(t.ledger.backend().read().unwrap().checkpoints().unwrap().len(), 3);
+    t.verify_ok();
+}
+
+#[test]
+fn a_leaf_changed_through_sql_is_found_by_verify() {
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    t.verify_ok();
+    let mut client = t.database.as_ref().unwrap().client();
+    let changed = client
+        .execute(
+            "UPDATE leaves SET body = convert_to(replace(convert_from(body, 'UTF8'), 'Harlingen', 'Harlingem'), 'UTF8') \
+             WHERE idx = 3 AND position('Harlingen' in convert_from(body, 'UTF8')) > 0",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let report = t.ledger.verify(&t.signer.verifier(), None).unwrap();
+    assert!(!report.ok, "a changed leaf went unnoticed");
+
+    // A row of the records view deleted behind the ledger's back is found too.
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    let mut client = t.database.as_ref().unwrap().client();
+    assert_eq!(client.execute("DELETE FROM records WHERE id = 'flt-1'", &[]).unwrap(), 1);
+    assert!(!t.ledger.verify(&t.signer.verifier(), None).unwrap().ok);
+}
+
+#[test]
+fn erasure_rewrites_the_kept_values_table_and_the_proofs_stay_valid() {
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    let mut client = t.database.as_ref().unwrap().client();
+    let file = |client: &mut postgres::Client| -> String {
+        client.query_one("SELECT pg_relation_filepath('kept')", &[]).unwrap().get(0)
+    };
+    let before = file(&mut client);
+    let kept_before: i64 = client.query_one("SELECT count(*) FROM kept", &[]).unwrap().get(0);
+    assert!(kept_before > 0);
+
+    let report =
+        t.ledger.erase("p-1", "a relative's request", "tester", "2025-03-22T00:00:00Z", &t.signer).unwrap();
+    assert!(report.versions > 0, "{report:?}");
+    let kept_after: i64 = client.query_one("SELECT count(*) FROM kept", &[]).unwrap().get(0);
+    assert!(kept_after < kept_before);
+    // `VACUUM FULL` wrote the table anew: the erased values are in no live page of it.
+    assert_ne!(file(&mut client), before);
+    let text: String = client
+        .query_one("SELECT coalesce(string_agg(encode(data, 'escape'), ''), '') FROM kept", &[])
+        .unwrap()
+        .get(0);
+    assert!(!text.contains("José Pérez García") && !text.contains("1990-05-01"), "{text}");
+    t.verify_ok();
+}
+
+#[test]
+fn a_failed_import_leaves_the_database_as_it_was() {
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    let (size, root) = (t.ledger.size().unwrap(), t.ledger.root().unwrap());
+    // The second line refers to a record nobody has: the whole import is refused.
+    let report = t.import(
+        "{\"type\":\"org\",\"id\":\"o-new\",\"name\":\"New\",\"kind\":\"agency\"}\n\
+         {\"type\":\"custody\",\"subject\":\"p-nobody\",\"event\":\"booked\",\"place\":\"pl-hrl\",\"sources\":[\"src-1\"]}",
+    );
+    assert!(!report.committed && !report.rejected.is_empty());
+    assert_eq!((t.ledger.size().unwrap(), t.ledger.root().unwrap()), (size, root));
+    assert!(t.ledger.record("o-new").unwrap().is_none());
+    t.verify_ok();
+}
