@@ -23,10 +23,10 @@ pub struct Global {
     /// The ledger: a file path for the embedded store, or a postgres:// URL [default: $HABEAS_DB, else ./habeas.db]
     #[arg(long, global = true, value_name = "LOCATION")]
     pub db: Option<String>,
-    /// The log's private signing key, kept outside the database [default: $HABEAS_KEY, else LOCATION.key]
+    /// The log's private signing key, kept outside the database [default: $HABEAS_KEY, else LOCATION.key; required with a postgres:// URL]
     #[arg(long, global = true, value_name = "PATH")]
     pub key: Option<PathBuf>,
-    /// The public key verify trusts, as a file or a key string [default: LOCATION.pub]
+    /// The public key verify trusts, as a file or a key string [default: LOCATION.pub; with a postgres:// URL, KEY with .pub for its extension]
     #[arg(long = "verifier-key", global = true, value_name = "FILE|STRING")]
     pub verifier_key: Option<String>,
     /// Language of messages: en or es [default: from the locale]
