@@ -255,15 +255,16 @@ impl LogRead for PostgresTx<'_> {
     }
 
     fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()> {
-        let mut after: Option<String> = None;
+        // Every id is longer than the empty text (the format requires one), so the first batch
+        // starts after it; each next one after the last id read, by the index.
+        let mut after = String::new();
         loop {
             let rows = self.query(
-                "SELECT id, type, current, digest, retracted FROM records \
-                 WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2",
+                "SELECT id, type, current, digest, retracted FROM records WHERE id > $1 ORDER BY id LIMIT $2",
                 &[&after, &BATCH],
             )?;
             let Some(last) = rows.last() else { return Ok(()) };
-            after = Some(last.try_get(0)?);
+            after = last.try_get(0)?;
             for r in &rows {
                 visit(record_row(r)?)?;
             }
@@ -271,15 +272,16 @@ impl LogRead for PostgresTx<'_> {
     }
 
     fn scan_record_heads(&self, visit: &mut dyn FnMut(RecordHead<'_>) -> Result<()>) -> Result<()> {
-        let mut after: Option<String> = None;
+        // Every id is longer than the empty text (the format requires one), so the first batch
+        // starts after it; each next one after the last id read, by the index.
+        let mut after = String::new();
         loop {
             let rows = self.query(
-                "SELECT id, type, current, retracted FROM records \
-                 WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2",
+                "SELECT id, type, current, retracted FROM records WHERE id > $1 ORDER BY id LIMIT $2",
                 &[&after, &BATCH],
             )?;
             let Some(last) = rows.last() else { return Ok(()) };
-            after = Some(last.try_get(0)?);
+            after = last.try_get(0)?;
             for r in &rows {
                 visit(RecordHead {
                     id: r.try_get(0)?,
