@@ -111,6 +111,19 @@ habeas_test!(rejected_records_exit_1_name_file_line_and_field_and_go_to_the_reje
         })
         .collect();
     assert_eq!(shown, [("bad.jsonl", 2, true), ("other.jsonl", 1, true)]);
+    // Two files of one name from two folders: each rejection carries its own file's line, not
+    // the line of the same number in the first file of that name.
+    std::fs::create_dir(env.path("later")).unwrap();
+    let twin = env.write("later/bad.jsonl", "{\"type\":\"org\",\"id\":\"o3\",\"kind\":\"agency\"}\n");
+    let twins = env.run(&["import", &bad, &twin.display().to_string(), "--rejects", "twins.jsonl"]);
+    assert_eq!(twins.code, 1);
+    let inputs: Vec<String> = std::fs::read_to_string(env.path("twins.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["input"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(inputs.len(), 2, "{inputs:?}");
+    assert!(inputs[0].contains("p-9") && inputs[1].contains("o3"), "{inputs:?}");
 
     let kept = env.run(&["import", &bad, "--keep-going", "--json"]);
     assert_eq!(kept.code, 1, "a rejection is still reported");

@@ -278,7 +278,7 @@ impl Pass<'_, '_> {
 
     fn rejection(&self, loc: Loc, field: &str, reason: RejectReason) -> Rejection {
         let file = self.names.get(loc.0 as usize).cloned().unwrap_or_default();
-        Rejection { file, line: loc.1, field: field.to_string(), reason }
+        Rejection { file, file_index: loc.0, line: loc.1, field: field.to_string(), reason }
     }
 
     fn reject(&mut self, loc: Loc, field: &str, reason: RejectReason) {
@@ -656,7 +656,7 @@ pub(crate) fn import(
     };
 
     let Outcome { appended, unchanged, mut rejected, warnings, warnings_total } = outcome;
-    rejected.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    rejected.sort_by_key(|r| (r.file_index, r.line));
     rejected.dedup();
     if (!rejected.is_empty() && !options.keep_going) || appended == 0 {
         // Nothing lands: the transaction is dropped, not committed.

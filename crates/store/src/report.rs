@@ -88,6 +88,9 @@ impl Localized for RejectReason {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
     pub file: String,
+    /// Which of the import's files, by its place among them: two files of the same name (from
+    /// two folders) have the same `file`.
+    pub file_index: u32,
     pub line: u64,
     /// The field at fault, by its path in the record; empty for the record as a whole.
     pub field: String,

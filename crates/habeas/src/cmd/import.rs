@@ -219,25 +219,16 @@ fn write_rejects(
 ) -> Result<(), Failure> {
     /// Rejected lines whose text is read back at once.
     const CHUNK: usize = 200_000;
-    let names = match source {
-        Source::Jsonl(s) => s.file_names(),
-        Source::Mapped(s) => s.file_names(),
-    };
     let fail = |e: std::io::Error| Failure(format!("{}: {e}", path.display()));
     let mut out = BufWriter::new(File::create(path).map_err(fail)?);
     // The report lists rejections by file and line; a chunk holds lines of one file.
     let mut rest = report.rejected.as_slice();
     while let Some(first) = rest.first() {
-        let file = names.iter().position(|n| *n == first.file);
-        let same_file = rest.iter().take(CHUNK).take_while(|r| r.file == first.file).count();
+        // By the file's place, not its name: two files of one name from two folders are two.
+        let same_file = rest.iter().take(CHUNK).take_while(|r| r.file_index == first.file_index).count();
         let (chunk, after) = rest.split_at(same_file);
-        let texts = match file {
-            Some(file) => {
-                let wanted: BTreeSet<u64> = chunk.iter().map(|r| r.line).collect();
-                source.texts(file, &wanted).map_err(|e| ctx.store_failure(e))?
-            }
-            None => Default::default(),
-        };
+        let wanted: BTreeSet<u64> = chunk.iter().map(|r| r.line).collect();
+        let texts = source.texts(first.file_index as usize, &wanted).map_err(|e| ctx.store_failure(e))?;
         for r in chunk {
             let input = texts.get(&r.line).cloned().unwrap_or_default();
             let line = rejection_json(ctx, source, r, Some(input));
