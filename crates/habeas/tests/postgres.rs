@@ -65,3 +65,94 @@ fn a_ledger_on_postgresql_from_init_to_check() {
     let checked = env.run(&["--verifier-key", "org.pub", "proof", "--check", "proof.json"]);
     assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
 }
+
+/// Sends one HTTP/1.1 request and reads the whole answer.
+fn http(port: u16, request: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // A server that stopped answering fails the test instead of hanging the suite.
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap_or_else(|e| panic!("no answer to {request:?}: {e}"));
+    answer
+}
+
+#[test]
+fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
+    use std::io::BufRead as _;
+    let env = Env::new();
+    let database = TestDatabase::create();
+    let on_pg = |args: &[&str]| {
+        let mut all = vec!["--db", database.url.as_str(), "--key", "org.key"];
+        all.extend_from_slice(args);
+        all.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let run = |args: &[&str]| env.run(&on_pg(args).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run(&["init"]).code, 0);
+    assert_eq!(run(&["import", EXAMPLE]).code, 0);
+    let added = env.run_with_stdin(
+        &on_pg(&["user", "add", "eda", "--role", "editor"]).iter().map(String::as_str).collect::<Vec<_>>(),
+        "a-long-password\n",
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let token = run(&["user", "token", "eda"]).stdout.trim().to_string();
+    assert!(token.starts_with("hbs_"), "{token}");
+
+    let mut child = env
+        .command()
+        .args(on_pg(&["serve", "--addr", "127.0.0.1:0"]))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stopped however the test ends, so that a failure does not leave it serving.
+    struct Stop(u32);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("kill").arg(self.0.to_string()).status();
+        }
+    }
+    let guard = Stop(child.id());
+    let mut first = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(!first.contains(":habeas_test@"), "the password was shown: {first}");
+    let port: u16 = first
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
+
+    let anonymous = http(port, "GET /api/records/pl-cecot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+    let read = http(
+        port,
+        &format!(
+            "GET /api/records/pl-cecot HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(read.starts_with("HTTP/1.1 200") && read.contains("\"capacity\""), "{read}");
+    let record = "{\"type\":\"org\",\"id\":\"o-web\",\"name\":\"Through the server\",\"kind\":\"agency\"}\n";
+    let import = http(
+        port,
+        &format!(
+            "POST /api/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{record}",
+            record.len()
+        ),
+    );
+    assert!(import.starts_with("HTTP/1.1 200") && import.contains("\"appended\":1"), "{import}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(guard);
+
+    // What the server wrote is in the ledger, which verifies; the trail of who did it holds.
+    assert!(run(&["export"]).stdout.contains("\"o-web\""));
+    assert_eq!(run(&["verify"]).code, 0);
+    let audit = run(&["audit", "--json"]);
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    let audit = audit.json();
+    assert_eq!(audit["intact"], true);
+    let actions: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["read", "import"], "{audit}");
+}

@@ -241,12 +241,25 @@ impl App {
     }
 
     /// Runs `work` with the directory (accounts, grants, tokens).
+    ///
+    /// On a PostgreSQL ledger the directory's client blocks on a runtime of its own, which Tokio
+    /// allows only outside its workers' async context: there the work runs in `block_in_place`,
+    /// which lends the worker's other tasks to another thread meanwhile. A SQLite directory
+    /// answers from its file in microseconds and is called in place.
     pub fn with_directory<T>(
         &self,
         work: impl FnOnce(&mut Directory) -> habeas_store::Result<T>,
     ) -> Result<T, Refusal> {
-        let mut directory = self.directory.lock().map_err(|_| poisoned())?;
-        Ok(work(&mut directory)?)
+        let run = || -> Result<T, Refusal> {
+            let mut directory = self.directory.lock().map_err(|_| poisoned())?;
+            Ok(work(&mut directory)?)
+        };
+        let on_a_worker = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        match self.config.location {
+            habeas_store::Location::Postgres(_) if on_a_worker => tokio::task::block_in_place(run),
+            _ => run(),
+        }
     }
 
     /// The name index of every person as known now, rebuilt when the log has grown, and the

@@ -48,8 +48,10 @@ pub fn serve(
         .enable_all()
         .build()
         .map_err(|e| ServerError::Start(e.to_string()))?;
+    // Opened before the runtime runs: a PostgreSQL ledger's client blocks on a runtime of its
+    // own, which Tokio refuses inside its async context.
+    let app = App::open(config)?;
     runtime.block_on(async move {
-        let app = App::open(config)?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| ServerError::Start(format!("{addr}: {e}")))?;

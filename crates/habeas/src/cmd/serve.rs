@@ -15,15 +15,6 @@ pub struct ServeArgs {
 
 pub fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
     // Fail here, in the person's language, rather than inside the server.
-    if let habeas_store::Location::Postgres(_) = ctx.location() {
-        return Err(Failure(
-            ctx.t(
-                "serve needs a ledger file for now: the server's accounts and audit trail are kept in the embedded store only (docs/server.md, \"PostgreSQL\")",
-                "serve necesita por ahora un archivo de registro: las cuentas del servidor y su registro de auditoría solo se guardan en el almacén incrustado (docs/server.md, «PostgreSQL»)",
-            )
-            .into(),
-        ));
-    }
     drop(ctx.open()?);
     let signer = if args.read_only { None } else { Some(ctx.signer()?) };
     let mut config = Config::new(ctx.location());

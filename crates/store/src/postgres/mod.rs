@@ -98,6 +98,11 @@ impl PostgresBackend {
         Ok(PostgresBackend { shown, client, durability })
     }
 
+    /// The connection alone, for the tables beside the log (`crate::accounts`).
+    pub(crate) fn into_client(self) -> Client {
+        self.client
+    }
+
     /// The connection, for tests that play the attacker who can write the database.
     pub fn client(&mut self) -> &mut Client {
         &mut self.client

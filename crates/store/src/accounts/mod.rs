@@ -1,7 +1,7 @@
 //! The server's accounts, the persons granted to family accounts, API tokens, and the audit trail.
 //!
-//! They live in the ledger's file, beside the log and outside it: one file to back up, and
-//! nothing here can change what the log proves. [`Directory`] is their only door; it stores what
+//! They live beside the log and outside it, in the ledger's file (one file to back up) or its
+//! PostgreSQL database, and nothing here can change what the log proves. [`Directory`] is their only door; it stores what
 //! it is given (a password arrives already hashed with Argon2id by `habeas-server`, a token as its
 //! SHA-256) and knows nothing of HTTP.
 //!
@@ -10,15 +10,17 @@
 //! removed by someone who can write the file breaks the chain ([`Directory::audit_entries`]
 //! reports where).
 
-use std::path::Path;
+mod conn;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, StoreError};
 use crate::ledger::Location;
+use crate::postgres::PostgresBackend;
 use crate::sqlite::SqliteBackend;
+use conn::Param::{Bytes, Int, Text};
+use conn::{Cell, Conn};
 
 /// What an account may do (docs/server.md has the whole matrix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -131,7 +133,7 @@ pub struct AuditFilter {
 
 /// The accounts and the audit trail of one ledger.
 pub struct Directory {
-    conn: Connection,
+    conn: Conn,
 }
 
 fn chain(prev: &[u8], body: &str) -> [u8; 32] {
@@ -145,26 +147,32 @@ fn chain(prev: &[u8], body: &str) -> [u8; 32] {
 impl Directory {
     /// Opens the directory of the ledger at `location`, creating its tables on first use.
     pub fn open(location: &Location) -> Result<Directory> {
-        match location {
-            Location::Sqlite(path) => Directory::open_file(path),
-            Location::Postgres(_) => Err(StoreError::Unsupported(
-                "accounts and the audit trail on PostgreSQL: they are kept in the embedded store only".into(),
-            )),
-        }
-    }
-
-    fn open_file(path: &Path) -> Result<Directory> {
-        let conn = SqliteBackend::open(path)?.into_connection();
-        conn.execute_batch(include_str!("sqlite/accounts.sql"))?;
+        let conn = match location {
+            Location::Sqlite(path) => {
+                let conn = SqliteBackend::open(path)?.into_connection();
+                conn.execute_batch(include_str!("../sqlite/accounts.sql"))?;
+                Conn::Sqlite(conn)
+            }
+            Location::Postgres(url) => {
+                let mut client = PostgresBackend::open(url)?.into_client();
+                // Under the directory's lock: two servers starting at once would otherwise both
+                // create the function and triggers, and one would fail.
+                let mut tx = client.transaction()?;
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&conn::DIRECTORY_LOCK])?;
+                tx.batch_execute(include_str!("../postgres/accounts.sql"))?;
+                tx.commit()?;
+                Conn::Postgres(std::cell::RefCell::new(client))
+            }
+        };
         Ok(Directory { conn })
     }
 
     /// Adds an account; refuses a name already taken.
     pub fn add_account(&mut self, name: &str, role: Role, password_hash: &str, now: &str) -> Result<()> {
         let added = self.conn.execute(
-            "INSERT INTO accounts (name, role, password, created) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO accounts (name, role, password, created) VALUES ($1, $2, $3, $4)
              ON CONFLICT (name) DO NOTHING",
-            params![name, role.name(), password_hash, now],
+            &[Text(name), Text(role.name()), Text(password_hash), Text(now)],
         )?;
         if added == 0 {
             return Err(StoreError::Conflict { constraint: format!("an account named {name} exists") });
@@ -174,9 +182,10 @@ impl Directory {
 
     /// Replaces an account's password hash.
     pub fn set_password(&mut self, name: &str, password_hash: &str) -> Result<()> {
-        let changed = self
-            .conn
-            .execute("UPDATE accounts SET password = ?2 WHERE name = ?1", params![name, password_hash])?;
+        let changed = self.conn.execute(
+            "UPDATE accounts SET password = $1 WHERE name = $2",
+            &[Text(password_hash), Text(name)],
+        )?;
         if changed == 0 {
             return Err(StoreError::NotFound(format!("account {name}")));
         }
@@ -184,32 +193,29 @@ impl Directory {
     }
 
     pub fn account(&self, name: &str) -> Result<Option<Account>> {
-        // Cached statements: the server asks these on every request.
-        self.conn
-            .prepare_cached("SELECT name, role, password, created FROM accounts WHERE name = ?1")?
-            .query_row([name], |row| Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?)))
-            .optional()?
-            .map(|(name, role, password, created)| {
-                let role = Role::parse(&role)
-                    .ok_or_else(|| StoreError::Backend(format!("account {name}: unknown role {role}")))?;
-                Ok(Account { name, role, password, created })
-            })
-            .transpose()
+        let rows = self
+            .conn
+            .rows("SELECT name, role, password, created FROM accounts WHERE name = $1", &[Text(name)])?;
+        let Some(row) = rows.into_iter().next() else { return Ok(None) };
+        let [name, role, password, created]: [Cell; 4] =
+            row.try_into().map_err(|_| StoreError::Backend("accounts: not four columns".into()))?;
+        let (name, role) = (name.text(), role.text());
+        let role = Role::parse(&role)
+            .ok_or_else(|| StoreError::Backend(format!("account {name}: unknown role {role}")))?;
+        Ok(Some(Account { name, role, password: password.text(), created: created.text() }))
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let mut stmt = self.conn.prepare("SELECT name FROM accounts ORDER BY name")?;
-        let names: Vec<String> = stmt.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
-        drop(stmt);
-        names.iter().filter_map(|n| self.account(n).transpose()).collect()
+        let names = self.conn.rows("SELECT name FROM accounts ORDER BY name", &[])?;
+        names.into_iter().filter_map(|row| self.account(&first(row).text()).transpose()).collect()
     }
 
     /// Lets a family account see a person.
     pub fn grant(&mut self, account: &str, person: &str, now: &str) -> Result<()> {
         self.require(account)?;
         self.conn.execute(
-            "INSERT INTO grants (account, person, granted) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            params![account, person, now],
+            "INSERT INTO grants (account, person, granted) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[Text(account), Text(person), Text(now)],
         )?;
         Ok(())
     }
@@ -218,48 +224,41 @@ impl Directory {
     /// tokens and the account itself. Returns how many rows went.
     pub fn revoke(&mut self, account: &str, person: Option<&str>) -> Result<usize> {
         self.require(account)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let removed = match person {
-            Some(person) => {
-                tx.execute("DELETE FROM grants WHERE account = ?1 AND person = ?2", [account, person])?
-            }
-            None => {
-                tx.execute("DELETE FROM grants WHERE account = ?1", [account])?
-                    + tx.execute("DELETE FROM tokens WHERE account = ?1", [account])?
-                    + tx.execute("DELETE FROM accounts WHERE name = ?1", [account])?
-            }
-        };
-        tx.commit()?;
-        Ok(removed)
+        let removed = self.conn.in_transaction(|tx| match person {
+            Some(person) => tx.execute(
+                "DELETE FROM grants WHERE account = $1 AND person = $2",
+                &[Text(account), Text(person)],
+            ),
+            None => Ok(tx.execute("DELETE FROM grants WHERE account = $1", &[Text(account)])?
+                + tx.execute("DELETE FROM tokens WHERE account = $1", &[Text(account)])?
+                + tx.execute("DELETE FROM accounts WHERE name = $1", &[Text(account)])?),
+        })?;
+        Ok(usize::try_from(removed).unwrap_or(usize::MAX))
     }
 
     /// The persons granted to an account.
     pub fn granted(&self, account: &str) -> Result<Vec<String>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT person FROM grants WHERE account = ?1 ORDER BY person")?;
-        let persons = stmt.query_map([account], |row| row.get(0))?.collect::<Result<_, _>>()?;
-        Ok(persons)
+        let rows = self
+            .conn
+            .rows("SELECT person FROM grants WHERE account = $1 ORDER BY person", &[Text(account)])?;
+        Ok(rows.into_iter().map(|row| first(row).text()).collect())
     }
 
     /// Stores a token's digest for an account.
     pub fn add_token(&mut self, account: &str, digest: &[u8; 32], label: &str, now: &str) -> Result<()> {
         self.require(account)?;
         self.conn.execute(
-            "INSERT INTO tokens (digest, account, label, created) VALUES (?1, ?2, ?3, ?4)",
-            params![digest.as_slice(), account, label, now],
+            "INSERT INTO tokens (digest, account, label, created) VALUES ($1, $2, $3, $4)",
+            &[Bytes(digest), Text(account), Text(label), Text(now)],
         )?;
         Ok(())
     }
 
     /// The account a token's digest belongs to.
     pub fn token_account(&self, digest: &[u8; 32]) -> Result<Option<Account>> {
-        let name: Option<String> = self
-            .conn
-            .prepare_cached("SELECT account FROM tokens WHERE digest = ?1")?
-            .query_row([digest.as_slice()], |row| row.get(0))
-            .optional()?;
-        match name {
-            Some(name) => self.account(&name),
+        let rows = self.conn.rows("SELECT account FROM tokens WHERE digest = $1", &[Bytes(digest)])?;
+        match rows.into_iter().next() {
+            Some(row) => self.account(&first(row).text()),
             None => Ok(None),
         }
     }
@@ -270,36 +269,41 @@ impl Directory {
 
     /// Appends entries to the audit trail in one transaction: durable together when this returns.
     pub fn append_audit(&mut self, entries: &[AuditEntry]) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut prev: Vec<u8> = tx
-            .query_row("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1", [], |row| row.get(0))
-            .optional()?
-            .unwrap_or_default();
-        {
-            let mut insert = tx.prepare_cached("INSERT INTO audit (body, hash) VALUES (?1, ?2)")?;
+        self.conn.in_transaction(|tx| {
+            let last = tx.rows("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
+            let (mut seq, mut prev) = match last.into_iter().next() {
+                Some(row) => {
+                    let mut row = row.into_iter();
+                    let seq = row.next().and_then(|c| c.int()).unwrap_or(0);
+                    (seq, row.next().map(Cell::bytes).unwrap_or_default())
+                }
+                None => (0, Vec::new()),
+            };
             for entry in entries {
                 let body = entry.body();
                 let hash = chain(&prev, &body);
-                insert.execute(params![body, hash.as_slice()])?;
+                seq += 1;
+                tx.execute(
+                    "INSERT INTO audit (seq, body, hash) VALUES ($1, $2, $3)",
+                    &[Int(seq), Text(&body), Bytes(&hash)],
+                )?;
                 prev = hash.to_vec();
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Reads the whole trail, checks its chain, and keeps the entries `filter` asks for.
     pub fn audit_entries(&self, filter: &AuditFilter) -> Result<AuditTrail> {
-        let mut stmt = self.conn.prepare("SELECT seq, body, hash FROM audit ORDER BY seq")?;
-        let mut rows = stmt.query([])?;
+        let rows = self.conn.rows("SELECT seq, body, hash FROM audit ORDER BY seq", &[])?;
         let mut prev: Vec<u8> = Vec::new();
         let mut expected_seq = 1u64;
         let mut trail = AuditTrail { entries: Vec::new(), broken_at: None, total: 0 };
-        while let Some(row) = rows.next()? {
-            let seq: i64 = row.get(0)?;
-            let body: String = row.get(1)?;
-            let hash: Vec<u8> = row.get(2)?;
-            let seq = u64::try_from(seq).unwrap_or(0);
+        for row in rows {
+            let mut row = row.into_iter();
+            let seq = row.next().and_then(|c| c.int()).and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+            let body = row.next().map(Cell::text).unwrap_or_default();
+            let hash = row.next().map(Cell::bytes).unwrap_or_default();
             trail.total += 1;
             if trail.broken_at.is_none() && (seq != expected_seq || chain(&prev, &body)[..] != hash[..]) {
                 trail.broken_at = Some(seq);
@@ -316,6 +320,11 @@ impl Directory {
         }
         Ok(trail)
     }
+}
+
+/// The first cell of a row (a row of one column).
+fn first(row: Vec<Cell>) -> Cell {
+    row.into_iter().next().unwrap_or(Cell::Null)
 }
 
 fn keeps(filter: &AuditFilter, entry: &AuditEntry) -> bool {
@@ -338,13 +347,30 @@ fn keeps(filter: &AuditFilter, entry: &AuditEntry) -> bool {
 mod tests {
     use super::*;
 
-    fn directory() -> (tempfile::TempDir, Directory) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l.db");
+    /// What keeps a test's ledger: its folder, or its database on the test server.
+    struct Keep {
+        _folder: Option<tempfile::TempDir>,
+        _database: Option<crate::postgres::testing::TestDatabase>,
+    }
+
+    /// The directory of a new ledger: in a file, and (`postgres`) in a database of its own on the
+    /// server of `HABEAS_TEST_POSTGRES`.
+    fn directory(postgres: bool) -> (Keep, Directory) {
         let verifier = habeas_ledger::Signer::from_seed("test.example/log", [7; 32]).unwrap().verifier();
-        crate::Ledger::create(&Location::Sqlite(path.clone()), &verifier).unwrap();
-        let directory = Directory::open(&Location::Sqlite(path)).unwrap();
-        (dir, directory)
+        let (keep, location) = if postgres {
+            let database = crate::postgres::testing::TestDatabase::create();
+            let location = Location::Postgres(database.url.clone());
+            (Keep { _folder: None, _database: Some(database) }, location)
+        } else {
+            let dir = tempfile::tempdir().unwrap();
+            let location = Location::Sqlite(dir.path().join("l.db"));
+            (Keep { _folder: Some(dir), _database: None }, location)
+        };
+        crate::Ledger::create(&location, &verifier).unwrap();
+        let directory = Directory::open(&location).unwrap();
+        // Opened twice, its tables are made once (and the second opening finds them).
+        drop(Directory::open(&location).unwrap());
+        (keep, directory)
     }
 
     fn entry(account: &str, record: &str) -> AuditEntry {
@@ -360,7 +386,16 @@ mod tests {
 
     #[test]
     fn accounts_grants_and_tokens() {
-        let (_dir, mut d) = directory();
+        accounts_grants_and_tokens_on(false);
+    }
+
+    #[test]
+    fn accounts_grants_and_tokens_on_postgresql() {
+        accounts_grants_and_tokens_on(true);
+    }
+
+    fn accounts_grants_and_tokens_on(postgres: bool) {
+        let (_keep, mut d) = directory(postgres);
         d.add_account("ana", Role::Family, "$argon2id$x", "2026-11-30T10:00:00Z").unwrap();
         assert!(matches!(
             d.add_account("ana", Role::Admin, "$argon2id$y", "now"),
@@ -384,7 +419,16 @@ mod tests {
 
     #[test]
     fn the_audit_trail_chains_filters_and_refuses_changes() {
-        let (_dir, mut d) = directory();
+        the_audit_trail_chains_filters_and_refuses_changes_on(false);
+    }
+
+    #[test]
+    fn the_audit_trail_chains_filters_and_refuses_changes_on_postgresql() {
+        the_audit_trail_chains_filters_and_refuses_changes_on(true);
+    }
+
+    fn the_audit_trail_chains_filters_and_refuses_changes_on(postgres: bool) {
+        let (_keep, mut d) = directory(postgres);
         d.append_audit(&[entry("ana", "p-1"), entry("bob", "p-2")]).unwrap();
         d.append_audit(&[entry("ana", "p-3")]).unwrap();
         let all = d.audit_entries(&AuditFilter::default()).unwrap();
@@ -396,12 +440,21 @@ mod tests {
         assert_eq!(p2.entries[0].1, entry("bob", "p-2"));
 
         // The database refuses to change or delete an entry.
-        assert!(d.conn.execute("UPDATE audit SET body = '{}' WHERE seq = 2", []).is_err());
-        assert!(d.conn.execute("DELETE FROM audit WHERE seq = 2", []).is_err());
-        // Someone who drops the triggers and edits the file breaks the chain at that entry.
-        d.conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
+        assert!(d.conn.execute("UPDATE audit SET body = '{}' WHERE seq = 2", &[]).is_err());
+        assert!(d.conn.execute("DELETE FROM audit WHERE seq = 2", &[]).is_err());
+        if postgres {
+            assert!(d.conn.execute("TRUNCATE audit", &[]).is_err());
+        }
+        assert_eq!(d.audit_entries(&AuditFilter::default()).unwrap().total, 3);
+        // Someone who drops the triggers and edits the table breaks the chain at that entry.
+        let drop =
+            if postgres { "DROP TRIGGER audit_no_update ON audit" } else { "DROP TRIGGER audit_no_update" };
+        d.conn.batch(drop).unwrap();
         let forged = entry("mallory", "p-2").body();
-        d.conn.execute("UPDATE audit SET body = ?1 WHERE seq = 2", [forged]).unwrap();
+        d.conn.execute("UPDATE audit SET body = $1 WHERE seq = 2", &[Text(&forged)]).unwrap();
         assert_eq!(d.audit_entries(&AuditFilter::default()).unwrap().broken_at, Some(2));
+        // Appending goes on from the last entry.
+        d.append_audit(&[entry("ana", "p-4")]).unwrap();
+        assert_eq!(d.audit_entries(&AuditFilter::default()).unwrap().total, 4);
     }
 }
