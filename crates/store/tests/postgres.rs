@@ -142,3 +142,69 @@ fn a_failed_import_leaves_the_database_as_it_was() {
     assert!(t.ledger.record("o-new").unwrap().is_none());
     t.verify_ok();
 }
+
+#[test]
+fn passes_over_more_rows_than_one_batch_see_every_row_once_in_order() {
+    // 9,001 records, every other one a person with kept values: a pass reads them in three
+    // batches, and the kept values must meet their leaves across the batches' edges.
+    let mut t = new_postgres_ledger();
+    let text: String = std::iter::once("{\"type\":\"source\",\"id\":\"src-1\",\"kind\":\"news\",\"title\":\"t\"}\n".to_string())
+        .chain((0..9000).map(|i| {
+            if i % 2 == 0 {
+                format!("{{\"type\":\"person\",\"id\":\"p-{i:05}\",\"name\":\"Ana {i}\",\"born\":\"1990\",\"sources\":[\"src-1\"]}}\n")
+            } else {
+                format!("{{\"type\":\"org\",\"id\":\"o-{i:05}\",\"name\":\"Org {i}\",\"kind\":\"agency\"}}\n")
+            }
+        }))
+        .collect();
+    let report = t.import(&text);
+    assert!(report.committed && report.rejected.is_empty(), "{:?}", report.rejected.first());
+    let size = t.ledger.size().unwrap();
+    assert_eq!(size, 9002);
+    t.verify_ok();
+
+    let tx = t.ledger.backend().read().unwrap();
+    let mut leaves = Vec::new();
+    tx.scan_leaves(0, size, &mut |leaf| {
+        leaves.push(leaf.idx);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(leaves, (0..size).collect::<Vec<_>>());
+    let mut rows = Vec::new();
+    tx.scan_tree(1, size - 1, &mut |idx, _| {
+        rows.push(idx);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(rows, (1..size - 1).collect::<Vec<_>>());
+    let mut kept = Vec::new();
+    tx.scan_kept(&mut |idx, _| {
+        kept.push(idx);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(kept.len(), 4500);
+    let mut log = (0, 0);
+    tx.scan_log(&mut |entry| {
+        log = (log.0 + 1, log.1 + usize::from(entry.kept.is_some()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(log, (9002, 4500));
+    let mut ids = Vec::new();
+    tx.scan_records(&mut |row| {
+        ids.push(row.id);
+        Ok(())
+    })
+    .unwrap();
+    let mut heads = Vec::new();
+    tx.scan_record_heads(&mut |head| {
+        heads.push(head.id.to_string());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(ids.len(), 9002, "every record and the import's own");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in id order, each once");
+    assert_eq!(heads, ids);
+}

@@ -43,6 +43,28 @@ impl<'c> PostgresTx<'c> {
         Ok(self.tx.borrow_mut().query_opt(sql, params)?)
     }
 
+    /// Runs `sql` batch after batch, calling `visit` with each. `sql` takes the key to start at
+    /// as `$1`, [`BATCH`] as `$2` and `to` (if given) as `$3`; `next` gives the key the batch
+    /// after the one ending with a row starts at.
+    fn in_batches<K: ToSql + Sync>(
+        &self,
+        sql: &str,
+        mut start: K,
+        to: Option<i64>,
+        next: impl Fn(&Row) -> Result<K>,
+        mut visit: impl FnMut(&[Row]) -> Result<()>,
+    ) -> Result<()> {
+        loop {
+            let rows = match &to {
+                Some(to) => self.query(sql, &[&start, &BATCH, to])?,
+                None => self.query(sql, &[&start, &BATCH])?,
+            };
+            let Some(last) = rows.last() else { return Ok(()) };
+            start = next(last)?;
+            visit(&rows)?;
+        }
+    }
+
     fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         Ok(self.tx.get_mut().execute(sql, params)?)
     }
@@ -72,6 +94,17 @@ fn to_i64(n: u64) -> i64 {
 fn index_at(row: &Row, idx: usize) -> Result<Option<u64>> {
     let value: Option<i64> = row.try_get(idx)?;
     Ok(value.map(|i| u64::try_from(i).unwrap_or(u64::MAX)))
+}
+
+/// Where a pass by index goes on after `row`.
+fn after_index(row: &Row) -> Result<i64> {
+    Ok(row.try_get::<_, i64>(0)?.saturating_add(1))
+}
+
+/// Where a pass by id goes on after `row` (the query asks for ids after it). Every id is longer
+/// than the empty text a pass starts after.
+fn after_id(row: &Row) -> Result<String> {
+    Ok(row.try_get(0)?)
 }
 
 fn bytes_at(row: &Row, idx: usize) -> Result<Option<Vec<u8>>> {
@@ -122,33 +155,23 @@ impl LogRead for PostgresTx<'_> {
     }
 
     fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()> {
-        let (mut from, to) = (to_i64(from), to_i64(to));
-        loop {
-            let rows = self.query(
-                "SELECT idx, prev, body FROM leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3",
-                &[&from, &to, &BATCH],
-            )?;
-            let Some(last) = rows.last() else { return Ok(()) };
-            from = last.try_get::<_, i64>(0)?.saturating_add(1);
-            for r in &rows {
+        let sql = "SELECT idx, prev, body FROM leaves WHERE idx >= $1 AND idx < $3 ORDER BY idx LIMIT $2";
+        self.in_batches(sql, to_i64(from), Some(to_i64(to)), after_index, |rows| {
+            rows.iter().try_for_each(|r| {
                 visit(LeafRow {
                     idx: index_at(r, 0)?.unwrap_or(u64::MAX),
                     prev: index_at(r, 1)?,
                     bytes: bytes_at(r, 2)?.unwrap_or_default(),
-                })?;
-            }
-        }
+                })
+            })
+        })
     }
 
     fn scan_log(&self, visit: &mut dyn FnMut(LogEntry<'_>) -> Result<()>) -> Result<()> {
-        let mut from = 0i64;
-        loop {
-            let leaves = self.query(
-                "SELECT idx, prev, body, hashes FROM leaves WHERE idx >= $1 ORDER BY idx LIMIT $2",
-                &[&from, &BATCH],
-            )?;
-            let Some(last) = leaves.last() else { return Ok(()) };
-            let last: i64 = last.try_get(0)?;
+        let sql = "SELECT idx, prev, body, hashes FROM leaves WHERE idx >= $1 ORDER BY idx LIMIT $2";
+        self.in_batches(sql, 0i64, None, after_index, |leaves| {
+            let (Some(first), Some(last)) = (leaves.first(), leaves.last()) else { return Ok(()) };
+            let (from, last): (i64, i64) = (first.try_get(0)?, last.try_get(0)?);
             let kept_rows = self.query(
                 "SELECT idx, data FROM kept WHERE idx >= $1 AND idx <= $2 ORDER BY idx",
                 &[&from, &last],
@@ -158,7 +181,7 @@ impl LogRead for PostgresTx<'_> {
                 kept.push((k.try_get::<_, i64>(0)?, k.try_get::<_, &[u8]>(1)?));
             }
             let mut kept = kept.into_iter().peekable();
-            for r in &leaves {
+            for r in leaves {
                 let idx: i64 = r.try_get(0)?;
                 while kept.next_if(|(k, _)| *k < idx).is_some() {}
                 let kept = kept.next_if(|(k, _)| *k == idx).map(|(_, data)| data);
@@ -170,8 +193,8 @@ impl LogRead for PostgresTx<'_> {
                     hashes: r.try_get(3)?,
                 })?;
             }
-            from = last.saturating_add(1);
-        }
+            Ok(())
+        })
     }
 
     fn tree_row(&self, idx: u64) -> Result<Option<Vec<Hash>>> {
@@ -189,19 +212,13 @@ impl LogRead for PostgresTx<'_> {
         to: u64,
         visit: &mut dyn FnMut(u64, Vec<Hash>) -> Result<()>,
     ) -> Result<()> {
-        let (mut from, to) = (to_i64(from), to_i64(to));
-        loop {
-            let rows = self.query(
-                "SELECT idx, hashes FROM leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3",
-                &[&from, &to, &BATCH],
-            )?;
-            let Some(last) = rows.last() else { return Ok(()) };
-            from = last.try_get::<_, i64>(0)?.saturating_add(1);
-            for r in &rows {
+        let sql = "SELECT idx, hashes FROM leaves WHERE idx >= $1 AND idx < $3 ORDER BY idx LIMIT $2";
+        self.in_batches(sql, to_i64(from), Some(to_i64(to)), after_index, |rows| {
+            rows.iter().try_for_each(|r| {
                 let blob = bytes_at(r, 1)?.unwrap_or_default();
-                visit(index_at(r, 0)?.unwrap_or(u64::MAX), crate::backend::split_hashes(&blob)?)?;
-            }
-        }
+                visit(index_at(r, 0)?.unwrap_or(u64::MAX), crate::backend::split_hashes(&blob)?)
+            })
+        })
     }
 
     fn read_hashes(&self, nodes: &[Node]) -> Result<Vec<Hash>> {
@@ -234,18 +251,12 @@ impl LogRead for PostgresTx<'_> {
     }
 
     fn scan_kept(&self, visit: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>) -> Result<()> {
-        let mut from = 0i64;
-        loop {
-            let rows = self.query(
-                "SELECT idx, data FROM kept WHERE idx >= $1 ORDER BY idx LIMIT $2",
-                &[&from, &BATCH],
-            )?;
-            let Some(last) = rows.last() else { return Ok(()) };
-            from = last.try_get::<_, i64>(0)?.saturating_add(1);
-            for r in &rows {
-                visit(index_at(r, 0)?.unwrap_or(u64::MAX), bytes_at(r, 1)?.unwrap_or_default())?;
-            }
-        }
+        let sql = "SELECT idx, data FROM kept WHERE idx >= $1 ORDER BY idx LIMIT $2";
+        self.in_batches(sql, 0i64, None, after_index, |rows| {
+            rows.iter().try_for_each(|r| {
+                visit(index_at(r, 0)?.unwrap_or(u64::MAX), bytes_at(r, 1)?.unwrap_or_default())
+            })
+        })
     }
 
     fn record(&self, id: &str) -> Result<Option<RecordRow>> {
@@ -255,42 +266,25 @@ impl LogRead for PostgresTx<'_> {
     }
 
     fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()> {
-        // Every id is longer than the empty text (the format requires one), so the first batch
-        // starts after it; each next one after the last id read, by the index.
-        let mut after = String::new();
-        loop {
-            let rows = self.query(
-                "SELECT id, type, current, digest, retracted FROM records WHERE id > $1 ORDER BY id LIMIT $2",
-                &[&after, &BATCH],
-            )?;
-            let Some(last) = rows.last() else { return Ok(()) };
-            after = last.try_get(0)?;
-            for r in &rows {
-                visit(record_row(r)?)?;
-            }
-        }
+        let sql =
+            "SELECT id, type, current, digest, retracted FROM records WHERE id > $1 ORDER BY id LIMIT $2";
+        self.in_batches(sql, String::new(), None, after_id, |rows| {
+            rows.iter().try_for_each(|r| visit(record_row(r)?))
+        })
     }
 
     fn scan_record_heads(&self, visit: &mut dyn FnMut(RecordHead<'_>) -> Result<()>) -> Result<()> {
-        // Every id is longer than the empty text (the format requires one), so the first batch
-        // starts after it; each next one after the last id read, by the index.
-        let mut after = String::new();
-        loop {
-            let rows = self.query(
-                "SELECT id, type, current, retracted FROM records WHERE id > $1 ORDER BY id LIMIT $2",
-                &[&after, &BATCH],
-            )?;
-            let Some(last) = rows.last() else { return Ok(()) };
-            after = last.try_get(0)?;
-            for r in &rows {
+        let sql = "SELECT id, type, current, retracted FROM records WHERE id > $1 ORDER BY id LIMIT $2";
+        self.in_batches(sql, String::new(), None, after_id, |rows| {
+            rows.iter().try_for_each(|r| {
                 visit(RecordHead {
                     id: r.try_get(0)?,
                     record_type: r.try_get(1)?,
                     current: index_at(r, 2)?.unwrap_or(u64::MAX),
                     retracted: index_at(r, 3)?,
-                })?;
-            }
-        }
+                })
+            })
+        })
     }
 
     fn checkpoints(&self) -> Result<Vec<CheckpointRow>> {
