@@ -1,7 +1,8 @@
 //! Reads and writes of one PostgreSQL transaction: the [`LogRead`] and [`LogWrite`] of the
 //! backend.
 //!
-//! An import's leaves and kept values are not sent one statement each: each would be a round
+//! An import's leaves and kept values, and the mentions a first read derives, are not sent one
+//! statement each: each would be a round
 //! trip to the server, and on a busy machine every round trip waits to be scheduled (at 100k
 //! records, 39 s with the leaves sent one by one, nearly half of habeas's processor time in task
 //! switches). They are held ([`Pending`]) and sent [`FLUSH_AT`] at a time as one multi-row
@@ -39,6 +40,13 @@ pub(super) struct PostgresTx<'c> {
 struct Pending {
     leaves: Vec<String>,
     kept: Vec<String>,
+    mentions: Vec<String>,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.leaves.len() + self.kept.len() + self.mentions.len()
+    }
 }
 
 /// Bytes as a literal of SQL text: only hex digits inside the quotes, whatever the bytes.
@@ -54,7 +62,7 @@ impl<'c> PostgresTx<'c> {
     /// Sends the rows held, if any: one `INSERT` per table, in one round trip.
     fn flush(&self) -> Result<()> {
         let mut pending = self.pending.borrow_mut();
-        if pending.leaves.is_empty() && pending.kept.is_empty() {
+        if pending.len() == 0 {
             return Ok(());
         }
         let mut sql = String::new();
@@ -68,16 +76,23 @@ impl<'c> PostgresTx<'c> {
             sql += &pending.kept.join(",");
             sql += ";";
         }
+        if !pending.mentions.is_empty() {
+            sql += "INSERT INTO mentions (key, idx) VALUES ";
+            sql += &pending.mentions.join(",");
+            sql += " ON CONFLICT DO NOTHING;";
+        }
         pending.leaves.clear();
         pending.kept.clear();
+        pending.mentions.clear();
         self.tx.borrow_mut().batch_execute(&sql)?;
         Ok(())
     }
 
-    fn hold(&mut self, row: String, leaf: bool) -> Result<()> {
+    /// Holds a row of values for the table `into` picks.
+    fn hold(&mut self, into: fn(&mut Pending) -> &mut Vec<String>, row: String) -> Result<()> {
         let pending = self.pending.get_mut();
-        if leaf { &mut pending.leaves } else { &mut pending.kept }.push(row);
-        if pending.leaves.len() + pending.kept.len() >= FLUSH_AT {
+        into(pending).push(row);
+        if pending.len() >= FLUSH_AT {
             self.flush()?;
         }
         Ok(())
@@ -400,7 +415,7 @@ impl LogWrite for PostgresTx<'_> {
         let prev = leaf.prev.map_or_else(|| "NULL".to_string(), |p| to_i64(p).to_string());
         let row =
             format!("({},{prev},{},{})", to_i64(leaf.idx), bytea_literal(&blob), bytea_literal(&leaf.bytes));
-        self.hold(row, true)
+        self.hold(|p| &mut p.leaves, row)
     }
 
     fn update_tree_row(&mut self, idx: u64, hashes: &[Hash]) -> Result<()> {
@@ -412,7 +427,7 @@ impl LogWrite for PostgresTx<'_> {
     }
 
     fn put_kept(&mut self, idx: u64, data: &[u8]) -> Result<()> {
-        self.hold(format!("({},{})", to_i64(idx), bytea_literal(data)), false)
+        self.hold(|p| &mut p.kept, format!("({},{})", to_i64(idx), bytea_literal(data)))
     }
 
     fn delete_kept(&mut self, idx: u64) -> Result<()> {
@@ -448,11 +463,7 @@ impl LogWrite for PostgresTx<'_> {
     }
 
     fn put_mention(&mut self, key: i64, idx: u64) -> Result<()> {
-        self.execute(
-            "INSERT INTO mentions (key, idx) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&key, &to_i64(idx)],
-        )?;
-        Ok(())
+        self.hold(|p| &mut p.mentions, format!("({key},{})", to_i64(idx)))
     }
 
     fn put_import_time(&mut self, idx: u64, unix_seconds: i64) -> Result<()> {
