@@ -9,6 +9,11 @@
 //! `INSERT` each, and before anything else is asked of the transaction, so that nothing it reads,
 //! marks, undoes or commits can miss them.
 //!
+//! A large import asks "is this id new?" once per record, and a round trip each would set its
+//! pace. After [`KNOW_IDS_AFTER`] such questions in one transaction, the ids of the records view
+//! are read once into memory ([`Known`]) and the questions are answered there, the new rows held
+//! and sent with the leaves. A small import (a form on the server) never reads them.
+//!
 //! A pass over a table (`scan_*`) reads it in batches of [`BATCH`] rows by key (each batch starts
 //! after the last key of the one before), so memory does not grow with the ledger, and calls the
 //! visitor between batches, so a visitor may itself read through the same transaction.
@@ -28,11 +33,23 @@ const BATCH: i64 = 4096;
 /// Leaves and kept values held before they are sent in one statement.
 const FLUSH_AT: usize = 512;
 
+/// Questions "is this id new?" answered by the server before the ids are read into memory.
+const KNOW_IDS_AFTER: usize = 2048;
+
+/// The ids of the records view, as this transaction has written it: read once, then kept in
+/// step with every row it inserts.
+#[derive(Default)]
+struct Known {
+    asked: usize,
+    ids: Option<std::collections::HashSet<String>>,
+}
+
 pub(super) struct PostgresTx<'c> {
     tx: RefCell<Transaction<'c>>,
     /// The statement an import runs once per record, prepared once for the transaction.
     record_if_new: Option<Statement>,
     pending: RefCell<Pending>,
+    known: Known,
 }
 
 /// Rows written but not yet sent, as the values of a multi-row `INSERT`.
@@ -41,12 +58,18 @@ struct Pending {
     leaves: Vec<String>,
     kept: Vec<String>,
     mentions: Vec<String>,
+    records: Vec<String>,
 }
 
 impl Pending {
     fn len(&self) -> usize {
-        self.leaves.len() + self.kept.len() + self.mentions.len()
+        self.leaves.len() + self.kept.len() + self.mentions.len() + self.records.len()
     }
+}
+
+/// Text as a literal of SQL: its UTF-8 in hex digits, whatever it holds.
+fn text_literal(text: &str) -> String {
+    format!("convert_from(decode('{}', 'hex'), 'UTF8')", hex::encode(text))
 }
 
 /// Bytes as a literal of SQL text: only hex digits inside the quotes, whatever the bytes.
@@ -56,7 +79,12 @@ fn bytea_literal(bytes: &[u8]) -> String {
 
 impl<'c> PostgresTx<'c> {
     pub(super) fn new(tx: Transaction<'c>) -> PostgresTx<'c> {
-        PostgresTx { tx: RefCell::new(tx), record_if_new: None, pending: RefCell::default() }
+        PostgresTx {
+            tx: RefCell::new(tx),
+            record_if_new: None,
+            pending: RefCell::default(),
+            known: Known::default(),
+        }
     }
 
     /// Sends the rows held, if any: one `INSERT` per table, in one round trip.
@@ -76,6 +104,11 @@ impl<'c> PostgresTx<'c> {
             sql += &pending.kept.join(",");
             sql += ";";
         }
+        if !pending.records.is_empty() {
+            sql += "INSERT INTO records (id, type, current, digest, retracted) VALUES ";
+            sql += &pending.records.join(",");
+            sql += ";";
+        }
         if !pending.mentions.is_empty() {
             sql += "INSERT INTO mentions (key, idx) VALUES ";
             sql += &pending.mentions.join(",");
@@ -84,6 +117,7 @@ impl<'c> PostgresTx<'c> {
         pending.leaves.clear();
         pending.kept.clear();
         pending.mentions.clear();
+        pending.records.clear();
         self.tx.borrow_mut().batch_execute(&sql)?;
         Ok(())
     }
@@ -436,6 +470,9 @@ impl LogWrite for PostgresTx<'_> {
     }
 
     fn put_record(&mut self, row: &RecordRow) -> Result<()> {
+        if let Some(ids) = &mut self.known.ids {
+            ids.insert(row.id.clone());
+        }
         let params = record_params(row);
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
         self.execute(
@@ -448,6 +485,38 @@ impl LogWrite for PostgresTx<'_> {
     }
 
     fn insert_record_if_new(&mut self, row: &RecordRow) -> Result<bool> {
+        self.known.asked += 1;
+        if self.known.ids.is_none() && self.known.asked > KNOW_IDS_AFTER {
+            let mut ids = std::collections::HashSet::new();
+            self.in_batches(
+                "SELECT id FROM records WHERE id > $1 ORDER BY id LIMIT $2",
+                String::new(),
+                None,
+                after_id,
+                |rows| {
+                    for r in rows {
+                        ids.insert(r.try_get::<_, String>(0)?);
+                    }
+                    Ok(())
+                },
+            )?;
+            self.known.ids = Some(ids);
+        }
+        if let Some(ids) = &mut self.known.ids {
+            if !ids.insert(row.id.clone()) {
+                return Ok(false);
+            }
+            let digest = row.digest.map_or_else(|| "NULL".to_string(), |d| bytea_literal(&d));
+            let retracted = row.retracted.map_or_else(|| "NULL".to_string(), |r| to_i64(r).to_string());
+            let values = format!(
+                "({},{},{},{digest},{retracted})",
+                text_literal(&row.id),
+                text_literal(&row.record_type),
+                to_i64(row.current)
+            );
+            self.hold(|p| &mut p.records, values)?;
+            return Ok(true);
+        }
         let params = record_params(row);
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
         let inserted = self.insert_if_new(&params)?;
@@ -483,6 +552,8 @@ impl LogWrite for PostgresTx<'_> {
     }
 
     fn rollback_to_mark(&mut self) -> Result<()> {
+        // Rows inserted since the mark are undone: their ids are read again when next needed.
+        self.known = Known::default();
         self.batch("ROLLBACK TO SAVEPOINT habeas_pass")
     }
 
