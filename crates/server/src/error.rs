@@ -84,6 +84,7 @@ impl From<StoreError> for Refusal {
             StoreError::Conflict { .. } => StatusCode::CONFLICT,
             StoreError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
             StoreError::Full => StatusCode::INSUFFICIENT_STORAGE,
+            StoreError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Refusal { status, en: err.message(Lang::En), es: err.message(Lang::Es) }

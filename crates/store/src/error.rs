@@ -19,8 +19,12 @@ pub enum StoreError {
     Exists(PathBuf),
     /// The file is not a habeas ledger, or one of a format this version does not read.
     NotALedger(String),
-    /// A backend this build does not have (PostgreSQL, for now).
+    /// Something this build cannot do (a copy of a PostgreSQL ledger, a table format it reads
+    /// without).
     Unsupported(String),
+    /// The database server could not be reached, or its connection was lost: nothing about the
+    /// ledger's content, which a [`StoreError::Backend`] error may be.
+    Unreachable(String),
     /// Reading the input of an import failed (not a bad record: the file itself).
     Input(String),
     /// Signing failed: a bad key, or a key for another log.
@@ -82,6 +86,13 @@ impl Localized for StoreError {
                 )
             ),
             StoreError::Backend(why) => format!("{} {why}", lang.pick("database:", "base de datos:")),
+            StoreError::Unreachable(why) => format!(
+                "{} {why}",
+                lang.pick(
+                    "the database server cannot be reached:",
+                    "no se puede llegar al servidor de la base de datos:"
+                )
+            ),
             StoreError::Io(err) => format!("{} {err}", lang.pick("file system:", "sistema de archivos:")),
         }
     }
@@ -111,9 +122,7 @@ impl From<postgres::Error> for StoreError {
             Some(code) if *code == SqlState::DISK_FULL => StoreError::Full,
             // A lost connection is not a finding about the ledger (verify reports `Backend`
             // errors as damage): say it as the failure to reach the database it is.
-            _ if err.is_closed() => {
-                StoreError::Io(std::io::Error::other(format!("the database connection closed: {err}")))
-            }
+            _ if err.is_closed() => StoreError::Unreachable(format!("the connection closed: {err}")),
             _ => StoreError::Backend(match err.as_db_error() {
                 Some(db) => format!("PostgreSQL: {}", db.message()),
                 None => err.to_string(),

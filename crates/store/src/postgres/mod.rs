@@ -90,7 +90,7 @@ impl PostgresBackend {
     fn connect(url: &str) -> Result<PostgresBackend> {
         let shown = without_password(url);
         let mut client = Client::connect(url, NoTls)
-            .map_err(|e| StoreError::Backend(format!("cannot connect to {shown}: {e}")))?;
+            .map_err(|e| StoreError::Unreachable(format!("cannot connect to {shown}: {e}")))?;
         client.batch_execute("SET synchronous_commit = on; SET client_min_messages = warning;")?;
         let fsync: String = client.query_one("SHOW fsync", &[])?.try_get(0)?;
         let synchronous: String = client.query_one("SHOW synchronous_commit", &[])?.try_get(0)?;
