@@ -2,12 +2,11 @@
 //! backend.
 //!
 //! An import's leaves and kept values, and the mentions a first read derives, are not sent one
-//! statement each: each would be a round
-//! trip to the server, and on a busy machine every round trip waits to be scheduled (at 100k
-//! records, 39 s with the leaves sent one by one, nearly half of habeas's processor time in task
-//! switches). They are held ([`Pending`]) and sent [`FLUSH_AT`] at a time as one multi-row
-//! `INSERT` each, and before anything else is asked of the transaction, so that nothing it reads,
-//! marks, undoes or commits can miss them.
+//! statement each: each would be a round trip to the server, and on a busy machine every round
+//! trip waits to be scheduled (at 100k records, 39 s with a statement per row, nearly half of
+//! habeas's processor time in task switches; docs/benchmarks.md). They are held ([`Pending`]) and
+//! sent [`FLUSH_AT`] at a time as one multi-row `INSERT` per table, and before anything else is
+//! asked of the transaction, so that nothing it reads, marks, undoes or commits can miss them.
 //!
 //! A large import asks "is this id new?" once per record, and a round trip each would set its
 //! pace. After [`KNOW_IDS_AFTER`] such questions in one transaction, the ids of the records view
@@ -30,7 +29,7 @@ use crate::error::{Result, StoreError};
 /// Rows a pass reads at a time: about a megabyte of leaves.
 const BATCH: i64 = 4096;
 
-/// Leaves and kept values held before they are sent in one statement.
+/// Rows held before they are sent in one statement.
 const FLUSH_AT: usize = 512;
 
 /// Questions "is this id new?" answered by the server before the ids are read into memory.
