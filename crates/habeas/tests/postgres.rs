@@ -5,7 +5,7 @@
 mod macros;
 
 use habeas_store::postgres::testing::TestDatabase;
-use macros::{EXAMPLE, Env};
+use macros::{EXAMPLE, Env, http};
 
 #[test]
 fn a_ledger_on_postgresql_from_init_to_check() {
@@ -64,18 +64,6 @@ fn a_ledger_on_postgresql_from_init_to_check() {
     env.write("proof.json", &proof.stdout);
     let checked = env.run(&["--verifier-key", "org.pub", "proof", "--check", "proof.json"]);
     assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
-}
-
-/// Sends one HTTP/1.1 request and reads the whole answer.
-fn http(port: u16, request: &str) -> String {
-    use std::io::{Read as _, Write as _};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    // A server that stopped answering fails the test instead of hanging the suite.
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap_or_else(|e| panic!("no answer to {request:?}: {e}"));
-    answer
 }
 
 #[test]

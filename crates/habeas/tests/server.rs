@@ -2,10 +2,9 @@
 
 mod macros;
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
+use std::io::{BufRead as _, BufReader};
 
-use macros::Env;
+use macros::{Env, http};
 
 const PERSON: &str = r#"{"type":"person","id":"p-1","name":"Ana María Pérez","sources":["src-1"]}
 {"type":"source","id":"src-1","kind":"testimony","title":"A relative"}
@@ -50,15 +49,6 @@ habeas_test!(accounts_are_added_granted_listed_and_revoked, |env| {
     assert_eq!(spanish.code, 2);
     assert!(spanish.stderr.contains("no encontrado"), "{}", spanish.stderr);
 });
-
-/// Sends one HTTP/1.1 request and reads the whole answer.
-fn http(port: u16, request: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
-}
 
 habeas_test!(the_server_serves_the_ledger_and_audits_what_it_shows, |env| {
     let env = ledger(env);

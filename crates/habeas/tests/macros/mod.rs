@@ -130,6 +130,18 @@ impl Env {
     }
 }
 
+/// Sends one HTTP/1.1 request to a server on this machine and reads the whole answer. A server
+/// that stopped answering fails the test instead of hanging the suite.
+pub fn http(port: u16, request: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap_or_else(|e| panic!("no answer to {request:?}: {e}"));
+    answer
+}
+
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
