@@ -5,7 +5,7 @@
 mod macros;
 
 use habeas_store::postgres::testing::TestDatabase;
-use macros::{EXAMPLE, Env, http};
+use macros::{EXAMPLE, Env, Serving, http};
 
 #[test]
 fn a_ledger_on_postgresql_from_init_to_check() {
@@ -68,7 +68,6 @@ fn a_ledger_on_postgresql_from_init_to_check() {
 
 #[test]
 fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
-    use std::io::BufRead as _;
     let env = Env::new();
     let database = TestDatabase::create();
     let on_pg = |args: &[&str]| {
@@ -87,29 +86,11 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
     let token = run(&["user", "token", "eda"]).stdout.trim().to_string();
     assert!(token.starts_with("hbs_"), "{token}");
 
-    let mut child = env
-        .command()
-        .args(on_pg(&["serve", "--addr", "127.0.0.1:0"]))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Stopped however the test ends, so that a failure does not leave it serving.
-    struct Stop(u32);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("kill").arg(self.0.to_string()).status();
-        }
-    }
-    let guard = Stop(child.id());
-    let mut first = String::new();
-    std::io::BufReader::new(child.stderr.take().unwrap()).read_line(&mut first).unwrap();
+    let mut serve = env.command();
+    serve.args(on_pg(&["serve", "--addr", "127.0.0.1:0"]));
+    let serving = Serving::start(serve);
+    let (port, first) = (serving.port, &serving.first_line);
     assert!(!first.contains(":habeas_test@"), "the password was shown: {first}");
-    let port: u16 = first
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("{first}"));
 
     let anonymous = http(port, "GET /api/records/pl-cecot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
@@ -129,9 +110,7 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
         ),
     );
     assert!(import.starts_with("HTTP/1.1 200") && import.contains("\"appended\":1"), "{import}");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    drop(guard);
+    drop(serving);
 
     // What the server wrote is in the ledger, which verifies; the trail of who did it holds.
     assert!(run(&["export"]).stdout.contains("\"o-web\""));

@@ -2,9 +2,7 @@
 
 mod macros;
 
-use std::io::{BufRead as _, BufReader};
-
-use macros::{Env, http};
+use macros::{Env, Serving, http};
 
 const PERSON: &str = r#"{"type":"person","id":"p-1","name":"Ana María Pérez","sources":["src-1"]}
 {"type":"source","id":"src-1","kind":"testimony","title":"A relative"}
@@ -54,23 +52,10 @@ habeas_test!(the_server_serves_the_ledger_and_audits_what_it_shows, |env| {
     let env = ledger(env);
     env.run_with_stdin(&["user", "add", "vera", "--role", "viewer"], "a-long-password\n");
     let token = env.run(&["user", "token", "vera"]).stdout.trim().to_string();
-    let mut child = env
-        .command()
-        .args(["serve", "--addr", "127.0.0.1:0", "--read-only"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut first).unwrap();
-    let port: u16 = first
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap_or_else(|_| panic!("{first}"));
+    let mut serve = env.command();
+    serve.args(["serve", "--addr", "127.0.0.1:0", "--read-only"]);
+    let serving = Serving::start(serve);
+    let port = serving.port;
 
     let public = http(port, "GET /api/locate?q=ana HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(public.starts_with("HTTP/1.1 401"), "{public}");
@@ -89,8 +74,7 @@ habeas_test!(the_server_serves_the_ledger_and_audits_what_it_shows, |env| {
         ),
     );
     assert!(import.starts_with("HTTP/1.1 403"), "{import}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(serving);
 
     let audit = env.run(&["audit", "--user", "vera", "--json"]);
     assert_eq!(audit.code, 0, "{}", audit.stderr);

@@ -130,6 +130,38 @@ impl Env {
     }
 }
 
+/// A `habeas serve` running, stopped when this is dropped (however the test ends).
+pub struct Serving {
+    child: std::process::Child,
+    pub port: u16,
+    /// The line it printed on starting (`habeas: serving ... on http://127.0.0.1:PORT/ ...`).
+    pub first_line: String,
+}
+
+impl Serving {
+    /// Starts `command` (a `habeas ... serve --addr 127.0.0.1:0`) and reads the port it chose.
+    pub fn start(mut command: Command) -> Serving {
+        use std::io::BufRead as _;
+        let mut child = command.stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let mut first_line = String::new();
+        std::io::BufReader::new(child.stderr.take().unwrap()).read_line(&mut first_line).unwrap();
+        let port = first_line
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {first_line:?}"));
+        Serving { child, port, first_line }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Sends one HTTP/1.1 request to a server on this machine and reads the whole answer. A server
 /// that stopped answering fails the test instead of hanging the suite.
 pub fn http(port: u16, request: &str) -> String {
