@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use askama::Template;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -333,11 +334,31 @@ pub async fn import_form(frame: Frame) -> Response {
 }
 
 /// The upload: a JSON Lines file, the keep-going choice and the session's CSRF token.
-pub async fn import_upload(State(app): State<Arc<App>>, frame: Frame, mut form: Multipart) -> Response {
+pub async fn import_upload(
+    State(app): State<Arc<App>>,
+    frame: Frame,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
     let (caller, lang) = (frame.caller.clone(), frame.lang);
     if let Err(refusal) = caller.require(&[Role::Admin, Role::Editor]) {
         return refused(refusal, frame);
     }
+    // axum's own answer to a body that is not a form upload is a line of English text.
+    let mut form = match form {
+        Ok(form) => form,
+        Err(rejection) => {
+            let detail = rejection.body_text();
+            let refusal = Refusal::bad_request(
+                format!(
+                    "this upload did not arrive as a form with a file; send it from the import page ({detail})"
+                ),
+                format!(
+                    "este envío no llegó como un formulario con un archivo; envíelo desde la página de importación ({detail})"
+                ),
+            );
+            return refused(refusal, frame);
+        }
+    };
     let mut file = match api::Upload::new(&app) {
         Ok(upload) => upload,
         Err(refusal) => return refused(refusal, frame),

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::FromRequestParts;
 use axum::extract::{ConnectInfo, OriginalUri, Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -148,6 +148,33 @@ where
     }
 }
 
+/// A page's form body, or the error page when it does not read (a field missing, a body that is
+/// not a form); axum's own answer is a line of English text.
+pub struct PageForm<T>(pub T);
+
+impl<T> FromRequest<Arc<App>> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let frame = Frame::from_request_parts(&mut parts, app).await.map_err(IntoResponse::into_response)?;
+        match Form::<T>::from_request(Request::from_parts(parts, body), app).await {
+            Ok(Form(value)) => Ok(PageForm(value)),
+            Err(rejection) => {
+                let detail = rejection.body_text();
+                let refusal = Refusal::bad_request(
+                    format!("this form did not arrive whole; go back and send it again ({detail})"),
+                    format!("este formulario no llegó completo; vuelva atrás y envíelo de nuevo ({detail})"),
+                );
+                Err(refused(refusal, frame))
+            }
+        }
+    }
+}
+
 /// Any address the server does not serve: under `/api/`, a JSON refusal as the API gives;
 /// elsewhere, the error page in the visitor's language.
 pub async fn not_found(frame: Frame, uri: OriginalUri) -> Response {
@@ -195,7 +222,7 @@ pub async fn login_submit(
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     uri: OriginalUri,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     let lang = i18n::lang_of(None, &headers);
     let frame = Frame::new(&Caller::public(), lang, &uri);
@@ -239,9 +266,14 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub async fn logout(State(app): State<Arc<App>>, caller: Caller, Form(form): Form<CsrfForm>) -> Response {
-    if caller.check_csrf(Some(&form.csrf)).is_err() {
-        return (StatusCode::FORBIDDEN, "expired form").into_response();
+pub async fn logout(
+    State(app): State<Arc<App>>,
+    frame: Frame,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Response {
+    let caller = &frame.caller;
+    if let Err(refusal) = caller.check_csrf(Some(&form.csrf)) {
+        return refused(refusal, frame);
     }
     if let Some(id) = &caller.session {
         app.sessions.close(id);

@@ -52,6 +52,46 @@ async fn the_login_form_refuses_a_post_without_its_own_token() {
 }
 
 #[tokio::test]
+async fn a_form_that_does_not_read_gets_the_error_page_in_the_visitor_s_language() {
+    let server = server();
+    let post = |uri: &str, content_type: &str, body: &str, cookie: Option<&str>| {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::ACCEPT_LANGUAGE, "es");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::from(body.to_string())).unwrap()
+    };
+    // A sign-in form without its password, and one that is not a form at all.
+    for (content_type, body) in [
+        ("application/x-www-form-urlencoded", "name=family&csrf=x"),
+        ("application/json", "{\"name\":\"family\"}"),
+    ] {
+        let reply = server.send(post("/login", content_type, body, None)).await;
+        assert!(reply.status.is_client_error(), "{content_type}: {}", reply.status);
+        assert!(
+            reply.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"),
+            "{content_type}"
+        );
+        assert!(reply.body.contains("<html lang=\"es\">"), "{content_type}: {}", reply.body);
+        assert!(reply.body.contains("este formulario no llegó completo"), "{content_type}: {}", reply.body);
+    }
+    // Signing out with a forged token, and an upload that is not a form with a file.
+    let (cookie, _) = server.sign_in("editor").await;
+    let forged =
+        server.send(post("/logout", "application/x-www-form-urlencoded", "csrf=forged", Some(&cookie))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("este formulario caducó"), "{}", forged.body);
+    let upload = server.send(post("/import", "text/plain", "not a form", Some(&cookie))).await;
+    assert_eq!(upload.status, StatusCode::BAD_REQUEST);
+    assert!(upload.body.contains("<html lang=\"es\">"), "{}", upload.body);
+    assert!(upload.body.contains("no llegó como un formulario con un archivo"), "{}", upload.body);
+}
+
+#[tokio::test]
 async fn a_family_finds_its_relative_in_spanish_and_reads_the_page() {
     let server = server();
     let cookie = sign_in_with_form(&server, "family").await;
