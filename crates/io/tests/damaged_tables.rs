@@ -32,6 +32,14 @@ fn a_damaged_gzipped_table_is_refused_or_read_up_to_the_damage() {
     damaged("i213-arrests.csv.gz", "i213-arrests.toml", Format::Csv, None);
 }
 
+#[test]
+fn a_damaged_workbook_is_refused_or_read_up_to_the_damage() {
+    // A workbook is a zip of XML parts: most damage makes it unreadable, some leaves a sheet
+    // whose cells or dimensions no longer add up. The sheet is read whole before any row, so
+    // each row makes at most one record (25 rows).
+    damaged("segregation-placements.xlsx", "segregation-placements.toml", Format::Xlsx, Some(25));
+}
+
 /// Imports `fixture` damaged `ROUNDS` times through `mapping`; each row of it makes one record,
 /// and there are `rows` of them, when that bounds the rejections.
 fn damaged(fixture: &str, mapping: &str, format: Format, rows: Option<usize>) {
