@@ -235,3 +235,70 @@ fn passes_over_more_rows_than_one_batch_see_every_row_once_in_order() {
     assert!(t.ledger.record("n-06009").unwrap().is_some());
     t.verify_ok();
 }
+
+/// Whether the backend's own connection is encrypted, as the server sees it.
+fn encrypted(url: &str) -> Result<bool, StoreError> {
+    let mut backend = habeas_store::postgres::PostgresBackend::open(url)?;
+    let row = backend.client().query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]);
+    Ok(row.unwrap().get(0))
+}
+
+#[test]
+fn tls_is_used_and_the_certificate_checked_as_the_url_s_sslmode_says() {
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    let url = &t.database.as_ref().unwrap().url;
+    let mut client = t.database.as_ref().unwrap().client();
+    let setting = |client: &mut postgres::Client, name: &str| -> String {
+        client.query_one(&format!("SHOW {name}"), &[]).unwrap().get(0)
+    };
+    assert_eq!(
+        setting(&mut client, "ssl"),
+        "on",
+        "the test server must offer TLS (Debian's does, with its own certificate)"
+    );
+    let certificate = setting(&mut client, "ssl_cert_file");
+
+    // libpq's default, `prefer`, and `require` encrypt; `disable` does not.
+    assert!(encrypted(url).unwrap());
+    assert!(encrypted(&format!("{url}?sslmode=require")).unwrap());
+    assert!(!encrypted(&format!("{url}?sslmode=disable")).unwrap());
+
+    // The server's certificate (Debian's own, self-signed, for the machine's name) was not issued
+    // for the address connected to (127.0.0.1 as scripts/test-postgres gives it): `verify-full`
+    // refuses it, and says why, whoever signed it.
+    let host = url.split('@').nth(1).and_then(|rest| rest.split([':', '/']).next()).unwrap();
+    assert!(host.parse::<std::net::IpAddr>().is_ok(), "HABEAS_TEST_POSTGRES names the server by its address");
+    let error = encrypted(&format!("{url}?sslmode=verify-full&sslrootcert={certificate}")).unwrap_err();
+    assert!(matches!(error, StoreError::Unreachable(_)), "{error:?}");
+    assert!(error.to_string().contains(&format!("certificate not valid for name \"{host}\"")), "{error}");
+    // Given as the authority to trust, it passes `verify-ca` (which does not ask whose name it
+    // bears; the test server's host name is not known here).
+    let trusted = format!("{url}?sslmode=verify-ca&sslrootcert={certificate}");
+    assert!(encrypted(&trusted).unwrap());
+    // The ledger opens and reads over it.
+    let mut ledger = Ledger::open(&Location::Postgres(trusted)).unwrap();
+    assert_eq!(ledger.size().unwrap(), t.ledger.size().unwrap());
+
+    // Another authority's certificate is not trusted for it.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.pem");
+    std::fs::write(&other, OTHER_AUTHORITY).unwrap();
+    let error = encrypted(&format!("{url}?sslmode=verify-ca&sslrootcert={}", other.display())).unwrap_err();
+    assert!(error.to_string().contains("invalid peer certificate: UnknownIssuer"), "{error}");
+}
+
+/// A certificate authority that signed nothing of the test server's (made for this test:
+/// `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /CN=other -days 36500 -nodes`).
+const OTHER_AUTHORITY: &str = "\
+-----BEGIN CERTIFICATE-----
+MIIBeDCCAR2gAwIBAgIUexoQDVEZbLaTlWTiCoGRGxYTe4IwCgYIKoZIzj0EAwIw
+EDEOMAwGA1UEAwwFb3RoZXIwIBcNMjYxMjAyMTIxNjI2WhgPMjEyNjExMDgxMjE2
+MjZaMBAxDjAMBgNVBAMMBW90aGVyMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE
+eINEfnG1HhDf9Nou4B2ZCPku4K+OaE4P5RIUNWTPy4m5C3oj+4MBlqmpnJbSRhDL
+ICCz8N2K881u38uq6dJ6xqNTMFEwHQYDVR0OBBYEFFghJnVKIPOmckswy+OhQbug
+1e4bMB8GA1UdIwQYMBaAFFghJnVKIPOmckswy+OhQbug1e4bMA8GA1UdEwEB/wQF
+MAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAM3SIjb4dRMhsmep7WA4a5hP4AakYxma
+GKWIFz6MzazeAiEAorRzyaqSnRLV3VD2DDrRjfCuHjDHsoUA4c/D2lYSTtE=
+-----END CERTIFICATE-----
+";

@@ -19,14 +19,15 @@
 //! - **No copy.** `habeas backup` is for the one-file store; a PostgreSQL ledger is backed up with
 //!   `pg_dump`, which gives one consistent moment of it too.
 //!
-//! Connections are made without TLS: run habeas beside the database server (a Unix socket or
-//! loopback), or through a tunnel; a URL that asks for TLS is refused when connecting.
+//! - **TLS** as libpq reads the URL: `?sslmode=verify-full&sslrootcert=/path/ca.pem` checks the
+//!   server's certificate; `require` encrypts without checking it ([`tls`]).
 
 #[doc(hidden)]
 pub mod testing;
+mod tls;
 mod tx;
 
-use postgres::{Client, IsolationLevel, NoTls};
+use postgres::{Client, IsolationLevel};
 
 use crate::backend::{Backend, Durability, LogRead, LogWrite};
 use crate::error::{Result, StoreError};
@@ -89,8 +90,10 @@ impl PostgresBackend {
 
     fn connect(url: &str) -> Result<PostgresBackend> {
         let shown = without_password(url);
-        let mut client = Client::connect(url, NoTls)
-            .map_err(|e| StoreError::Unreachable(format!("cannot connect to {shown}: {e}")))?;
+        let asked = tls::Asked::of(url)?;
+        let mut client = Client::connect(&asked.url, asked.connector()?).map_err(|e| {
+            StoreError::Unreachable(format!("cannot connect to {shown}: {}", with_causes(&e)))
+        })?;
         client.batch_execute("SET synchronous_commit = on; SET client_min_messages = warning;")?;
         let fsync: String = client.query_one("SHOW fsync", &[])?.try_get(0)?;
         let synchronous: String = client.query_one("SHOW synchronous_commit", &[])?.try_get(0)?;
@@ -107,6 +110,21 @@ impl PostgresBackend {
     pub fn client(&mut self) -> &mut Client {
         &mut self.client
     }
+}
+
+/// An error with the errors behind it: the `postgres` crate says "error performing TLS
+/// handshake" and leaves the reason (a certificate signed by an unknown authority) to its source.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let said = error.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        cause = error.source();
+    }
+    text
 }
 
 fn has_ledger_tables(tx: &mut postgres::Transaction<'_>) -> Result<bool> {
