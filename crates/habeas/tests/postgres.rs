@@ -110,6 +110,35 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
         ),
     );
     assert!(import.starts_with("HTTP/1.1 200") && import.contains("\"appended\":1"), "{import}");
+
+    // The database server cuts every connection the server holds (as a restart does). The
+    // directory and the audit trail open theirs again by themselves; the request that finds
+    // the pooled ledger's connection lost is refused (503, saying so), and the next one is
+    // served on a new connection.
+    let mut admin = database.client();
+    let cut: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()) AS cut",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(cut >= 3, "the ledger, the directory and the audit trail each had a connection: {cut}");
+    let read_again = || {
+        http(
+            port,
+            &format!(
+                "GET /api/records/pl-cecot HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            ),
+        )
+    };
+    let first = read_again();
+    assert!(first.starts_with("HTTP/1.1 503") && first.contains("cannot be reached"), "{first}");
+    for _ in 0..3 {
+        let again = read_again();
+        assert!(again.starts_with("HTTP/1.1 200") && again.contains("\"capacity\""), "{again}");
+    }
     drop(serving);
 
     // What the server wrote is in the ledger, which verifies; the trail of who did it holds.
@@ -121,5 +150,5 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
     assert_eq!(audit["intact"], true);
     let actions: Vec<&str> =
         audit["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(actions, ["read", "import"], "{audit}");
+    assert_eq!(actions, ["read", "import", "read", "read", "read"], "{audit}");
 }

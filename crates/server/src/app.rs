@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use habeas_ledger::Signer;
 use habeas_rules::{Policy, Report};
 use habeas_store::check::Sources;
-use habeas_store::{Directory, Ledger, Location, Moment, PersonIndex};
+use habeas_store::{Directory, Ledger, Location, Moment, PersonIndex, StoreError};
 
 use crate::audit::AuditLog;
 use crate::auth::{LoginLimiter, Sessions};
@@ -146,7 +146,7 @@ impl App {
     pub fn open(config: Config) -> Result<Arc<App>, ServerError> {
         let ledger = Ledger::open(&config.location)?;
         let directory = Directory::open(&config.location)?;
-        let audit = AuditLog::start(Directory::open(&config.location)?);
+        let audit = AuditLog::start(&config.location)?;
         let refresh_every = config.refresh_every;
         let app = Arc::new(App {
             config,
@@ -227,9 +227,7 @@ impl App {
                 None => Ledger::open_for_reading(&app.config.location)?,
             };
             let result = work(&app, &mut ledger);
-            if let Ok(mut idle) = app.idle.lock() {
-                idle.push(ledger);
-            }
+            app.put_back(ledger);
             result
         })
         .await
@@ -246,13 +244,22 @@ impl App {
     /// allows only outside its workers' async context: there the work runs in `block_in_place`,
     /// which lends the worker's other tasks to another thread meanwhile. A SQLite directory
     /// answers from its file in microseconds and is called in place.
+    ///
+    /// The calls only read, so a call that finds the directory's connection lost (a PostgreSQL
+    /// server restarted) opens it again and is made once more, instead of failing.
     pub fn with_directory<T>(
         &self,
-        work: impl FnOnce(&mut Directory) -> habeas_store::Result<T>,
+        mut work: impl FnMut(&mut Directory) -> habeas_store::Result<T>,
     ) -> Result<T, Refusal> {
-        let run = || -> Result<T, Refusal> {
+        let mut run = || -> Result<T, Refusal> {
             let mut directory = self.directory.lock().map_err(|_| poisoned())?;
-            Ok(work(&mut directory)?)
+            match work(&mut directory) {
+                Err(StoreError::Unreachable(_)) if directory.is_broken() => {
+                    *directory = Directory::open(&self.config.location)?;
+                    Ok(work(&mut directory)?)
+                }
+                done => Ok(done?),
+            }
         };
         let on_a_worker = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
@@ -316,10 +323,21 @@ impl App {
     pub fn size_here(&self) -> Option<Result<u64, Refusal>> {
         let mut ledger = self.idle.lock().ok()?.pop()?;
         let size = ledger.size().map_err(Refusal::from);
-        if let Ok(mut idle) = self.idle.lock() {
+        self.put_back(ledger);
+        Some(size)
+    }
+
+    /// Returns a ledger to the pool, unless its connection to the database was lost (a
+    /// PostgreSQL server restarted): then it is dropped, and the idle ones with it, since they
+    /// were most likely cut at the same moment; the next calls open new ones. Only the call that
+    /// found the connection lost is refused (503), not every call after it.
+    fn put_back(&self, ledger: Ledger) {
+        let Ok(mut idle) = self.idle.lock() else { return };
+        if ledger.is_broken() {
+            idle.clear();
+        } else {
             idle.push(ledger);
         }
-        Some(size)
     }
 
     /// Computes the status book of `index` (built at the log's size now) on up to four threads,
@@ -416,6 +434,10 @@ fn refresher(app: std::sync::Weak<App>, location: Location, every: std::time::Du
             && let Err(refusal) = app.refresh(ledger)
         {
             eprintln!("habeas: refreshing the findings and counts: {}", refusal.en);
+        }
+        // A connection lost (a PostgreSQL server restarted) is opened again next time.
+        if ledger.as_ref().is_some_and(Ledger::is_broken) {
+            ledger = None;
         }
         drop(app);
         std::thread::sleep(every);

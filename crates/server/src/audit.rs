@@ -16,7 +16,7 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use habeas_store::{AuditEntry, Directory};
+use habeas_store::{AuditEntry, Directory, Location, StoreError};
 use tokio::sync::oneshot;
 
 use crate::error::Refusal;
@@ -81,10 +81,34 @@ impl Drop for AuditLog {
     }
 }
 
+/// The directory's audit table, its connection opened again when it was lost (a PostgreSQL
+/// server restarted, or cut it), and the batch that found it lost appended once more on the new
+/// one, instead of failing every batch after. (Lost during its commit, a batch may have landed
+/// before the retry appends it again: then the trail shows those entries twice, each chained,
+/// rather than none.)
+struct Reopening {
+    directory: Directory,
+    location: Location,
+}
+
+impl AuditSink for Reopening {
+    fn append(&mut self, entries: &[AuditEntry]) -> Result<(), String> {
+        match self.directory.append_audit(entries) {
+            Err(StoreError::Unreachable(_)) if self.directory.is_broken() => {
+                self.directory = Directory::open(&self.location).map_err(|e| e.to_string())?;
+                self.directory.append_audit(entries).map_err(|e| e.to_string())
+            }
+            done => done.map_err(|e| e.to_string()),
+        }
+    }
+}
+
 impl AuditLog {
-    /// Starts the writer thread on its own connection to the directory.
-    pub fn start(directory: Directory) -> AuditLog {
-        AuditLog::start_with(directory).0
+    /// Starts the writer thread on its own connection to the directory of the ledger at
+    /// `location`.
+    pub fn start(location: &Location) -> habeas_store::Result<AuditLog> {
+        let sink = Reopening { directory: Directory::open(location)?, location: location.clone() };
+        Ok(AuditLog::start_with(sink).0)
     }
 
     /// Starts the writer thread with `sink`; the thread ends once every handle is dropped and

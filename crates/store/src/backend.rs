@@ -177,6 +177,12 @@ pub trait Backend: Send {
     /// Asks the operating system to read the whole ledger into its cache, in the background,
     /// before a pass that will read all of it; nothing by default.
     fn read_ahead(&self) {}
+    /// Whether the connection to the database was lost for good (the server restarted, or cut
+    /// it): whoever keeps backends open to lend them again (the server's pool) opens a new one
+    /// instead. Known once a call has failed on it; a file is never lost this way.
+    fn is_broken(&self) -> bool {
+        false
+    }
     /// Writes a copy of the whole database (log, kept values, views, accounts, audit trail) as
     /// it is at one moment, while other connections may go on writing, to a new file `dest`:
     /// whole or not at all, refused if `dest` exists.

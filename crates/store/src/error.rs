@@ -123,6 +123,15 @@ impl From<postgres::Error> for StoreError {
             // A lost connection is not a finding about the ledger (verify reports `Backend`
             // errors as damage): say it as the failure to reach the database it is.
             _ if err.is_closed() => StoreError::Unreachable(format!("the connection closed: {err}")),
+            // The server ending the session (a restart, an administrator's `pg_terminate_backend`,
+            // a shutdown: class 57P) or the connection failing (class 08) says so with an error
+            // of its own on the next call, before the connection is seen closed.
+            Some(code) if code.code().starts_with("57P") || code.code().starts_with("08") => {
+                StoreError::Unreachable(match err.as_db_error() {
+                    Some(db) => format!("PostgreSQL: {}", db.message()),
+                    None => err.to_string(),
+                })
+            }
             _ => StoreError::Backend(match err.as_db_error() {
                 Some(db) => format!("PostgreSQL: {}", db.message()),
                 None => err.to_string(),

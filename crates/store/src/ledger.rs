@@ -74,6 +74,11 @@ impl Ledger {
         &mut *self.backend
     }
 
+    /// Whether its connection to the database was lost for good ([`Backend::is_broken`]).
+    pub fn is_broken(&self) -> bool {
+        self.backend.is_broken()
+    }
+
     /// The log's name, which its checkpoints carry and its key must sign for.
     pub fn origin(&mut self) -> Result<String> {
         self.backend

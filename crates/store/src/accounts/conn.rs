@@ -63,6 +63,14 @@ pub(super) enum Conn {
 pub(super) const DIRECTORY_LOCK: i64 = 0x0061_7564_6974;
 
 impl Conn {
+    /// Whether the connection to the database server was lost for good (a file never is).
+    pub(super) fn is_broken(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(client) => client.try_borrow().is_ok_and(|client| client.is_closed()),
+        }
+    }
+
     /// Runs a statement; returns the rows it changed.
     pub(super) fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
         match self {

@@ -167,6 +167,12 @@ impl Directory {
         Ok(Directory { conn })
     }
 
+    /// Whether its connection to the database server was lost for good (the server restarted,
+    /// or cut it): known once a call has failed on it. Open the directory again.
+    pub fn is_broken(&self) -> bool {
+        self.conn.is_broken()
+    }
+
     /// Adds an account; refuses a name already taken.
     pub fn add_account(&mut self, name: &str, role: Role, password_hash: &str, now: &str) -> Result<()> {
         let added = self.conn.execute(

@@ -153,6 +153,10 @@ impl Backend for PostgresBackend {
         self.shown.clone()
     }
 
+    fn is_broken(&self) -> bool {
+        self.client.is_closed()
+    }
+
     fn read(&mut self) -> Result<Box<dyn LogRead + '_>> {
         let tx = self
             .client
