@@ -20,7 +20,7 @@ pub struct Cli {
 /// Options accepted before or after the command.
 #[derive(Args, Debug, Clone)]
 pub struct Global {
-    /// The ledger: a file path for the embedded store, or a postgres:// URL [default: $HABEAS_DB, else ./habeas.db]
+    /// The ledger: a file path for the embedded store, or a postgres:// URL (TLS as psql reads it: ?sslmode=verify-full&sslrootcert=CA.pem) [default: $HABEAS_DB, else ./habeas.db]
     #[arg(long, global = true, value_name = "LOCATION")]
     pub db: Option<String>,
     /// The log's private signing key, kept outside the database [default: $HABEAS_KEY, else LOCATION.key; required with a postgres:// URL]
