@@ -193,7 +193,21 @@ impl Backend for PostgresBackend {
 
 #[cfg(test)]
 mod tests {
-    use super::without_password;
+    use super::*;
+
+    #[test]
+    fn a_server_that_runs_with_fsync_off_is_never_written_to() {
+        // `fsync` is the server's own setting (no session can change it), so the test plays a
+        // server that reported it off when the backend connected.
+        let database = testing::TestDatabase::create();
+        let mut backend = PostgresBackend::create(&database.url).unwrap();
+        assert!(backend.write().is_ok(), "on a durable server, writes go ahead");
+        backend.durability.journal_mode = "wal, fsync off".into();
+        let Err(refused) = backend.write() else { panic!("a write began on a server with fsync off") };
+        assert!(matches!(refused, StoreError::Conflict { .. }), "{refused:?}");
+        assert!(refused.to_string().contains("runs with fsync off: no commit there is durable"), "{refused}");
+        assert!(backend.read().is_ok(), "reading it is still allowed");
+    }
 
     #[test]
     fn a_password_is_never_shown() {
