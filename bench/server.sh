@@ -4,20 +4,27 @@
 # as a viewer with an API token, auditing on (it always is), 64 connections, beside the same
 # server's stylesheet as the ceiling.
 # Usage: bench/server.sh [SECONDS]   (needs ../shared/data for the name lists, wrk from Debian)
+# RECORDS=N for another size; HABEAS_BENCH_DB=postgres://... for a ledger on PostgreSQL (the
+# database must exist and be empty; its key is kept in bench/out/srv-pg.key).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-20}
+RECORDS=${RECORDS:-7200000}
 OUT=bench/out
 mkdir -p "$OUT"
 cargo build --release --locked -q -p habeas -p habeas-bench
 H=target/release/habeas
 B=target/release/habeas-bench
-DATA="$OUT/synth-7m.jsonl"
-DB="$OUT/srv.db"
-[ -f "$DATA" ] || $B synth --records 7200000 --seed 1 --out "$DATA"
-if [ ! -f "$DB" ]; then
+if [ "$RECORDS" = 7200000 ]; then DATA="$OUT/synth-7m.jsonl"; else DATA="$OUT/synth-$RECORDS.jsonl"; fi
+DB=${HABEAS_BENCH_DB:-$OUT/srv.db}
+[ -f "$DATA" ] || $B synth --records "$RECORDS" --seed 1 --out "$DATA"
+case "$DB" in
+  postgres*) export HABEAS_KEY=$OUT/srv-pg.key; made=$HABEAS_KEY ;;
+  *) made=$DB ;;
+esac
+if [ ! -f "$made" ]; then
   $H --db "$DB" init >/dev/null
-  $H --db "$DB" import "$DATA" --no-progress >/dev/null
+  /usr/bin/time -f "import: %e s" $H --db "$DB" import "$DATA" --no-progress >/dev/null
 fi
 export HABEAS_DB="$DB"
 $H user list --json | grep -q '"bench"' || HABEAS_PASSWORD=bench-password-1 $H user add bench --role viewer >/dev/null

@@ -88,8 +88,8 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
 
     let mut serve = env.command();
     serve.args(on_pg(&["serve", "--addr", "127.0.0.1:0"]));
-    let serving = Serving::start(serve);
-    let (port, first) = (serving.port, &serving.first_line);
+    let mut serving = Serving::start(serve);
+    let (port, first) = (serving.port, serving.first_line.clone());
     assert!(!first.contains(":habeas_test@"), "the password was shown: {first}");
 
     let anonymous = http(port, "GET /api/records/pl-cecot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -101,7 +101,8 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
         ),
     );
     assert!(read.starts_with("HTTP/1.1 200") && read.contains("\"capacity\""), "{read}");
-    let record = "{\"type\":\"org\",\"id\":\"o-web\",\"name\":\"Through the server\",\"kind\":\"agency\"}\n";
+    let record = "{\"type\":\"org\",\"id\":\"o-web\",\"name\":\"Through the server\",\"kind\":\"agency\"}\n\
+        {\"type\":\"person\",\"id\":\"p-web\",\"names\":[{\"full\":\"Wilmer Rojas\"}],\"sources\":[\"src-nyt-timeline\"]}\n";
     let import = http(
         port,
         &format!(
@@ -109,7 +110,17 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
             record.len()
         ),
     );
-    assert!(import.starts_with("HTTP/1.1 200") && import.contains("\"appended\":1"), "{import}");
+    assert!(import.starts_with("HTTP/1.1 200") && import.contains("\"appended\":2"), "{import}");
+
+    // A search reads the log's size on the request's own thread: on PostgreSQL, whose client
+    // blocks, outside Tokio's async context (it had stopped the server with a fault).
+    let search = http(
+        port,
+        &format!(
+            "GET /api/locate?q=wilmer%20rojas HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(search.starts_with("HTTP/1.1 200") && search.contains("\"p-web\""), "{search}");
 
     // The database server cuts every connection the server holds (as a restart does). The
     // directory and the audit trail open theirs again by themselves; the request that finds
@@ -139,6 +150,10 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
         let again = read_again();
         assert!(again.starts_with("HTTP/1.1 200") && again.contains("\"capacity\""), "{again}");
     }
+    // Ctrl-C stops it cleanly: its connections are closed outside Tokio's async context too.
+    let (status, said) = serving.interrupt();
+    assert!(status.success(), "{status}: {said}");
+    assert!(!said.contains("fault") && !said.contains("panicked"), "{said}");
     drop(serving);
 
     // What the server wrote is in the ledger, which verifies; the trail of who did it holds.
@@ -150,5 +165,5 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
     assert_eq!(audit["intact"], true);
     let actions: Vec<&str> =
         audit["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(actions, ["read", "import", "read", "read", "read"], "{audit}");
+    assert_eq!(actions, ["read", "import", "search", "read", "read", "read"], "{audit}");
 }

@@ -238,12 +238,8 @@ impl App {
         result
     }
 
-    /// Runs `work` with the directory (accounts, grants, tokens).
-    ///
-    /// On a PostgreSQL ledger the directory's client blocks on a runtime of its own, which Tokio
-    /// allows only outside its workers' async context: there the work runs in `block_in_place`,
-    /// which lends the worker's other tasks to another thread meanwhile. A SQLite directory
-    /// answers from its file in microseconds and is called in place.
+    /// Runs `work` with the directory (accounts, grants, tokens), on the calling thread
+    /// ([`App::in_place`]).
     ///
     /// The calls only read, so a call that finds the directory's connection lost (a PostgreSQL
     /// server restarted) opens it again and is made once more, instead of failing.
@@ -251,7 +247,7 @@ impl App {
         &self,
         mut work: impl FnMut(&mut Directory) -> habeas_store::Result<T>,
     ) -> Result<T, Refusal> {
-        let mut run = || -> Result<T, Refusal> {
+        self.in_place(|| -> Result<T, Refusal> {
             let mut directory = self.directory.lock().map_err(|_| poisoned())?;
             match work(&mut directory) {
                 Err(StoreError::Unreachable(_)) if directory.is_broken() => {
@@ -260,12 +256,20 @@ impl App {
                 }
                 done => Ok(done?),
             }
-        };
+        })
+    }
+
+    /// Runs `work`, which uses the ledger or the directory, on the calling thread. On a
+    /// PostgreSQL ledger the client blocks on a runtime of its own (even to close a connection),
+    /// which Tokio allows only outside its workers' async context: from a worker, the work runs
+    /// in `block_in_place`, which lends the worker's other tasks to another thread meanwhile. A
+    /// SQLite ledger answers from its file in microseconds and is called as it is.
+    fn in_place<T>(&self, work: impl FnOnce() -> T) -> T {
         let on_a_worker = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         match self.config.location {
-            habeas_store::Location::Postgres(_) if on_a_worker => tokio::task::block_in_place(run),
-            _ => run(),
+            habeas_store::Location::Postgres(_) if on_a_worker => tokio::task::block_in_place(work),
+            _ => work(),
         }
     }
 
@@ -322,9 +326,11 @@ impl App {
     /// blocking thread), or `None` when every ledger is busy.
     pub fn size_here(&self) -> Option<Result<u64, Refusal>> {
         let mut ledger = self.idle.lock().ok()?.pop()?;
-        let size = ledger.size().map_err(Refusal::from);
-        self.put_back(ledger);
-        Some(size)
+        Some(self.in_place(|| {
+            let size = ledger.size().map_err(Refusal::from);
+            self.put_back(ledger);
+            size
+        }))
     }
 
     /// Returns a ledger to the pool, unless its connection to the database was lost (a

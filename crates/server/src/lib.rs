@@ -51,7 +51,10 @@ pub fn serve(
     // Opened before the runtime runs: a PostgreSQL ledger's client blocks on a runtime of its
     // own, which Tokio refuses inside its async context.
     let app = App::open(config)?;
-    runtime.block_on(async move {
+    // Kept here until the runtime is gone, so that the ledgers and the directory are let go
+    // (a PostgreSQL client closes its connection by blocking) outside its async context.
+    let kept = std::sync::Arc::clone(&app);
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| ServerError::Start(format!("{addr}: {e}")))?;
@@ -63,5 +66,8 @@ pub fn serve(
             })
             .await
             .map_err(|e| ServerError::Start(e.to_string()))
-    })
+    });
+    drop(runtime);
+    drop(kept);
+    served
 }

@@ -133,6 +133,8 @@ impl Env {
 /// A `habeas serve` running, stopped when this is dropped (however the test ends).
 pub struct Serving {
     child: std::process::Child,
+    /// The rest of what it writes to its standard error, kept open so that it can write.
+    stderr: std::io::BufReader<std::process::ChildStderr>,
     pub port: u16,
     /// The line it printed on starting (`habeas: serving ... on http://127.0.0.1:PORT/ ...`).
     pub first_line: String,
@@ -143,15 +145,28 @@ impl Serving {
     pub fn start(mut command: Command) -> Serving {
         use std::io::BufRead as _;
         let mut child = command.stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
         let mut first_line = String::new();
-        std::io::BufReader::new(child.stderr.take().unwrap()).read_line(&mut first_line).unwrap();
+        stderr.read_line(&mut first_line).unwrap();
         let port = first_line
             .rsplit(':')
             .next()
             .and_then(|p| p.split('/').next())
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no port in {first_line:?}"));
-        Serving { child, port, first_line }
+        Serving { child, stderr, port, first_line }
+    }
+
+    /// Stops it as Ctrl-C does (SIGINT); returns how it exited and what else it wrote to its
+    /// standard error.
+    pub fn interrupt(&mut self) -> (std::process::ExitStatus, String) {
+        use std::io::Read as _;
+        let sent = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(sent.success(), "kill -INT failed");
+        let status = self.child.wait().unwrap();
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        (status, rest)
     }
 }
 
