@@ -91,6 +91,11 @@ pub trait LogRead {
     /// Number of leaves.
     fn tree_size(&self) -> Result<u64>;
     fn leaf(&self, idx: u64) -> Result<Option<LeafRow>>;
+    /// The leaves at `idxs` (each asked once) that exist, in the order asked: in one query where
+    /// a call is a round trip to a server (a timeline reads the few leaves that mention a person).
+    fn leaves_at(&self, idxs: &[u64]) -> Result<Vec<LeafRow>> {
+        idxs.iter().filter_map(|&idx| self.leaf(idx).transpose()).collect()
+    }
     /// Calls `visit` for each leaf with `from ≤ idx < to`, in index order.
     fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()>;
     /// Calls `visit` for each position of the log, in index order, with its kept values and
@@ -111,6 +116,11 @@ pub trait LogRead {
     /// Calls `visit` for each kept row in index order.
     fn scan_kept(&self, visit: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>) -> Result<()>;
     fn record(&self, id: &str) -> Result<Option<RecordRow>>;
+    /// The records view's rows of `ids` that exist, in no particular order: in one query where
+    /// a call is a round trip to a server.
+    fn records_of(&self, ids: &[&str]) -> Result<Vec<RecordRow>> {
+        ids.iter().filter_map(|id| self.record(id).transpose()).collect()
+    }
     /// Calls `visit` for every row of the records view, in id order.
     fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()>;
     /// As [`LogRead::scan_records`], each row's head borrowed ([`RecordHead`]): a pass over a

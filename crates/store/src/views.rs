@@ -25,7 +25,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::backend::{LogRead, LogWrite};
+use crate::backend::{LogRead, LogWrite, RecordRow};
 use crate::error::{Result, StoreError};
 
 /// The stable key of an id in the mentions view.
@@ -271,24 +271,39 @@ impl<'a> KnownAt<'a> {
     }
 
     /// As [`KnownAt::mentioning`], read afresh and not kept.
+    ///
+    /// The leaves that mention `id`, and the records view's rows of their records, are each
+    /// read in one call ([`LogRead::leaves_at`], [`LogRead::records_of`]): on a PostgreSQL
+    /// ledger a call is a round trip, and a server deriving every person's status reads a few
+    /// leaves for each of a million persons.
     pub fn find_mentioning(&self, id: &str) -> Result<Vec<KnownRecord>> {
+        let wanted: Vec<u64> =
+            self.tx.mentions(key(id))?.into_iter().take_while(|&m| m < self.boundary).collect();
         let mut seen: HashMap<String, ()> = HashMap::new();
-        let mut out = Vec::new();
-        for m in self.tx.mentions(key(id))? {
-            if m >= self.boundary {
-                break;
-            }
-            let Some(leaf) = self.leaf(m)? else { continue };
-            let Some(record_id) = leaf.get("id").and_then(Value::as_str).map(str::to_string) else {
+        let mut mentioning = Vec::with_capacity(wanted.len());
+        for leaf in self.tx.leaves_at(&wanted)? {
+            let mut record = parse_leaf(leaf.idx, &leaf.bytes)?;
+            open_listed(self.tx, leaf.idx, &mut record)?;
+            let Some(record_id) = record.get("id").and_then(Value::as_str).map(str::to_string) else {
                 continue;
             };
-            if seen.insert(record_id.clone(), ()).is_some() {
-                continue;
+            if seen.insert(record_id.clone(), ()).is_none() {
+                mentioning.push((leaf.idx, record_id, record));
             }
+        }
+        let unknown: Vec<&str> = mentioning
+            .iter()
+            .filter(|(_, record_id, _)| !self.cache.borrow().contains_key(record_id))
+            .map(|(_, record_id, _)| record_id.as_str())
+            .collect();
+        let rows: HashMap<String, RecordRow> =
+            self.tx.records_of(&unknown)?.into_iter().map(|row| (row.id.clone(), row)).collect();
+        let mut out = Vec::new();
+        for (m, record_id, leaf) in mentioning {
             // Most often this leaf is the current version, known then and not retracted since
             // (a retraction stays on the row until a later version): it is the one.
             if !self.cache.borrow().contains_key(&record_id)
-                && let Some(row) = self.tx.record(&record_id)?
+                && let Some(row) = rows.get(&record_id)
                 && row.current == m
                 && row.retracted.is_none()
             {

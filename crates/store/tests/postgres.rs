@@ -302,3 +302,28 @@ MAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAM3SIjb4dRMhsmep7WA4a5hP4AakYxma
 GKWIFz6MzazeAiEAorRzyaqSnRLV3VD2DDrRjfCuHjDHsoUA4c/D2lYSTtE=
 -----END CERTIFICATE-----
 ";
+
+#[test]
+fn leaves_and_records_read_together_are_those_read_one_by_one() {
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    let size = t.ledger.size().unwrap();
+    let tx = t.ledger.backend().read().unwrap();
+    // In the order asked, missing ones left out (past the end, and a number no leaf has).
+    assert!(size > 5, "{size}");
+    let asked = [size - 1, 3, size + 5, 0, 2, u64::MAX >> 1];
+    let one_by_one: Vec<_> = asked.iter().filter_map(|&idx| tx.leaf(idx).unwrap()).collect();
+    let together = tx.leaves_at(&asked).unwrap();
+    assert_eq!(together, one_by_one);
+    assert_eq!(together.iter().map(|l| l.idx).collect::<Vec<_>>(), [size - 1, 3, 0, 2]);
+    assert!(tx.leaves_at(&[]).unwrap().is_empty());
+
+    let ids = ["p-1", "no-such-id", "pl-hrl", "src-1"];
+    let mut one_by_one: Vec<_> = ids.iter().filter_map(|id| tx.record(id).unwrap()).collect();
+    let mut together = tx.records_of(&ids).unwrap();
+    one_by_one.sort_by(|a, b| a.id.cmp(&b.id));
+    together.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(together, one_by_one);
+    assert_eq!(together.len(), 3, "{together:?}");
+    assert!(tx.records_of(&[]).unwrap().is_empty());
+}

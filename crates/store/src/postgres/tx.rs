@@ -18,6 +18,7 @@
 //! visitor between batches, so a visitor may itself read through the same transaction.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use habeas_ledger::{Hash, Node};
 use postgres::types::ToSql;
@@ -260,6 +261,19 @@ impl LogRead for PostgresTx<'_> {
             .transpose()
     }
 
+    fn leaves_at(&self, idxs: &[u64]) -> Result<Vec<LeafRow>> {
+        let wanted: Vec<i64> = idxs.iter().map(|&idx| to_i64(idx)).collect();
+        let mut found: HashMap<u64, LeafRow> = HashMap::with_capacity(idxs.len());
+        for r in self.query("SELECT idx, prev, body FROM leaves WHERE idx = ANY($1)", &[&wanted])? {
+            let idx = index_at(&r, 0)?.unwrap_or(u64::MAX);
+            found.insert(
+                idx,
+                LeafRow { idx, prev: index_at(&r, 1)?, bytes: bytes_at(&r, 2)?.unwrap_or_default() },
+            );
+        }
+        Ok(idxs.iter().filter_map(|idx| found.remove(idx)).collect())
+    }
+
     fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()> {
         let sql = "SELECT idx, prev, body FROM leaves WHERE idx >= $1 AND idx < $3 ORDER BY idx LIMIT $2";
         self.in_batches(sql, to_i64(from), Some(to_i64(to)), after_index, |rows| {
@@ -369,6 +383,16 @@ impl LogRead for PostgresTx<'_> {
         self.query_opt("SELECT id, type, current, digest, retracted FROM records WHERE id = $1", &[&id])?
             .map(|r| record_row(&r))
             .transpose()
+    }
+
+    fn records_of(&self, ids: &[&str]) -> Result<Vec<RecordRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query("SELECT id, type, current, digest, retracted FROM records WHERE id = ANY($1)", &[&ids])?
+            .iter()
+            .map(record_row)
+            .collect()
     }
 
     fn scan_records(&self, visit: &mut dyn FnMut(RecordRow) -> Result<()>) -> Result<()> {
