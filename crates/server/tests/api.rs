@@ -441,6 +441,18 @@ async fn the_public_threshold_is_the_server_s_setting() {
         (counts["min_count"].as_u64(), counts["persons"].clone()),
         (Some(1), serde_json::json!({"count": 2}))
     );
+    // Both were held at the airport of Caracas since their return in July 2025 when the server's
+    // clock read 30 November 2026; every cohort is listed, with its place's name.
+    let row = |key: &str| serde_json::json!([{"key": key, "count": 2}]);
+    let caracas = "Simón Bolívar International Airport, Maiquetía (Caracas)";
+    assert_eq!(counts["by_facility"], row(caracas));
+    assert_eq!(counts["by_nationality"], row("VE"));
+    assert_eq!(counts["by_status"], row("in_custody"));
+    assert_eq!(counts["by_month"], row("2025-07"));
+    let cohorts = counts["cohorts"].as_array().unwrap();
+    assert_eq!(cohorts.len(), 9);
+    let salvadorans = cohorts.iter().find(|c| c["count"] == 23).unwrap();
+    assert_eq!((&salvadorans["status"], &salvadorans["place"]), (&"in_custody".into(), &"CECOT".into()));
     let strict = common::server_with(|config| config.public_min_count = 3);
     assert_eq!(strict.get(P, "/api/public").await.json()["persons"], serde_json::json!({"fewer_than": 3}));
 }

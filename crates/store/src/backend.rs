@@ -131,6 +131,11 @@ pub trait LogRead {
     /// Leaves that mention the id of key `key` (a subject, a member, a retraction target...), in
     /// index order. See `views.rs`.
     fn mentions(&self, key: i64) -> Result<Vec<u64>>;
+    /// [`LogRead::mentions`] of each of `keys`, in the order asked: in one query where a call is
+    /// a round trip to a server (a server derives the statuses of a batch of persons at once).
+    fn mentions_of(&self, keys: &[i64]) -> Result<Vec<Vec<u64>>> {
+        keys.iter().map(|&key| self.mentions(key)).collect()
+    }
     /// The index of the first import leaf whose time is after `unix_seconds`: the log as it was
     /// known then is every leaf before it.
     fn first_import_after(&self, unix_seconds: i64) -> Result<Option<u64>>;

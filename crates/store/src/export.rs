@@ -66,6 +66,22 @@ impl Ledger {
         }
     }
 
+    /// The ids of the current records of the types asked, not retracted, in log order (of their
+    /// current versions): what a pass over every person or cohort starts from, without reading
+    /// their leaves.
+    pub fn current_ids(&mut self, types: &[&str]) -> Result<Vec<String>> {
+        let tx = self.backend().read()?;
+        let mut found: Vec<(u64, String)> = Vec::new();
+        tx.scan_record_heads(&mut |head| {
+            if head.retracted.is_none() && types.contains(&head.record_type) {
+                found.push((head.current, head.id.to_string()));
+            }
+            Ok(())
+        })?;
+        found.sort_unstable();
+        Ok(found.into_iter().map(|(_, id)| id).collect())
+    }
+
     /// Calls `visit` with every current record except the ledger's own, in log order.
     pub fn export(&mut self, visit: &mut dyn FnMut(CurrentRecord) -> Result<()>) -> Result<()> {
         let tx = self.backend().read()?;

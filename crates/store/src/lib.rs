@@ -46,7 +46,7 @@ pub use error::{Result, StoreError};
 pub use export::CurrentRecord;
 pub use ingest::{ImportOptions, InputItem, InputSource, Prepared};
 pub use ledger::{Ledger, Location};
-pub use locate::{Found, Located, PersonIndex, ShownStatus, Status};
+pub use locate::{Found, Located, PersonIndex, ShownStatus, Status, SubjectStatus};
 pub use occupancy::{Capacity, DayCount, Days, Occupancy};
 pub use proofs::{
     ConsistencyOut, DocumentError, DocumentProblem, ProofCheck, ProofDocument, ProofProblem, RecordProof,

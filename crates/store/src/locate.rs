@@ -12,7 +12,7 @@
 use habeas_model::Interval;
 use habeas_model::personal::decode_kept;
 use habeas_names::{NameIndex, NameTokens, Person, Query};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::Result;
 use crate::ledger::Ledger;
@@ -217,27 +217,48 @@ impl Ledger {
     /// beside it, read in one transaction: how a server keeps every person's status at hand
     /// instead of deriving ten for each search. Unknown ids get an empty status.
     pub fn shown_statuses(&mut self, ids: &[&str], moment: Moment) -> Result<Vec<ShownStatus>> {
-        /// Persons read with one cache of records: the places, orgs and cohorts they share are
-        /// read once per batch, and the cache never grows to the whole ledger.
+        let mut out = Vec::with_capacity(ids.len());
+        self.statuses_each(ids, moment, &mut |read| {
+            let sensitivity = read.record.and_then(|r| str_field(r, "sensitivity")).map(str::to_string);
+            out.push(ShownStatus { status: read.status, place_name: read.place_name, sensitivity });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `visit` with each of `ids` (persons or cohorts), in the order given, read in one
+    /// transaction: its [`SubjectStatus`] at `moment`.
+    ///
+    /// Subjects are read in batches, each with one cache of records that
+    /// [`KnownAt::read_ahead_for`] fills in a few calls: the places, orgs and flights a batch
+    /// shares are read once, the cache never grows to the whole ledger, and on a PostgreSQL
+    /// ledger a batch costs a handful of round trips, not a few per subject.
+    pub fn statuses_each(
+        &mut self,
+        ids: &[&str],
+        moment: Moment,
+        visit: &mut dyn FnMut(SubjectStatus<'_>) -> Result<()>,
+    ) -> Result<()> {
         const BATCH: usize = 256;
         self.catch_up_views()?;
         let tx = self.backend().read()?;
         let boundary = KnownAt::then(&*tx, moment.known_at)?.boundary();
-        let mut out = Vec::with_capacity(ids.len());
         for batch in ids.chunks(BATCH) {
             let known = KnownAt::new(&*tx, boundary);
-            let field = |id: &str, field: &str| -> Result<Option<String>> {
-                Ok(known.record(id)?.and_then(|(_, r)| str_field(&r, field).map(str::to_string)))
-            };
+            known.read_ahead_for(batch)?;
             for id in batch {
                 let status = status_in(&known, id, moment.as_of)?;
-                let place_name =
-                    status.place.as_deref().map(|place| field(place, "name")).transpose()?.flatten();
-                let sensitivity = field(id, "sensitivity")?;
-                out.push(ShownStatus { status, place_name, sensitivity });
+                let place_name = match status.place.as_deref() {
+                    Some(place) => {
+                        known.record(place)?.and_then(|(_, r)| str_field(&r, "name").map(str::to_string))
+                    }
+                    None => None,
+                };
+                let record = known.record(id)?;
+                visit(SubjectStatus { id, record: record.as_ref().map(|(_, r)| &**r), status, place_name })?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -253,6 +274,18 @@ fn status_in(known: &KnownAt<'_>, id: &str, as_of: Option<jiff::Timestamp>) -> R
         custodian: last.and_then(|s| s.custodian.as_deref().map(str::to_string)),
         since: last.map(|s| s.from),
     })
+}
+
+/// A subject as [`Ledger::statuses_each`] reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubjectStatus<'r> {
+    pub id: &'r str,
+    /// The record as known at the moment asked; `None` if unknown then, or retracted.
+    pub record: Option<&'r Map<String, Value>>,
+    /// The last segment of its timeline then (empty for an unknown id).
+    pub status: Status,
+    /// The name of the status's place.
+    pub place_name: Option<String>,
 }
 
 /// A status with what a list of search results shows beside it.

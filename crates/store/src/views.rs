@@ -271,53 +271,146 @@ impl<'a> KnownAt<'a> {
     }
 
     /// As [`KnownAt::mentioning`], read afresh and not kept.
-    ///
-    /// The leaves that mention `id`, and the records view's rows of their records, are each
-    /// read in one call ([`LogRead::leaves_at`], [`LogRead::records_of`]): on a PostgreSQL
-    /// ledger a call is a round trip, and a server deriving every person's status reads a few
-    /// leaves for each of a million persons.
     pub fn find_mentioning(&self, id: &str) -> Result<Vec<KnownRecord>> {
-        let wanted: Vec<u64> =
-            self.tx.mentions(key(id))?.into_iter().take_while(|&m| m < self.boundary).collect();
-        let mut seen: HashMap<String, ()> = HashMap::new();
-        let mut mentioning = Vec::with_capacity(wanted.len());
-        for leaf in self.tx.leaves_at(&wanted)? {
+        Ok(self.find_mentioning_each(&[id])?.pop().unwrap_or_default())
+    }
+
+    /// [`KnownAt::find_mentioning`] of each of `ids`, in the order asked.
+    ///
+    /// The leaves that mention them, and the records view's rows of those leaves' records, are
+    /// each read in one call ([`LogRead::mentions_of`], [`LogRead::leaves_at`],
+    /// [`LogRead::records_of`]), and a leaf that mentions several of them is parsed once: on a
+    /// PostgreSQL ledger a call is a round trip, and a server deriving every person's status reads
+    /// a few leaves for each of a million persons.
+    pub fn find_mentioning_each(&self, ids: &[&str]) -> Result<Vec<Vec<KnownRecord>>> {
+        let keys: Vec<i64> = ids.iter().map(|id| key(id)).collect();
+        let wanted: Vec<Vec<u64>> = self
+            .tx
+            .mentions_of(&keys)?
+            .into_iter()
+            .map(|leaves| leaves.into_iter().take_while(|&m| m < self.boundary).collect())
+            .collect();
+        let mut every: Vec<u64> = wanted.iter().flatten().copied().collect();
+        every.sort_unstable();
+        every.dedup();
+        // Each leaf with its record's id, parsed once.
+        let mut leaves: HashMap<u64, (String, Rc<Map<String, Value>>)> = HashMap::with_capacity(every.len());
+        for leaf in self.tx.leaves_at(&every)? {
             let mut record = parse_leaf(leaf.idx, &leaf.bytes)?;
             open_listed(self.tx, leaf.idx, &mut record)?;
-            let Some(record_id) = record.get("id").and_then(Value::as_str).map(str::to_string) else {
-                continue;
-            };
-            if seen.insert(record_id.clone(), ()).is_none() {
-                mentioning.push((leaf.idx, record_id, record));
+            if let Some(record_id) = record.get("id").and_then(Value::as_str).map(str::to_string) {
+                leaves.insert(leaf.idx, (record_id, Rc::new(record)));
             }
         }
-        let unknown: Vec<&str> = mentioning
-            .iter()
-            .filter(|(_, record_id, _)| !self.cache.borrow().contains_key(record_id))
-            .map(|(_, record_id, _)| record_id.as_str())
+        let mut unknown: Vec<&str> = leaves
+            .values()
+            .map(|(record_id, _)| record_id.as_str())
+            .filter(|record_id| !self.cache.borrow().contains_key(*record_id))
             .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
         let rows: HashMap<String, RecordRow> =
             self.tx.records_of(&unknown)?.into_iter().map(|row| (row.id.clone(), row)).collect();
-        let mut out = Vec::new();
-        for (m, record_id, leaf) in mentioning {
-            // Most often this leaf is the current version, known then and not retracted since
-            // (a retraction stays on the row until a later version): it is the one.
-            if !self.cache.borrow().contains_key(&record_id)
-                && let Some(row) = rows.get(&record_id)
+        // Most often a leaf is its record's current version, known then (it is before the
+        // boundary) and not retracted since (a retraction stays on the row until a later
+        // version): it is the version known then, with no lookup.
+        for (&m, (record_id, record)) in &leaves {
+            if let Some(row) = rows.get(record_id)
                 && row.current == m
                 && row.retracted.is_none()
             {
-                self.cache.borrow_mut().insert(record_id.clone(), Some((m, Rc::new(leaf))));
-            }
-            // The version known then must still mention the id.
-            if let Some((idx, record)) = self.record(&record_id)?
-                && mentioned(&record).contains(&id)
-            {
-                out.push((idx, record));
+                self.cache.borrow_mut().insert(record_id.clone(), Some((m, Rc::clone(record))));
             }
         }
-        out.sort_by_key(|(idx, _)| *idx);
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, wanted) in ids.iter().zip(wanted) {
+            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            let mut found = Vec::new();
+            for m in wanted {
+                let Some((record_id, _)) = leaves.get(&m) else { continue };
+                // The version known then must still mention the id.
+                if seen.insert(record_id.as_str())
+                    && let Some((idx, record)) = self.record(record_id)?
+                    && mentioned(&record).contains(id)
+                {
+                    found.push((idx, record));
+                }
+            }
+            found.sort_by_key(|(idx, _)| *idx);
+            out.push(found);
+        }
         Ok(out)
+    }
+
+    /// Reads ahead what the timelines of `subjects` will ask for, a few calls for all of them
+    /// instead of a few for each: the subjects' records, the records that mention them, and the
+    /// places, custodians and flights (and the flights' airports) their custody events name.
+    /// Only what [`KnownAt::record`] and [`KnownAt::mentioning`] would read is kept, so a
+    /// timeline reads the same with or without it.
+    pub fn read_ahead_for(&self, subjects: &[&str]) -> Result<()> {
+        self.gather_records(subjects)?;
+        let fresh: Vec<&str> =
+            subjects.iter().copied().filter(|id| !self.mentioning.borrow().contains_key(*id)).collect();
+        let found = self.find_mentioning_each(&fresh)?;
+        let mut named: Vec<String> = Vec::new();
+        for (id, records) in fresh.iter().zip(found) {
+            for (_, record) in &records {
+                if record.get("type").and_then(Value::as_str) == Some("custody") {
+                    for field in ["place", "to", "custodian", "flight"] {
+                        named.extend(record.get(field).and_then(Value::as_str).map(str::to_string));
+                    }
+                }
+            }
+            self.mentioning.borrow_mut().insert(id.to_string(), records.into());
+        }
+        self.gather_records(&named.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let mut airports: Vec<String> = Vec::new();
+        for flight in &named {
+            if let Some(Some((_, record))) = self.cache.borrow().get(flight.as_str())
+                && record.get("type").and_then(Value::as_str) == Some("flight")
+            {
+                for leg in record.get("legs").and_then(Value::as_array).into_iter().flatten() {
+                    for end in ["from", "to"] {
+                        airports.extend(leg.get(end).and_then(Value::as_str).map(str::to_string));
+                    }
+                }
+            }
+        }
+        self.gather_records(&airports.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// Reads the records of `ids` not yet read into the cache, in two calls: the records view's
+    /// rows, then the current versions that are the ones known then. The rest (a version after
+    /// the boundary, a retraction in force) are left to [`KnownAt::lookup`].
+    fn gather_records(&self, ids: &[&str]) -> Result<()> {
+        let mut unknown: Vec<&str> =
+            ids.iter().copied().filter(|id| !self.cache.borrow().contains_key(*id)).collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let rows = self.tx.records_of(&unknown)?;
+        let mut cache = self.cache.borrow_mut();
+        let with_rows: std::collections::HashSet<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+        for id in unknown.iter().filter(|id| !with_rows.contains(*id)) {
+            cache.insert(id.to_string(), None);
+        }
+        let current: HashMap<u64, String> = rows
+            .into_iter()
+            .filter(|row| row.current < self.boundary && row.retracted.is_none())
+            .map(|row| (row.current, row.id))
+            .collect();
+        let mut wanted: Vec<u64> = current.keys().copied().collect();
+        wanted.sort_unstable();
+        for leaf in self.tx.leaves_at(&wanted)? {
+            let mut record = parse_leaf(leaf.idx, &leaf.bytes)?;
+            open_listed(self.tx, leaf.idx, &mut record)?;
+            if let Some(id) = current.get(&leaf.idx) {
+                cache.insert(id.clone(), Some((leaf.idx, Rc::new(record))));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -263,3 +263,78 @@ fn fields_listed_as_personal_are_read_from_their_kept_values_until_erased() {
     let cohort = t.ledger.timeline("coh-9", Moment::default()).unwrap().unwrap();
     assert_eq!(cohort.segments.iter().map(|s| s.place.clone()).collect::<Vec<_>>(), vec![None]);
 }
+
+/// `statuses_each` reads a batch of subjects ahead in a few calls and shares one cache between
+/// them; what it reads must be what one timeline each, read alone, gives: across versions,
+/// retractions, `same_as` undone by `distinct`, cohorts and fields kept beside the log, at every
+/// `known_at` between the imports and at two `as_of`.
+#[test]
+fn statuses_read_ahead_together_are_those_of_one_timeline_each() {
+    let mut t = new_ledger();
+    let maria: Vec<&str> = MARIA.lines().collect();
+    t.import_at(
+        &format!(
+            "{WORLD}{}{}",
+            maria[..5].join("\n"),
+            r#"
+{"type":"person","id":"p-5","name":"Carlos Pérez","nationality":["VE"],"sources":["s"]}
+{"type":"person","id":"p-6","name":"Carlos Peres","sources":["s"]}
+{"type":"person","id":"p-8","name":"Ana","sources":["s"]}
+{"type":"cohort","id":"coh-1","description":"a group","count":2,"members":["p-8"],"sources":["s"]}
+{"type":"custody","id":"j1","subject":"p-5","event":"apprehended","at":"2025-01-01T00:00Z","place":"fac-a","custodian":"ice","sources":["s"]}
+{"type":"custody","id":"j2","subject":"p-6","event":"booked_in","at":"2025-01-09T00:00Z","place":"fac-b","custodian":"ice","sources":["s"]}
+{"type":"same_as","ids":["p-5","p-6"],"reason":"same A-number","sources":["s"]}
+{"type":"custody","id":"k1","subject":"coh-1","event":"booked_in","at":"2025-01-07","place":"fac-c","personal":["place"],"sources":["s"]}
+"#
+        ),
+        "2025-01-20T00:00:00Z",
+    );
+    t.import_at(
+        r#"{"type":"distinct","ids":["p-6","p-5"],"reason":"different birth dates","sources":["s"]}
+{"type":"person","id":"p-5","name":"Carlos Pérez","nationality":["CO"],"sensitivity":"restricted","sources":["s"]}
+{"type":"custody","id":"k2","subject":"p-8","event":"transferred","at":"2025-02-03","place":"fac-c","to":"fac-a","sources":["s"]}"#,
+        "2025-02-20T00:00:00Z",
+    );
+    t.import_at(&maria[5..].join("\n"), "2025-03-10T00:00:00Z");
+    t.import_at(
+        r#"{"type":"retraction","target":"c7","reason":"not released: a rumour"}
+{"type":"retraction","target":"p-6","reason":"a duplicate"}
+{"type":"custody","id":"j1","subject":"p-5","event":"apprehended","at":"2025-01-02T00:00Z","place":"fac-b","custodian":"ice","sources":["s"]}"#,
+        "2025-03-20T00:00:00Z",
+    );
+    let subjects = ["p-1", "p-5", "p-6", "p-8", "coh-1", "p-nobody", "p-1"];
+    let mut moments = vec![Moment::default()];
+    for known in ["2025-01-10", "2025-02-01", "2025-03-01", "2025-03-15", "2025-04-01"] {
+        let known_at = Some(utc(&format!("{known}T00:00:00Z")));
+        moments.push(Moment { known_at, ..Moment::default() });
+        moments.push(Moment { known_at, as_of: Some(utc("2025-02-01T12:00:00Z")) });
+    }
+    let mut compared = 0;
+    for moment in moments {
+        let mut read = Vec::new();
+        t.ledger
+            .statuses_each(&subjects, moment, &mut |s| {
+                read.push((s.id.to_string(), s.record.cloned(), s.status, s.place_name));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(read.len(), subjects.len());
+        for (id, record, status, place_name) in read {
+            let alone = t.ledger.timeline(&id, moment).unwrap();
+            assert_eq!(record.is_some(), alone.is_some(), "{id} at {moment:?}");
+            assert_eq!(status, t.ledger.status(&id, moment).unwrap(), "{id} at {moment:?}");
+            let named =
+                status.place.as_ref().map(|place| alone.as_ref().unwrap().names[place.as_str()].clone());
+            assert_eq!(place_name, named, "{id} at {moment:?}");
+            if id == "p-5"
+                && let Some(record) = record
+            {
+                let second = moment.known_at.is_none_or(|k| k > utc("2025-02-20T00:00:00Z"));
+                let nationality = if second { "CO" } else { "VE" };
+                assert_eq!(record["nationality"], serde_json::json!([nationality]), "{moment:?}");
+            }
+            compared += usize::from(status.state.is_some());
+        }
+    }
+    assert!(compared > 30, "too few statuses with a state were compared: {compared}");
+}

@@ -431,6 +431,16 @@ impl LogRead for PostgresTx<'_> {
             .collect()
     }
 
+    fn mentions_of(&self, keys: &[i64]) -> Result<Vec<Vec<u64>>> {
+        let mut found: HashMap<i64, Vec<u64>> = HashMap::with_capacity(keys.len());
+        for r in
+            self.query("SELECT key, idx FROM mentions WHERE key = ANY($1) ORDER BY key, idx", &[&keys])?
+        {
+            found.entry(r.try_get(0)?).or_default().push(index_at(&r, 1)?.unwrap_or(u64::MAX));
+        }
+        Ok(keys.iter().map(|key| found.get(key).cloned().unwrap_or_default()).collect())
+    }
+
     fn first_import_after(&self, unix_seconds: i64) -> Result<Option<u64>> {
         match self.query_opt("SELECT min(idx) FROM imports WHERE at > $1", &[&unix_seconds])? {
             Some(r) => index_at(&r, 0),
