@@ -463,8 +463,9 @@ pub fn timeline_view(ledger: &mut Ledger, role: Role, timeline: &Timeline) -> Re
     source_ids.sort();
     source_ids.dedup();
     let mut sources = Vec::new();
-    for id in source_ids {
-        let Some(record) = ledger.record(&id)? else { continue };
+    let records = ledger.records(&source_ids.iter().map(String::as_str).collect::<Vec<_>>())?;
+    for (id, record) in source_ids.into_iter().zip(records) {
+        let Some(record) = record else { continue };
         if !access::source_visible(role, &record.body)
             || !access::role_sees(role, Sensitivity::of(&record.body))
         {

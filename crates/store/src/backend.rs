@@ -113,6 +113,15 @@ pub trait LogRead {
     /// Stored node hashes, in the order asked.
     fn read_hashes(&self, nodes: &[Node]) -> Result<Vec<Hash>>;
     fn kept(&self, idx: u64) -> Result<Option<Vec<u8>>>;
+    /// The kept values of the leaves at `idxs` that have them, by leaf index: in one query where
+    /// a call is a round trip to a server.
+    fn kept_at(&self, idxs: &[u64]) -> Result<std::collections::HashMap<u64, Vec<u8>>> {
+        let mut found = std::collections::HashMap::with_capacity(idxs.len());
+        for &idx in idxs {
+            found.extend(self.kept(idx)?.map(|data| (idx, data)));
+        }
+        Ok(found)
+    }
     /// Calls `visit` for each kept row in index order.
     fn scan_kept(&self, visit: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>) -> Result<()>;
     fn record(&self, id: &str) -> Result<Option<RecordRow>>;

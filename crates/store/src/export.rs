@@ -6,6 +6,8 @@
 //! are not exported; retracted records are, with their retractions, so that an export imported
 //! into an empty ledger gives the same current state.
 
+use std::collections::HashMap;
+
 use habeas_model::personal::{decode_kept, reveal};
 use serde_json::{Map, Value};
 
@@ -28,14 +30,32 @@ pub struct CurrentRecord {
     pub erased: Vec<String>,
 }
 
-fn current(tx: &dyn LogRead, row: RecordRow) -> Result<CurrentRecord> {
-    let leaf = tx.leaf(row.current)?.ok_or_else(|| StoreError::NotFound(format!("leaf {}", row.current)))?;
-    let kept = match tx.kept(row.current)? {
+/// How many records [`current_each`] reads in one go: a few queries for each batch.
+const BATCH: usize = 1024;
+
+/// The current versions of the records of `rows`, in the order given: their leaves, then their
+/// kept values, each read in one call (on a PostgreSQL ledger a call is a round trip).
+fn current_each(tx: &dyn LogRead, rows: Vec<RecordRow>) -> Result<Vec<CurrentRecord>> {
+    let idxs: Vec<u64> = rows.iter().map(|row| row.current).collect();
+    let mut leaves: HashMap<u64, Vec<u8>> =
+        tx.leaves_at(&idxs)?.into_iter().map(|leaf| (leaf.idx, leaf.bytes)).collect();
+    let mut kept = tx.kept_at(&idxs)?;
+    rows.into_iter()
+        .map(|row| {
+            let idx = row.current;
+            let leaf = leaves.remove(&idx).ok_or_else(|| StoreError::NotFound(format!("leaf {idx}")))?;
+            current(row, &leaf, kept.remove(&idx))
+        })
+        .collect()
+}
+
+fn current(row: RecordRow, leaf: &[u8], kept: Option<Vec<u8>>) -> Result<CurrentRecord> {
+    let kept = match kept {
         Some(data) => decode_kept(&data)
             .map_err(|_| StoreError::Backend(format!("unreadable kept values at leaf {}", row.current)))?,
         None => Vec::new(),
     };
-    let body = reveal(&leaf.bytes, &kept).map_err(|e| {
+    let body = reveal(leaf, &kept).map_err(|e| {
         StoreError::Backend(format!(
             "leaf {} does not open with its kept values ({e:?}); run `habeas verify`",
             row.current
@@ -59,11 +79,22 @@ fn current(tx: &dyn LogRead, row: RecordRow) -> Result<CurrentRecord> {
 impl Ledger {
     /// The current version of a record, or `None` if the ledger has no such id.
     pub fn record(&mut self, id: &str) -> Result<Option<CurrentRecord>> {
+        Ok(self.records(&[id])?.pop().flatten())
+    }
+
+    /// The current versions of `ids`, in the order asked (`None` for an id the ledger does not
+    /// have), read in a few calls for all of them.
+    pub fn records(&mut self, ids: &[&str]) -> Result<Vec<Option<CurrentRecord>>> {
         let tx = self.backend().read()?;
-        match tx.record(id)? {
-            None => Ok(None),
-            Some(row) => Ok(Some(current(&*tx, row)?)),
+        let mut found: HashMap<String, CurrentRecord> = HashMap::with_capacity(ids.len());
+        let mut unique: Vec<&str> = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        for batch in unique.chunks(BATCH) {
+            let rows = tx.records_of(batch)?;
+            found.extend(current_each(&*tx, rows)?.into_iter().map(|r| (r.id.clone(), r)));
         }
+        Ok(ids.iter().map(|id| found.get(*id).cloned()).collect())
     }
 
     /// The ids of the current records of the types asked, not retracted, in log order (of their
@@ -93,8 +124,11 @@ impl Ledger {
             Ok(())
         })?;
         rows.sort_by_key(|r| r.current);
-        for row in rows {
-            visit(current(&*tx, row)?)?;
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            for record in current_each(&*tx, rows.by_ref().take(BATCH).collect())? {
+                visit(record)?;
+            }
         }
         Ok(())
     }

@@ -343,14 +343,23 @@ impl<'a> KnownAt<'a> {
     }
 
     /// Reads ahead what the timelines of `subjects` will ask for, a few calls for all of them
-    /// instead of a few for each: the subjects' records, the records that mention them, and the
-    /// places, custodians and flights (and the flights' airports) their custody events name.
+    /// instead of a few for each: the subjects' records, the records that mention the persons and
+    /// cohorts among them, and the places, custodians and flights (and the flights' airports)
+    /// their custody events name.
     /// Only what [`KnownAt::record`] and [`KnownAt::mentioning`] would read is kept, so a
     /// timeline reads the same with or without it.
     pub fn read_ahead_for(&self, subjects: &[&str]) -> Result<()> {
         self.gather_records(subjects)?;
-        let fresh: Vec<&str> =
-            subjects.iter().copied().filter(|id| !self.mentioning.borrow().contains_key(*id)).collect();
+        // Only persons and cohorts: a place is mentioned by every custody event there.
+        let is_subject = |id: &str| {
+            matches!(self.cache.borrow().get(id), Some(Some((_, r)))
+                if matches!(r.get("type").and_then(Value::as_str), Some("person" | "cohort")))
+        };
+        let fresh: Vec<&str> = subjects
+            .iter()
+            .copied()
+            .filter(|id| is_subject(id) && !self.mentioning.borrow().contains_key(*id))
+            .collect();
         let found = self.find_mentioning_each(&fresh)?;
         let mut named: Vec<String> = Vec::new();
         for (id, records) in fresh.iter().zip(found) {
@@ -382,7 +391,7 @@ impl<'a> KnownAt<'a> {
     /// Reads the records of `ids` not yet read into the cache, in two calls: the records view's
     /// rows, then the current versions that are the ones known then. The rest (a version after
     /// the boundary, a retraction in force) are left to [`KnownAt::lookup`].
-    fn gather_records(&self, ids: &[&str]) -> Result<()> {
+    pub(crate) fn gather_records(&self, ids: &[&str]) -> Result<()> {
         let mut unknown: Vec<&str> =
             ids.iter().copied().filter(|id| !self.cache.borrow().contains_key(*id)).collect();
         unknown.sort_unstable();

@@ -324,3 +324,57 @@ fn imports_of_every_size_at_every_alignment_keep_the_tree_exact() {
     }
     assert_eq!(t.ledger.size().unwrap(), 40 + 820);
 }
+
+/// Records are read back a batch at a time (export, and `records` for many ids): across the
+/// batches' edges every record comes back once, in log order for an export and in the order
+/// asked for `records`, with its personal values put back.
+#[test]
+fn records_read_back_in_batches_come_back_whole_and_in_order() {
+    let mut t = new_ledger();
+    let mut text = String::from(r#"{"type":"source","id":"s","kind":"testimony","title":"T"}"#);
+    // Ids that sort otherwise than they were written, so that log order is not id order.
+    for n in (0..2100).rev() {
+        text.push_str(&format!(
+            "\n{{\"type\":\"person\",\"id\":\"p-{n}\",\"names\":[{{\"full\":\"Persona {n}\"}}],\"sources\":[\"s\"]}}"
+        ));
+    }
+    assert_eq!(t.import(&text).appended, 2101);
+    let mut exported = Vec::new();
+    t.ledger
+        .export(&mut |r| {
+            exported.push((
+                r.id.clone(),
+                r.body.get("names").and_then(|n| n[0]["full"].as_str()).map(str::to_string),
+            ));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(exported.len(), 2101);
+    assert_eq!(exported[0].0, "s");
+    for (i, (id, name)) in exported.iter().skip(1).enumerate() {
+        let n = 2099 - i;
+        assert_eq!(
+            (id.as_str(), name.as_deref()),
+            (format!("p-{n}").as_str(), Some(format!("Persona {n}").as_str()))
+        );
+    }
+    let asked: Vec<String> = ["p-7", "nobody", "p-2000", "p-7", "s"]
+        .into_iter()
+        .map(str::to_string)
+        .chain((0..1500).map(|n| format!("p-{n}")))
+        .collect();
+    let asked: Vec<&str> = asked.iter().map(String::as_str).collect();
+    let found = t.ledger.records(&asked).unwrap();
+    assert_eq!(found.len(), asked.len());
+    for (id, record) in asked.iter().zip(&found) {
+        match record {
+            None => assert_eq!(*id, "nobody"),
+            Some(record) => {
+                assert_eq!(record.id, *id);
+                if *id != "s" {
+                    assert_eq!(record.body["names"][0]["full"], json!(format!("Persona {}", &id[2..])));
+                }
+            }
+        }
+    }
+}

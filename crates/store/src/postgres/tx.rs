@@ -370,6 +370,17 @@ impl LogRead for PostgresTx<'_> {
         }
     }
 
+    fn kept_at(&self, idxs: &[u64]) -> Result<HashMap<u64, Vec<u8>>> {
+        let wanted: Vec<i64> = idxs.iter().map(|&idx| to_i64(idx)).collect();
+        let mut found = HashMap::with_capacity(idxs.len());
+        for r in self.query("SELECT idx, data FROM kept WHERE idx = ANY($1)", &[&wanted])? {
+            if let (Some(idx), Some(data)) = (index_at(&r, 0)?, bytes_at(&r, 1)?) {
+                found.insert(idx, data);
+            }
+        }
+        Ok(found)
+    }
+
     fn scan_kept(&self, visit: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>) -> Result<()> {
         let sql = "SELECT idx, data FROM kept WHERE idx >= $1 ORDER BY idx LIMIT $2";
         self.in_batches(sql, 0i64, None, after_index, |rows| {

@@ -168,6 +168,7 @@ impl Ledger {
         self.catch_up_views()?;
         let tx = self.backend().read()?;
         let known = KnownAt::then(&*tx, moment.known_at)?;
+        known.read_ahead_for(&[subject])?;
         timeline(&known, subject, moment.as_of, true)
     }
 }
@@ -266,6 +267,22 @@ pub(crate) fn timeline(
     let mut names = std::collections::BTreeMap::new();
     let mut zones = std::collections::BTreeMap::new();
     let mut sources = std::collections::BTreeMap::new();
+    if details {
+        // What the details name, read ahead in a few calls rather than one lookup each.
+        let named: Vec<&str> = segments
+            .iter()
+            .flat_map(|s| s.place.iter().chain(&s.to).chain(&s.custodian).chain(&s.flight).chain(&s.records))
+            .map(|id| id.as_str())
+            .collect();
+        known.gather_records(&named)?;
+        let mut cited = Vec::new();
+        for record in segments.iter().flat_map(|s| &s.records) {
+            if let Some((_, r)) = known.record(record)? {
+                cited.extend(strings(r.get("sources")));
+            }
+        }
+        known.gather_records(&cited.iter().map(String::as_str).collect::<Vec<_>>())?;
+    }
     for segment in segments.iter().filter(|_| details) {
         for id in segment.place.iter().chain(&segment.to).chain(&segment.custodian).chain(&segment.flight) {
             if let Some((_, r)) = known.record(id)? {
@@ -416,4 +433,63 @@ fn joined(known: &KnownAt<'_>, subject: &str) -> Result<Vec<String>> {
         i += 1;
     }
     Ok(group)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::ingest::ImportOptions;
+    use crate::ingest::in_memory::Text;
+    use crate::ledger::{Ledger, Location};
+    use habeas_ledger::Signer;
+
+    /// A timeline with its names, zones and sources is the same whether what it reads was read
+    /// ahead ([`KnownAt::read_ahead_for`], for the subject alone or for every subject at once)
+    /// or looked up one record at a time: on the example case, with its cohorts, flights and
+    /// sources, and the illustrative people of the server, at several moments.
+    #[test]
+    fn timelines_read_ahead_are_those_looked_up_one_record_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = Signer::from_seed("habeas.local/timeline.db", [7; 32]).unwrap();
+        let location = Location::Sqlite(dir.path().join("timeline.db"));
+        let mut ledger = Ledger::create(&location, &signer.verifier()).unwrap();
+        for (at, text) in [
+            ("2025-03-20T00:00:00Z", include_str!("../../../../examples/cecot-2025.jsonl")),
+            ("2025-08-01T00:00:00Z", include_str!("../../../../examples/server/people.jsonl")),
+        ] {
+            let options = ImportOptions { keep_going: false, by: "tester".into(), at: at.into() };
+            let report = ledger.import(&mut Text(text), &options, &signer).unwrap();
+            assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        }
+        ledger.catch_up_views().unwrap();
+        let tx = ledger.backend().read().unwrap();
+        let mut subjects = Vec::new();
+        tx.scan_records(&mut |row| {
+            if row.record_type == "person" || row.record_type == "cohort" {
+                subjects.push(row.id);
+            }
+            Ok(())
+        })
+        .unwrap();
+        let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
+        let mut compared = 0;
+        for known_at in [None, Some("2025-05-01T00:00:00Z".parse().unwrap())] {
+            for as_of in [None, Some("2025-03-16T00:00:00Z".parse().unwrap())] {
+                let everyone = KnownAt::then(&*tx, known_at).unwrap();
+                everyone.read_ahead_for(&subjects).unwrap();
+                for subject in &subjects {
+                    let looked_up =
+                        timeline(&KnownAt::then(&*tx, known_at).unwrap(), subject, as_of, true).unwrap();
+                    let alone = KnownAt::then(&*tx, known_at).unwrap();
+                    alone.read_ahead_for(&[subject]).unwrap();
+                    assert_eq!(timeline(&alone, subject, as_of, true).unwrap(), looked_up, "{subject}");
+                    assert_eq!(timeline(&everyone, subject, as_of, true).unwrap(), looked_up, "{subject}");
+                    compared +=
+                        looked_up.is_some_and(|t| !t.sources.is_empty() && !t.names.is_empty()) as usize;
+                }
+            }
+        }
+        assert!(compared > 20, "too few timelines with names and sources: {compared}");
+    }
 }
