@@ -44,6 +44,8 @@ pub struct PostgresBackend {
     client: Client,
     /// The durability settings, read when connecting.
     durability: Durability,
+    /// Statements prepared on `client`.
+    prepared: tx::Prepared,
 }
 
 impl PostgresBackend {
@@ -98,7 +100,7 @@ impl PostgresBackend {
         let fsync: String = client.query_one("SHOW fsync", &[])?.try_get(0)?;
         let synchronous: String = client.query_one("SHOW synchronous_commit", &[])?.try_get(0)?;
         let durability = Durability { journal_mode: format!("wal, fsync {fsync}"), synchronous };
-        Ok(PostgresBackend { shown, client, durability })
+        Ok(PostgresBackend { shown, client, durability, prepared: tx::Prepared::default() })
     }
 
     /// The connection alone, for the tables beside the log (`crate::accounts`).
@@ -164,7 +166,7 @@ impl Backend for PostgresBackend {
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        Ok(Box::new(tx::PostgresTx::new(tx)))
+        Ok(Box::new(tx::PostgresTx::new(tx, &self.prepared)))
     }
 
     fn write(&mut self) -> Result<Box<dyn LogWrite + '_>> {
@@ -178,7 +180,7 @@ impl Backend for PostgresBackend {
         }
         let mut tx = self.client.transaction()?;
         tx.query_one("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
-        Ok(Box::new(tx::PostgresTx::new(tx)))
+        Ok(Box::new(tx::PostgresTx::new(tx, &self.prepared)))
     }
 
     fn durability(&self) -> Result<Durability> {

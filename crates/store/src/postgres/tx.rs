@@ -44,8 +44,14 @@ struct Known {
     ids: Option<std::collections::HashSet<String>>,
 }
 
+/// Statements prepared on a connection, by their text: a query sent as text is prepared and then
+/// run, two round trips, where a prepared one is run in one. They outlive transactions (a
+/// prepared statement belongs to the session), so the backend keeps them for its connection.
+pub(super) type Prepared = RefCell<HashMap<String, Statement>>;
+
 pub(super) struct PostgresTx<'c> {
     tx: RefCell<Transaction<'c>>,
+    prepared: &'c Prepared,
     /// The statement an import runs once per record, prepared once for the transaction.
     record_if_new: Option<Statement>,
     pending: RefCell<Pending>,
@@ -78,9 +84,10 @@ fn bytea_literal(bytes: &[u8]) -> String {
 }
 
 impl<'c> PostgresTx<'c> {
-    pub(super) fn new(tx: Transaction<'c>) -> PostgresTx<'c> {
+    pub(super) fn new(tx: Transaction<'c>, prepared: &'c Prepared) -> PostgresTx<'c> {
         PostgresTx {
             tx: RefCell::new(tx),
+            prepared,
             record_if_new: None,
             pending: RefCell::default(),
             known: Known::default(),
@@ -134,12 +141,24 @@ impl<'c> PostgresTx<'c> {
 
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         self.flush()?;
-        Ok(self.tx.borrow_mut().query(sql, params)?)
+        let statement = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().query(&statement, params)?)
     }
 
     fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
         self.flush()?;
-        Ok(self.tx.borrow_mut().query_opt(sql, params)?)
+        let statement = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().query_opt(&statement, params)?)
+    }
+
+    /// `sql` prepared on this connection: once, then taken from [`Prepared`].
+    fn statement(&self, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.prepared.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.borrow_mut().prepare(sql)?;
+        self.prepared.borrow_mut().insert(sql.to_string(), statement.clone());
+        Ok(statement)
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
@@ -171,7 +190,8 @@ impl<'c> PostgresTx<'c> {
 
     fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         self.flush()?;
-        Ok(self.tx.get_mut().execute(sql, params)?)
+        let statement = self.statement(sql)?;
+        Ok(self.tx.get_mut().execute(&statement, params)?)
     }
 
     /// Inserts a records-view row unless its id is there, by the statement prepared once.
