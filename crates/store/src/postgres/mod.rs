@@ -212,6 +212,27 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_is_prepared_once_per_connection_and_kept() {
+        let database = testing::TestDatabase::create();
+        let mut backend = PostgresBackend::create(&database.url).unwrap();
+        for _ in 0..3 {
+            assert_eq!(backend.read().unwrap().tree_size().unwrap(), 0);
+        }
+        // The session's prepared statements, as the server lists them: the size's query once,
+        // still there after the transactions that ran it.
+        let kept: i64 = backend
+            .client
+            .query_one(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT max(idx) FROM leaves'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(kept, 1);
+        assert_eq!(backend.prepared.borrow().len(), 1, "{:?}", backend.prepared.borrow().keys());
+    }
+
+    #[test]
     fn a_password_is_never_shown() {
         assert_eq!(
             without_password("postgres://ana:s3cret@db.example/habeas"),
