@@ -185,7 +185,12 @@ impl App {
             *self.book.lock().map_err(|_| poisoned())? = Some(Arc::new(book));
         }
         if stale(&self.counts, size)? {
-            let value = crate::public::count(ledger, self.now(), self.config.public_min_count)?;
+            let value = crate::public::count(
+                ledger,
+                &self.config.location,
+                self.now(),
+                self.config.public_min_count,
+            )?;
             self.store(&self.counts, value, size)?;
         }
         if self.config.check && stale(&self.findings, size)? {

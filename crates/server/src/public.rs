@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use habeas_store::{Ledger, Moment, State};
+use habeas_store::{Ledger, Location, Moment, State, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -74,14 +74,43 @@ struct Tally {
 ///
 /// One pass over the persons and cohorts, in log order, with their statuses read in batches
 /// ([`Ledger::statuses_each`]): before, a timeline of its own for each, which at a million
-/// persons took minutes on a ledger file and hours on PostgreSQL (docs/benchmarks.md).
-pub fn count(ledger: &mut Ledger, now: jiff::Timestamp, min: u64) -> Result<PublicCounts, Refusal> {
+/// persons took minutes on a ledger file and hours on PostgreSQL (docs/benchmarks.md). The pass
+/// is shared out between the processor's cores, each part on a connection of its own to the
+/// ledger at `location` (the first on `ledger`), and the parts' counts added up in order.
+pub fn count(
+    ledger: &mut Ledger,
+    location: &Location,
+    now: jiff::Timestamp,
+    min: u64,
+) -> Result<PublicCounts, Refusal> {
     let moment = Moment { as_of: Some(now), known_at: None };
     let ids = ledger.current_ids(&["person", "cohort"])?;
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let mut parts = ids.chunks(ids.len().div_ceil(threads).max(1));
+    let mine = parts.next().unwrap_or_default();
+    let (tally, cohorts) = std::thread::scope(|scope| -> Result<(Tally, Vec<CohortRow>), Refusal> {
+        let others: Vec<_> = parts
+            .map(|ids| scope.spawn(move || tally_of(&mut Ledger::open_for_reading(location)?, ids, moment)))
+            .collect();
+        let (mut tally, mut cohorts) = tally_of(ledger, mine, moment)?;
+        for other in others {
+            let (more, more_cohorts) = other
+                .join()
+                .map_err(|_| Refusal::from(StoreError::Backend("a counting thread failed".into())))??;
+            tally.add(more);
+            cohorts.extend(more_cohorts);
+        }
+        Ok((tally, cohorts))
+    })?;
+    Ok(threshold(tally, cohorts, min))
+}
+
+/// The counts of the persons among `ids`, and the rows of the cohorts among them, in order.
+fn tally_of(ledger: &mut Ledger, ids: &[&str], moment: Moment) -> Result<(Tally, Vec<CohortRow>), Refusal> {
     let mut tally = Tally::default();
     let mut cohorts = Vec::new();
-    ledger.statuses_each(&ids, moment, &mut |read| {
+    ledger.statuses_each(ids, moment, &mut |read| {
         let Some(record) = read.record.filter(|r| Sensitivity::of(r) == Sensitivity::Normal) else {
             return Ok(());
         };
@@ -116,7 +145,24 @@ pub fn count(ledger: &mut Ledger, now: jiff::Timestamp, min: u64) -> Result<Publ
         }
         Ok(())
     })?;
-    Ok(threshold(tally, cohorts, min))
+    Ok((tally, cohorts))
+}
+
+impl Tally {
+    /// Adds another part's counts to these.
+    fn add(&mut self, other: Tally) {
+        self.persons += other.persons;
+        for (mine, theirs) in [
+            (&mut self.by_facility, other.by_facility),
+            (&mut self.by_nationality, other.by_nationality),
+            (&mut self.by_status, other.by_status),
+            (&mut self.by_month, other.by_month),
+        ] {
+            for (key, count) in theirs {
+                *mine.entry(key).or_default() += count;
+            }
+        }
+    }
 }
 
 fn shown(count: u64, min: u64) -> Shown {
@@ -144,6 +190,24 @@ fn threshold(tally: Tally, cohorts: Vec<CohortRow>, min: u64) -> PublicCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_counted_apart_add_up_key_by_key() {
+        let mut first = Tally { persons: 3, ..Default::default() };
+        first.by_facility.insert("CECOT".into(), 2);
+        first.by_month.insert("2025-03".into(), 3);
+        let mut second = Tally { persons: 4, ..Default::default() };
+        second.by_facility.insert("CECOT".into(), 1);
+        second.by_facility.insert("Otero".into(), 3);
+        second.by_nationality.insert("VE".into(), 4);
+        second.by_status.insert("in_custody".into(), 4);
+        first.add(second);
+        assert_eq!(first.persons, 7);
+        assert_eq!(first.by_facility, BTreeMap::from([("CECOT".into(), 3), ("Otero".into(), 3)]));
+        assert_eq!(first.by_month, BTreeMap::from([("2025-03".into(), 3)]));
+        assert_eq!(first.by_nationality, BTreeMap::from([("VE".into(), 4)]));
+        assert_eq!(first.by_status, BTreeMap::from([("in_custody".into(), 4)]));
+    }
 
     #[test]
     fn small_counts_are_never_shown_as_numbers() {
