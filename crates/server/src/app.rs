@@ -359,27 +359,10 @@ impl App {
         index: &PersonIndex,
     ) -> Result<Option<StatusBook>, Refusal> {
         let ids: Vec<&str> = (0..index.len()).map(|p| index.id(p as u32)).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
-        let part = ids.len().div_ceil(threads).max(1);
-        let mut parts = ids.chunks(part);
-        let mine = parts.next().unwrap_or_default();
-        let location = &self.config.location;
-        let statuses = std::thread::scope(|scope| -> Result<Vec<PersonStatus>, Refusal> {
-            let others: Vec<_> = parts
-                .map(|ids| {
-                    scope.spawn(move || -> Result<Vec<_>, Refusal> {
-                        Ok(Ledger::open_for_reading(location)?.shown_statuses(ids, Moment::default())?)
-                    })
-                })
-                .collect();
-            let mut all: Vec<PersonStatus> =
-                ledger.shown_statuses(mine, Moment::default())?.into_iter().map(PersonStatus::from).collect();
-            for other in others {
-                let statuses = other.join().map_err(|_| poisoned())??;
-                all.extend(statuses.into_iter().map(PersonStatus::from));
-            }
-            Ok(all)
+        let parts = in_parts(ledger, &self.config.location, &ids, |ledger, ids| {
+            Ok(ledger.shown_statuses(ids, Moment::default())?)
         })?;
+        let statuses = parts.into_iter().flatten().map(PersonStatus::from).collect();
         let grew = ledger.size()? != index.size;
         Ok((!grew).then_some(StatusBook { size: index.size, statuses }))
     }
@@ -424,7 +407,32 @@ fn stale<T>(slot: &Latest<T>, size: u64) -> Result<bool, Refusal> {
     Ok(slot.lock().map_err(|_| poisoned())?.as_ref().is_none_or(|c| c.size != size))
 }
 
-fn poisoned() -> Refusal {
+/// Runs `work` over `ids` cut in parts, one per core (up to four): the first part on `ledger`,
+/// each other on a thread with a ledger of its own opened at `location`. The parts' results, in
+/// the order of the parts.
+pub(crate) fn in_parts<T: Send>(
+    ledger: &mut Ledger,
+    location: &habeas_store::Location,
+    ids: &[&str],
+    work: impl Fn(&mut Ledger, &[&str]) -> Result<T, Refusal> + Sync,
+) -> Result<Vec<T>, Refusal> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let mut parts = ids.chunks(ids.len().div_ceil(threads).max(1));
+    let mine = parts.next().unwrap_or_default();
+    let work = &work;
+    std::thread::scope(|scope| {
+        let others: Vec<_> = parts
+            .map(|ids| scope.spawn(move || work(&mut Ledger::open_for_reading(location)?, ids)))
+            .collect();
+        let mut results = vec![work(ledger, mine)?];
+        for other in others {
+            results.push(other.join().map_err(|_| poisoned())??);
+        }
+        Ok(results)
+    })
+}
+
+pub(crate) fn poisoned() -> Refusal {
     Refusal::new(
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         "the server's state is broken after an earlier failure; restart it",

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use habeas_store::{Ledger, Location, Moment, State, StoreError};
+use habeas_store::{Ledger, Location, Moment, State};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -86,23 +86,13 @@ pub fn count(
     let moment = Moment { as_of: Some(now), known_at: None };
     let ids = ledger.current_ids(&["person", "cohort"])?;
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
-    let mut parts = ids.chunks(ids.len().div_ceil(threads).max(1));
-    let mine = parts.next().unwrap_or_default();
-    let (tally, cohorts) = std::thread::scope(|scope| -> Result<(Tally, Vec<CohortRow>), Refusal> {
-        let others: Vec<_> = parts
-            .map(|ids| scope.spawn(move || tally_of(&mut Ledger::open_for_reading(location)?, ids, moment)))
-            .collect();
-        let (mut tally, mut cohorts) = tally_of(ledger, mine, moment)?;
-        for other in others {
-            let (more, more_cohorts) = other
-                .join()
-                .map_err(|_| Refusal::from(StoreError::Backend("a counting thread failed".into())))??;
-            tally.add(more);
-            cohorts.extend(more_cohorts);
-        }
-        Ok((tally, cohorts))
-    })?;
+    let parts = crate::app::in_parts(ledger, location, &ids, |ledger, ids| tally_of(ledger, ids, moment))?;
+    let mut tally = Tally::default();
+    let mut cohorts = Vec::new();
+    for (more, more_cohorts) in parts {
+        tally.add(more);
+        cohorts.extend(more_cohorts);
+    }
     Ok(threshold(tally, cohorts, min))
 }
 
