@@ -16,6 +16,13 @@ pub(super) enum Param<'a> {
     Int(i64),
 }
 
+/// An entry of the audit trail as stored: its number, its body and the chain's hash.
+pub(super) struct AuditRow {
+    pub seq: i64,
+    pub body: String,
+    pub hash: [u8; 32],
+}
+
 /// A value read back.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Cell {
@@ -53,9 +60,30 @@ impl Cell {
 pub(super) enum Conn {
     Sqlite(Connection),
     /// In a `RefCell`: the client needs `&mut` to ask anything, the directory's readers take
-    /// `&self`, and one directory is used by one thread at a time (the server holds it in a
-    /// mutex).
-    Postgres(RefCell<postgres::Client>),
+    /// `&self`, and one directory is used by one thread at a time (the server keeps idle ones
+    /// in a pool and lends each to one request).
+    Postgres(Box<RefCell<postgres::Client>>, Prepared),
+}
+
+/// The statements prepared on a PostgreSQL connection, by their text. A statement sent as text
+/// is prepared and then run, two round trips; prepared once and kept (a prepared statement
+/// belongs to the session, so it outlives transactions), each later run is one. The directory's
+/// few statements are asked on every request of the server (the caller's account and grants),
+/// so this halves the round trips of each.
+pub(super) type Prepared = RefCell<std::collections::HashMap<&'static str, postgres::Statement>>;
+
+/// `sql` prepared on `client`: once, then taken from `prepared`.
+fn statement(
+    client: &mut postgres::Client,
+    prepared: &Prepared,
+    sql: &'static str,
+) -> Result<postgres::Statement> {
+    if let Some(statement) = prepared.borrow().get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql)?;
+    prepared.borrow_mut().insert(sql, statement.clone());
+    Ok(statement)
 }
 
 /// The advisory lock a directory transaction holds on PostgreSQL, so that two servers append to
@@ -67,12 +95,12 @@ impl Conn {
     pub(super) fn is_broken(&self) -> bool {
         match self {
             Conn::Sqlite(_) => false,
-            Conn::Postgres(client) => client.try_borrow().is_ok_and(|client| client.is_closed()),
+            Conn::Postgres(client, _) => client.try_borrow().is_ok_and(|client| client.is_closed()),
         }
     }
 
     /// Runs a statement; returns the rows it changed.
-    pub(super) fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+    pub(super) fn execute(&self, sql: &'static str, params: &[Param<'_>]) -> Result<u64> {
         match self {
             Conn::Sqlite(conn) => {
                 let changed = conn
@@ -80,15 +108,17 @@ impl Conn {
                     .execute(rusqlite::params_from_iter(params.iter().map(sqlite_value)))?;
                 Ok(changed as u64)
             }
-            Conn::Postgres(client) => {
+            Conn::Postgres(client, prepared) => {
                 let params = pg_params(params);
-                Ok(client.borrow_mut().execute(sql, &pg_refs(&params))?)
+                let mut client = client.borrow_mut();
+                let statement = statement(&mut client, prepared, sql)?;
+                Ok(client.execute(&statement, &pg_refs(&params))?)
             }
         }
     }
 
     /// Runs a query; returns its rows, each as its cells in column order.
-    pub(super) fn rows(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>> {
+    pub(super) fn rows(&self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>> {
         match self {
             Conn::Sqlite(conn) => {
                 let mut statement = conn.prepare_cached(sql)?;
@@ -112,9 +142,11 @@ impl Conn {
                 }
                 Ok(found)
             }
-            Conn::Postgres(client) => {
+            Conn::Postgres(client, prepared) => {
                 let params = pg_params(params);
-                let rows = client.borrow_mut().query(sql, &pg_refs(&params))?;
+                let mut client = client.borrow_mut();
+                let statement = statement(&mut client, prepared, sql)?;
+                let rows = client.query(&statement, &pg_refs(&params))?;
                 rows.iter().map(pg_cells).collect()
             }
         }
@@ -125,20 +157,52 @@ impl Conn {
     pub(super) fn in_transaction<T>(&self, work: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
         match self {
             Conn::Sqlite(conn) => conn.execute_batch("BEGIN IMMEDIATE")?,
-            Conn::Postgres(client) => {
+            Conn::Postgres(client, prepared) => {
                 let mut client = client.borrow_mut();
                 client.batch_execute("BEGIN")?;
-                client.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK])?;
+                let lock = statement(&mut client, prepared, "SELECT pg_advisory_xact_lock($1)")?;
+                client.execute(&lock, &[&DIRECTORY_LOCK])?;
             }
         }
         let result = work(self);
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         let ended = match self {
             Conn::Sqlite(conn) => conn.execute_batch(end).map_err(Into::into),
-            Conn::Postgres(client) => client.borrow_mut().batch_execute(end).map_err(Into::into),
+            Conn::Postgres(client, _) => client.borrow_mut().batch_execute(end).map_err(Into::into),
         };
         let value = result?;
         ended.map(|()| value)
+    }
+
+    /// Inserts entries of the audit trail: on PostgreSQL in one statement (one round trip for
+    /// the audit writer's whole batch, where a statement per entry had been one each, dozens a
+    /// batch under load), on SQLite one row at a time (a row costs no round trip there).
+    pub(super) fn insert_audit(&self, rows: &[AuditRow]) -> Result<()> {
+        const ONE: &str = "INSERT INTO audit (seq, body, hash) VALUES ($1, $2, $3)";
+        match self {
+            Conn::Sqlite(_) => {
+                for row in rows {
+                    self.execute(
+                        ONE,
+                        &[Param::Int(row.seq), Param::Text(&row.body), Param::Bytes(&row.hash)],
+                    )?;
+                }
+            }
+            Conn::Postgres(client, prepared) => {
+                let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+                let bodies: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
+                let hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
+                let mut client = client.borrow_mut();
+                let insert = statement(
+                    &mut client,
+                    prepared,
+                    "INSERT INTO audit (seq, body, hash)
+                     SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])",
+                )?;
+                client.execute(&insert, &[&seqs, &bodies, &hashes])?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs statements with no parameters and no rows (a test's changes behind the directory).
@@ -146,7 +210,7 @@ impl Conn {
     pub(super) fn batch(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Sqlite(conn) => conn.execute_batch(sql)?,
-            Conn::Postgres(client) => client.borrow_mut().batch_execute(sql)?,
+            Conn::Postgres(client, _) => client.borrow_mut().batch_execute(sql)?,
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ use crate::error::{Result, StoreError};
 use crate::ledger::Location;
 use crate::postgres::PostgresBackend;
 use crate::sqlite::SqliteBackend;
-use conn::Param::{Bytes, Int, Text};
+use conn::Param::{Bytes, Text};
 use conn::{Cell, Conn};
 
 /// What an account may do (docs/server.md has the whole matrix).
@@ -136,6 +136,17 @@ pub struct Directory {
     conn: Conn,
 }
 
+/// The account of the first row of `name, role, password, created`, if any.
+fn account_of(rows: Vec<Vec<Cell>>) -> Result<Option<Account>> {
+    let Some(row) = rows.into_iter().next() else { return Ok(None) };
+    let [name, role, password, created]: [Cell; 4] =
+        row.try_into().map_err(|_| StoreError::Backend("accounts: not four columns".into()))?;
+    let (name, role) = (name.text(), role.text());
+    let role = Role::parse(&role)
+        .ok_or_else(|| StoreError::Backend(format!("account {name}: unknown role {role}")))?;
+    Ok(Some(Account { name, role, password: password.text(), created: created.text() }))
+}
+
 fn chain(prev: &[u8], body: &str) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update([0u8]);
@@ -161,7 +172,7 @@ impl Directory {
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&conn::DIRECTORY_LOCK])?;
                 tx.batch_execute(include_str!("../postgres/accounts.sql"))?;
                 tx.commit()?;
-                Conn::Postgres(std::cell::RefCell::new(client))
+                Conn::Postgres(Box::new(std::cell::RefCell::new(client)), conn::Prepared::default())
             }
         };
         Ok(Directory { conn })
@@ -202,13 +213,7 @@ impl Directory {
         let rows = self
             .conn
             .rows("SELECT name, role, password, created FROM accounts WHERE name = $1", &[Text(name)])?;
-        let Some(row) = rows.into_iter().next() else { return Ok(None) };
-        let [name, role, password, created]: [Cell; 4] =
-            row.try_into().map_err(|_| StoreError::Backend("accounts: not four columns".into()))?;
-        let (name, role) = (name.text(), role.text());
-        let role = Role::parse(&role)
-            .ok_or_else(|| StoreError::Backend(format!("account {name}: unknown role {role}")))?;
-        Ok(Some(Account { name, role, password: password.text(), created: created.text() }))
+        account_of(rows)
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
@@ -260,13 +265,15 @@ impl Directory {
         Ok(())
     }
 
-    /// The account a token's digest belongs to.
+    /// The account a token's digest belongs to: one query (on PostgreSQL, one round trip on
+    /// every request that shows a token).
     pub fn token_account(&self, digest: &[u8; 32]) -> Result<Option<Account>> {
-        let rows = self.conn.rows("SELECT account FROM tokens WHERE digest = $1", &[Bytes(digest)])?;
-        match rows.into_iter().next() {
-            Some(row) => self.account(&first(row).text()),
-            None => Ok(None),
-        }
+        let rows = self.conn.rows(
+            "SELECT a.name, a.role, a.password, a.created FROM tokens t
+             JOIN accounts a ON a.name = t.account WHERE t.digest = $1",
+            &[Bytes(digest)],
+        )?;
+        account_of(rows)
     }
 
     fn require(&self, account: &str) -> Result<Account> {
@@ -285,17 +292,15 @@ impl Directory {
                 }
                 None => (0, Vec::new()),
             };
+            let mut rows = Vec::with_capacity(entries.len());
             for entry in entries {
                 let body = entry.body();
                 let hash = chain(&prev, &body);
                 seq += 1;
-                tx.execute(
-                    "INSERT INTO audit (seq, body, hash) VALUES ($1, $2, $3)",
-                    &[Int(seq), Text(&body), Bytes(&hash)],
-                )?;
                 prev = hash.to_vec();
+                rows.push(conn::AuditRow { seq, body, hash });
             }
-            Ok(())
+            tx.insert_audit(&rows)
         })
     }
 
@@ -421,6 +426,28 @@ mod tests {
         assert_eq!(d.revoke("ana", None).unwrap(), 3);
         assert_eq!(d.account("ana").unwrap(), None);
         assert_eq!(d.token_account(&[9; 32]).unwrap(), None);
+    }
+
+    #[test]
+    fn the_directory_prepares_each_statement_once_on_postgresql() {
+        let (_keep, mut d) = directory(true);
+        d.add_account("ana", Role::Viewer, "$argon2id$x", "now").unwrap();
+        d.add_token("ana", &[9; 32], "script", "now").unwrap();
+        for round in 1..=3 {
+            assert_eq!(d.token_account(&[9; 32]).unwrap().unwrap().name, "ana");
+            d.append_audit(&[entry("ana", "p-1"), entry("ana", "p-2")]).unwrap();
+            assert_eq!(d.audit_entries(&AuditFilter::default()).unwrap().total, 2 * round);
+        }
+        // What the session holds prepared, as the server lists it: each statement once, however
+        // often it ran, and none sent as text again.
+        let held =
+            d.conn.rows("SELECT statement FROM pg_prepared_statements ORDER BY statement", &[]).unwrap();
+        let held: Vec<String> = held.into_iter().map(|row| first(row).text()).collect();
+        let once = |part: &str| held.iter().filter(|s| s.contains(part)).count();
+        assert_eq!(once("FROM tokens t"), 1, "{held:?}");
+        assert_eq!(once("unnest("), 1, "{held:?}");
+        assert_eq!(once("pg_advisory_xact_lock"), 1, "{held:?}");
+        assert_eq!(once("ORDER BY seq DESC LIMIT 1"), 1, "{held:?}");
     }
 
     #[test]
