@@ -184,6 +184,12 @@ pub trait Backend: Send {
     fn location(&self) -> String;
     fn read(&mut self) -> Result<Box<dyn LogRead + '_>>;
     fn write(&mut self) -> Result<Box<dyn LogWrite + '_>>;
+    /// The log's size now: by default read in a transaction of its own ([`Backend::read`]);
+    /// a backend may read it more cheaply (on PostgreSQL a transaction is two more round trips
+    /// for a statement that sees one moment anyway).
+    fn tree_size(&mut self) -> Result<u64> {
+        self.read()?.tree_size()
+    }
     /// The durability settings of the writing connection.
     fn durability(&self) -> Result<Durability>;
     /// After personal values were erased: make sure no copy of their bytes stays in any file.

@@ -88,7 +88,7 @@ impl Ledger {
     }
 
     pub fn size(&mut self) -> Result<u64> {
-        self.backend.read()?.tree_size()
+        self.backend.tree_size()
     }
 
     /// The root of the tree as stored (not recomputed: `verify` does that).

@@ -159,6 +159,22 @@ impl Backend for PostgresBackend {
         self.client.is_closed()
     }
 
+    /// The log's size in one statement outside any transaction: one round trip (a server reads
+    /// it on every search), where a read transaction of its own would add its start and end.
+    fn tree_size(&mut self) -> Result<u64> {
+        let sql = "SELECT max(idx) FROM leaves";
+        let known = self.prepared.borrow().get(sql).cloned();
+        let statement = match known {
+            Some(statement) => statement,
+            None => {
+                let statement = self.client.prepare(sql)?;
+                self.prepared.borrow_mut().insert(sql.to_string(), statement.clone());
+                statement
+            }
+        };
+        Ok(tx::size_after(self.client.query_one(&statement, &[])?.try_get(0)?))
+    }
+
     fn read(&mut self) -> Result<Box<dyn LogRead + '_>> {
         let tx = self
             .client
@@ -217,6 +233,8 @@ mod tests {
         let mut backend = PostgresBackend::create(&database.url).unwrap();
         for _ in 0..3 {
             assert_eq!(backend.read().unwrap().tree_size().unwrap(), 0);
+            // Read outside a transaction (as a server reads it on every search), the same one.
+            assert_eq!(Backend::tree_size(&mut backend).unwrap(), 0);
         }
         // The session's prepared statements, as the server lists them: the size's query once,
         // still there after the transactions that ran it.

@@ -73,6 +73,11 @@ impl Pending {
     }
 }
 
+/// The log's size, from its last leaf's index (`None`: no leaf yet).
+pub(super) fn size_after(max_idx: Option<i64>) -> u64 {
+    max_idx.map_or(0, |m| u64::try_from(m).map_or(0, |m| m + 1))
+}
+
 /// Text as a literal of SQL: its UTF-8 in hex digits, whatever it holds.
 fn text_literal(text: &str) -> String {
     format!("convert_from(decode('{}', 'hex'), 'UTF8')", hex::encode(text))
@@ -272,7 +277,7 @@ impl LogRead for PostgresTx<'_> {
             Some(row) => row.try_get(0)?,
             None => None,
         };
-        Ok(max.map_or(0, |m| u64::try_from(m).map_or(0, |m| m + 1)))
+        Ok(size_after(max))
     }
 
     fn leaf(&self, idx: u64) -> Result<Option<LeafRow>> {
