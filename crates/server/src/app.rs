@@ -1,4 +1,4 @@
-//! The server's state: its configuration, a pool of open ledgers, the directory of accounts,
+//! The server's state: its configuration, a pool of open ledgers, a pool of directories of accounts,
 //! the audit writer, sessions, and what is worth keeping between requests (the name index, every
 //! indexed person's status, the findings and the public counts, each for one size of the log).
 //!
@@ -18,10 +18,11 @@ use std::sync::{Arc, Mutex};
 use habeas_ledger::Signer;
 use habeas_rules::{Policy, Report};
 use habeas_store::check::Sources;
-use habeas_store::{Directory, Ledger, Location, Moment, PersonIndex, StoreError};
+use habeas_store::{Directory, Ledger, Location, Moment, PersonIndex};
 
 use crate::audit::AuditLog;
 use crate::auth::{LoginLimiter, Sessions};
+use crate::directories::Directories;
 use crate::error::{Refusal, ServerError};
 use crate::public::PublicCounts;
 
@@ -127,7 +128,7 @@ type Latest<T> = Mutex<Option<Computed<T>>>;
 pub struct App {
     pub config: Config,
     idle: Mutex<Vec<Ledger>>,
-    pub directory: Mutex<Directory>,
+    directories: Directories,
     pub audit: AuditLog,
     pub sessions: Sessions,
     pub limiter: LoginLimiter,
@@ -145,13 +146,14 @@ impl App {
     /// Opens the ledger (it must exist), its directory and the audit writer.
     pub fn open(config: Config) -> Result<Arc<App>, ServerError> {
         let ledger = Ledger::open(&config.location)?;
-        let directory = Directory::open(&config.location)?;
+        let directories =
+            Directories::new(config.location.clone(), Directory::open(&config.location)?, POOL_SIZE);
         let audit = AuditLog::start(&config.location)?;
         let refresh_every = config.refresh_every;
         let app = Arc::new(App {
             config,
             idle: Mutex::new(vec![ledger]),
-            directory: Mutex::new(directory),
+            directories,
             audit,
             sessions: Sessions::default(),
             limiter: LoginLimiter::default(),
@@ -243,25 +245,13 @@ impl App {
         result
     }
 
-    /// Runs `work` with the directory (accounts, grants, tokens), on the calling thread
-    /// ([`App::in_place`]).
-    ///
-    /// The calls only read, so a call that finds the directory's connection lost (a PostgreSQL
-    /// server restarted) opens it again and is made once more, instead of failing.
+    /// Runs `work` with a directory (accounts, grants, tokens) of its own from the pool, on the
+    /// calling thread ([`App::in_place`]). See [`Directories::with`].
     pub fn with_directory<T>(
         &self,
-        mut work: impl FnMut(&mut Directory) -> habeas_store::Result<T>,
+        work: impl FnMut(&mut Directory) -> habeas_store::Result<T>,
     ) -> Result<T, Refusal> {
-        self.in_place(|| -> Result<T, Refusal> {
-            let mut directory = self.directory.lock().map_err(|_| poisoned())?;
-            match work(&mut directory) {
-                Err(StoreError::Unreachable(_)) if directory.is_broken() => {
-                    *directory = Directory::open(&self.config.location)?;
-                    Ok(work(&mut directory)?)
-                }
-                done => Ok(done?),
-            }
-        })
+        self.in_place(|| self.directories.with(work))
     }
 
     /// Runs `work`, which uses the ledger or the directory, on the calling thread. On a

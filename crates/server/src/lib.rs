@@ -25,6 +25,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod case_pages;
+pub mod directories;
 pub mod error;
 pub mod i18n;
 pub mod pages;
