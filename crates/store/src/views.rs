@@ -275,6 +275,13 @@ impl<'a> KnownAt<'a> {
         Ok(self.find_mentioning_each(&[id])?.pop().unwrap_or_default())
     }
 
+    /// Whether a records-view row's current version is, without a lookup, the version known
+    /// then: it is before the boundary and no retraction is in force. Any other row (a version
+    /// after the boundary, a retraction, since or then) takes the long way ([`KnownAt::record`]).
+    fn current_was_known(&self, row: &RecordRow) -> bool {
+        row.current < self.boundary && row.retracted.is_none()
+    }
+
     /// [`KnownAt::find_mentioning`] of each of `ids`, in the order asked.
     ///
     /// The leaves that mention them, and the records view's rows of those leaves' records, are
@@ -317,7 +324,7 @@ impl<'a> KnownAt<'a> {
         for (&m, (record_id, record)) in &leaves {
             if let Some(row) = rows.get(record_id)
                 && row.current == m
-                && row.retracted.is_none()
+                && self.current_was_known(row)
             {
                 self.cache.borrow_mut().insert(record_id.clone(), Some((m, Rc::clone(record))));
             }
@@ -407,7 +414,7 @@ impl<'a> KnownAt<'a> {
         }
         let current: HashMap<u64, String> = rows
             .into_iter()
-            .filter(|row| row.current < self.boundary && row.retracted.is_none())
+            .filter(|row| self.current_was_known(row))
             .map(|row| (row.current, row.id))
             .collect();
         let mut wanted: Vec<u64> = current.keys().copied().collect();
