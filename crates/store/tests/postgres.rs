@@ -288,6 +288,48 @@ fn tls_is_used_and_the_certificate_checked_as_the_url_s_sslmode_says() {
     assert!(error.to_string().contains("invalid peer certificate: UnknownIssuer"), "{error}");
 }
 
+#[test]
+fn a_client_certificate_given_in_the_url_logs_in_where_the_server_asks_for_one() {
+    // scripts/test-postgres lets the role habeas_cert in with the certificate of
+    // scripts/test-tls/client.pem instead of a password (`hostssl ... cert`), over TLS only.
+    let mut t = new_postgres_ledger();
+    t.import(CASE);
+    let database = t.database.as_ref().unwrap();
+    database.client().batch_execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO habeas_cert").unwrap();
+    let (_, at) = database.url.split_once('@').unwrap();
+    let as_cert = format!("postgres://habeas_cert@{at}?sslmode=require");
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-tls");
+    let with = |cert: &str, key: &str| {
+        format!("{as_cert}&sslcert={}&sslkey={}", tls.join(cert).display(), tls.join(key).display())
+    };
+
+    let url = with("client.pem", "client.key");
+    let mut backend = habeas_store::postgres::PostgresBackend::open(&url)
+        .unwrap_or_else(|e| panic!("{e} (has scripts/test-postgres set up habeas_cert?)"));
+    let row = backend
+        .client()
+        .query_one(
+            "SELECT current_user::text, ssl, client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap();
+    let (user, ssl, dn): (String, bool, Option<String>) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!((user.as_str(), ssl, dn.as_deref()), ("habeas_cert", true, Some("/CN=habeas_cert")));
+    drop(backend);
+    // The ledger opens and reads over it.
+    let mut ledger = Ledger::open(&Location::Postgres(url)).unwrap();
+    assert_eq!(ledger.size().unwrap(), t.ledger.size().unwrap());
+    drop(ledger);
+
+    // Without a certificate, or with one the server's authority did not sign, it is refused.
+    for url in [as_cert.clone(), with("stranger.pem", "stranger.key")] {
+        let error = Ledger::open(&Location::Postgres(url.clone())).err().expect("refused");
+        assert!(matches!(error, StoreError::Unreachable(_)), "{url}: {error:?}");
+    }
+    let error = Ledger::open(&Location::Postgres(as_cert.clone())).err().unwrap().to_string();
+    assert!(error.contains("certificate"), "{error}");
+}
+
 /// A certificate authority that signed nothing of the test server's (made for this test:
 /// `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /CN=other -days 36500 -nodes`).
 const OTHER_AUTHORITY: &str = "\

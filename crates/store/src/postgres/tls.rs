@@ -15,8 +15,13 @@
 //! services publish it). Where libpq would read `~/.postgresql/root.crt` unasked, habeas reads
 //! only what the URL names (docs/decisions.md).
 //!
-//! The `postgres` crate knows `disable`, `prefer` and `require` and no `sslrootcert`; this
-//! module takes both out of the URL, gives the crate the mode it knows, and makes the
+//! A server that wants a certificate from its clients (`hostssl ... cert` in `pg_hba.conf`, as
+//! some managed services ask) gets the one of `sslcert`, proved with the key of `sslkey`: both
+//! PEM files, given together. As with `sslrootcert`, habeas does not look for
+//! `~/.postgresql/postgresql.crt` unasked.
+//!
+//! The `postgres` crate knows `disable`, `prefer` and `require` and none of the files; this
+//! module takes them out of the URL, gives the crate the mode it knows, and makes the
 //! certificate check itself (rustls, with ring's cryptography).
 
 use std::sync::Arc;
@@ -25,7 +30,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -50,22 +55,42 @@ pub(crate) struct Asked {
     check: Check,
     /// The file of trusted authorities (`sslrootcert`), PEM.
     root: Option<String>,
+    /// The client's certificate and its key (`sslcert`, `sslkey`), PEM files.
+    client: Option<(String, String)>,
 }
 
 impl Asked {
-    /// Reads `sslmode` and `sslrootcert` of `url`; any other parameter is left to the
-    /// `postgres` crate, which refuses those it does not know.
+    /// Reads `sslmode`, `sslrootcert`, `sslcert` and `sslkey` of `url`; any other parameter is
+    /// left to the `postgres` crate, which refuses those it does not know.
     pub fn of(url: &str) -> Result<Asked> {
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let (mut mode, mut root, mut kept) = (None, None, Vec::new());
+        let (mut cert, mut key_file) = (None, None);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
                 "sslmode" => mode = Some(value.to_string()),
-                "sslrootcert" => root = Some(percent_decoded(value)?),
+                "sslrootcert" => root = Some(percent_decoded(key, value)?),
+                "sslcert" => cert = Some(percent_decoded(key, value)?),
+                "sslkey" => key_file = Some(percent_decoded(key, value)?),
                 _ => kept.push(pair),
             }
         }
+        let client = match (cert, key_file) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (Some(_), None) => {
+                return Err(StoreError::Unreachable(
+                    "sslcert in the database URL without sslkey: give the file of the certificate's private key too".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(StoreError::Unreachable(
+                    "sslkey in the database URL without sslcert: give the file of the client certificate too"
+                        .into(),
+                ));
+            }
+        };
         let (given, check) = match mode.as_deref() {
             None => (None, if root.is_some() { Check::Authority } else { Check::None }),
             Some("disable") => (Some("disable"), Check::None),
@@ -84,7 +109,7 @@ impl Asked {
         let given = given.map(|mode| format!("sslmode={mode}"));
         kept.extend(given.as_deref());
         let url = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
-        Ok(Asked { url, check, root })
+        Ok(Asked { url, check, root, client })
     }
 
     /// The connector that makes TLS connections as asked.
@@ -102,8 +127,28 @@ impl Asked {
             ),
         };
         let verifier = Verifier { provider, authorities, names: self.check == Check::Full };
-        let config =
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth();
+        let builder = builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier));
+        let config = match &self.client {
+            None => builder.with_no_client_auth(),
+            Some((cert, key)) => {
+                let chain = CertificateDer::pem_file_iter(cert)
+                    .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+                    .map_err(|e| {
+                        StoreError::Unreachable(format!(
+                            "sslcert={cert}: not a file of PEM certificates: {e}"
+                        ))
+                    })?;
+                if chain.is_empty() {
+                    return Err(StoreError::Unreachable(format!("sslcert={cert}: no certificate in it")));
+                }
+                let private = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+                    StoreError::Unreachable(format!("sslkey={key}: not a PEM file of a private key: {e}"))
+                })?;
+                builder
+                    .with_client_auth_cert(chain, private)
+                    .map_err(|e| StoreError::Unreachable(format!("sslcert={cert}, sslkey={key}: {e}")))?
+            }
+        };
         Ok(MakeRustlsConnect::new(config))
     }
 
@@ -138,8 +183,8 @@ impl Asked {
     }
 }
 
-/// `%2F` and the like in a URL's parameter, as the text they stand for.
-fn percent_decoded(value: &str) -> Result<String> {
+/// `%2F` and the like in a URL's parameter `name`, as the text they stand for.
+fn percent_decoded(name: &str, value: &str) -> Result<String> {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
@@ -148,7 +193,7 @@ fn percent_decoded(value: &str) -> Result<String> {
             let hex = value.get(at + 1..at + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
             let Some(byte) = hex else {
                 return Err(StoreError::Unreachable(format!(
-                    "sslrootcert={value}: a % not followed by two hex digits"
+                    "{name}={value}: a % not followed by two hex digits"
                 )));
             };
             out.push(byte);
@@ -159,7 +204,7 @@ fn percent_decoded(value: &str) -> Result<String> {
         }
     }
     String::from_utf8(out)
-        .map_err(|_| StoreError::Unreachable(format!("sslrootcert={value}: not UTF-8 once decoded")))
+        .map_err(|_| StoreError::Unreachable(format!("{name}={value}: not UTF-8 once decoded")))
 }
 
 /// The server's certificate checked as the mode asks: by no one (libpq's `require`), by the
@@ -258,7 +303,53 @@ mod tests {
         ];
         for (url, passed, check, root) in cases {
             let asked = Asked::of(url).unwrap();
-            assert_eq!(asked, Asked { url: passed.into(), check, root: root.map(Into::into) }, "{url}");
+            assert_eq!(
+                asked,
+                Asked { url: passed.into(), check, root: root.map(Into::into), client: None },
+                "{url}"
+            );
+        }
+        // A client certificate and its key, taken out of the URL with the rest.
+        let asked =
+            Asked::of("postgres://a@h/db?sslcert=%2Fkeys%2Fme.pem&sslmode=require&sslkey=me.key").unwrap();
+        assert_eq!(asked.url, "postgres://a@h/db?sslmode=require");
+        assert_eq!(asked.client, Some(("/keys/me.pem".into(), "me.key".into())));
+    }
+
+    #[test]
+    fn a_client_certificate_comes_with_its_key_and_files_that_do_not_read_are_named() {
+        let error = Asked::of("postgres://a@h/db?sslcert=me.pem").unwrap_err().to_string();
+        assert!(error.contains("sslcert in the database URL without sslkey"), "{error}");
+        let error = Asked::of("postgres://a@h/db?sslkey=me.key").unwrap_err().to_string();
+        assert!(error.contains("sslkey in the database URL without sslcert"), "{error}");
+        let error = Asked::of("postgres://a@h/db?sslkey=%zz&sslcert=me.pem").unwrap_err().to_string();
+        assert!(error.contains("sslkey=%zz"), "{error}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-tls");
+        let (cert, key) = (tls.join("client.pem"), tls.join("client.key"));
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not PEM").unwrap();
+        let missing = dir.path().join("missing.pem");
+        let connector = |cert: &std::path::Path, key: &std::path::Path| {
+            let url = format!(
+                "postgres://a@h/db?sslmode=require&sslcert={}&sslkey={}",
+                cert.display(),
+                key.display()
+            );
+            Asked::of(&url).unwrap().connector().err().map(|e| e.to_string())
+        };
+        assert_eq!(connector(&cert, &key), None, "the test certificate and key make a connector");
+        for (bad_cert, bad_key, named) in [
+            (&junk, &key, format!("sslcert={}", junk.display())),
+            (&missing, &key, format!("sslcert={}", missing.display())),
+            (&cert, &junk, format!("sslkey={}", junk.display())),
+            (&cert, &missing, format!("sslkey={}", missing.display())),
+            // A key that is not the certificate's own.
+            (&cert, &tls.join("stranger.key"), "sslcert=".to_string()),
+        ] {
+            let error = connector(bad_cert, bad_key).expect("refused");
+            assert!(error.contains(&named), "{error}");
         }
     }
 
