@@ -150,6 +150,34 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
         let again = read_again();
         assert!(again.starts_with("HTTP/1.1 200") && again.contains("\"capacity\""), "{again}");
     }
+    // The refresher's connection was cut too: it opens a new one and goes on. A person imported
+    // now gets the findings only the refresher computes (held at a border post with no
+    // authority recorded, no contact since).
+    let late = "{\"type\":\"person\",\"id\":\"p-late\",\"names\":[{\"full\":\"Jesus Late\"}],\"sources\":[\"src-nyt-timeline\"]}\n\
+        {\"type\":\"custody\",\"id\":\"cus-late-1\",\"subject\":\"p-late\",\"event\":\"apprehended\",\"at\":\"2025-03-10T09:00:00-05:00\",\"place\":\"pl-hrl\",\"custodian\":\"org-ice\",\"sources\":[\"src-nyt-timeline\"]}\n";
+    let import = http(
+        port,
+        &format!(
+            "POST /api/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{late}",
+            late.len()
+        ),
+    );
+    assert!(import.starts_with("HTTP/1.1 200") && import.contains("\"appended\":2"), "{import}");
+    let findings_of_late = || {
+        http(
+            port,
+            &format!(
+                "GET /api/findings?subject=p-late HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            ),
+        )
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut findings = findings_of_late();
+    while !findings.contains("\"no-legal-basis\"") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        findings = findings_of_late();
+    }
+    assert!(findings.contains("\"no-legal-basis\""), "the refresher did not come back: {findings}");
     // Ctrl-C stops it cleanly: its connections are closed outside Tokio's async context too.
     let (status, said) = serving.interrupt();
     assert!(status.success(), "{status}: {said}");
@@ -165,5 +193,5 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
     assert_eq!(audit["intact"], true);
     let actions: Vec<&str> =
         audit["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(actions, ["read", "import", "search", "read", "read", "read"], "{audit}");
+    assert_eq!(actions, ["read", "import", "search", "read", "read", "read", "import"], "{audit}");
 }
