@@ -234,7 +234,7 @@ impl App {
                 None => Ledger::open_for_reading(&app.config.location)?,
             };
             let result = work(&app, &mut ledger);
-            app.put_back(ledger);
+            app.put_back(ledger, lost(&result));
             result
         })
         .await
@@ -323,7 +323,7 @@ impl App {
         let mut ledger = self.idle.lock().ok()?.pop()?;
         Some(self.in_place(|| {
             let size = ledger.size().map_err(Refusal::from);
-            self.put_back(ledger);
+            self.put_back(ledger, lost(&size));
             size
         }))
     }
@@ -332,9 +332,14 @@ impl App {
     /// PostgreSQL server restarted): then it is dropped, and the idle ones with it, since they
     /// were most likely cut at the same moment; the next calls open new ones. Only the call that
     /// found the connection lost is refused (503), not every call after it.
-    fn put_back(&self, ledger: Ledger) {
+    ///
+    /// `lost`: the call was refused because the database could not be reached. The server
+    /// ending a session says so in an error of its own, which can arrive before the client has
+    /// seen the connection close ([`Ledger::is_broken`] still false); such a ledger put back
+    /// would refuse the next call too.
+    fn put_back(&self, ledger: Ledger, lost: bool) {
         let Ok(mut idle) = self.idle.lock() else { return };
-        if ledger.is_broken() {
+        if lost || ledger.is_broken() {
             idle.clear();
         } else {
             idle.push(ledger);
@@ -420,6 +425,12 @@ pub(crate) fn in_parts<T: Send>(
         }
         Ok(results)
     })
+}
+
+/// Whether a call was refused because the database could not be reached (503, from
+/// [`StoreError::Unreachable`](habeas_store::StoreError::Unreachable)).
+fn lost<T>(result: &Result<T, Refusal>) -> bool {
+    matches!(result, Err(refusal) if refusal.status == axum::http::StatusCode::SERVICE_UNAVAILABLE)
 }
 
 pub(crate) fn poisoned() -> Refusal {

@@ -94,7 +94,9 @@ struct Reopening {
 impl AuditSink for Reopening {
     fn append(&mut self, entries: &[AuditEntry]) -> Result<(), String> {
         match self.directory.append_audit(entries) {
-            Err(StoreError::Unreachable(_)) if self.directory.is_broken() => {
+            // Any failure to reach the database, not only a connection seen closed: the server
+            // ending a session says so before the client sees the connection close.
+            Err(StoreError::Unreachable(_)) => {
                 self.directory = Directory::open(&self.location).map_err(|e| e.to_string())?;
                 self.directory.append_audit(entries).map_err(|e| e.to_string())
             }

@@ -42,25 +42,31 @@ impl Directories {
     ///
     /// The calls only read, so a call that finds its connection lost (a PostgreSQL server
     /// restarted) opens a directory again and is made once more, instead of failing; the idle
-    /// directories, most likely cut at the same moment, are dropped with it.
+    /// directories, most likely cut at the same moment, are dropped with it. Any failure to
+    /// reach the database counts, not only a connection already seen closed: the server ending
+    /// a session says so in an error of its own, which can arrive before the client sees the
+    /// connection close.
     pub fn with<T>(
         &self,
         mut work: impl FnMut(&mut Directory) -> habeas_store::Result<T>,
     ) -> Result<T, Refusal> {
         let mut directory = self.borrow()?;
-        let result = match work(&mut directory) {
-            Err(StoreError::Unreachable(_)) if directory.is_broken() => {
-                self.drop_idle();
-                match Directory::open(&self.location) {
-                    Ok(opened) => {
-                        directory = opened;
-                        work(&mut directory)
-                    }
-                    Err(e) => Err(e),
+        let mut result = work(&mut directory);
+        if matches!(result, Err(StoreError::Unreachable(_))) {
+            self.drop_idle();
+            match Directory::open(&self.location) {
+                // The lost one is closed; the new one takes its place among those open.
+                Ok(opened) => {
+                    directory = opened;
+                    result = work(&mut directory);
+                }
+                Err(e) => {
+                    drop(directory);
+                    self.forget_one();
+                    return Err(e.into());
                 }
             }
-            done => done,
-        };
+        }
         self.give_back(directory);
         Ok(result?)
     }
