@@ -92,34 +92,35 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
     let (port, first) = (serving.port, serving.first_line.clone());
     assert!(!first.contains(":habeas_test@"), "the password was shown: {first}");
 
+    let signed_in_get = |path: &str| {
+        http(
+            port,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            ),
+        )
+    };
+    let import_records = |records: &str| {
+        http(
+            port,
+            &format!(
+                "POST /api/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{records}",
+                records.len()
+            ),
+        )
+    };
     let anonymous = http(port, "GET /api/records/pl-cecot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
-    let read = http(
-        port,
-        &format!(
-            "GET /api/records/pl-cecot HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-        ),
-    );
+    let read = signed_in_get("/api/records/pl-cecot");
     assert!(read.starts_with("HTTP/1.1 200") && read.contains("\"capacity\""), "{read}");
     let record = "{\"type\":\"org\",\"id\":\"o-web\",\"name\":\"Through the server\",\"kind\":\"agency\"}\n\
         {\"type\":\"person\",\"id\":\"p-web\",\"names\":[{\"full\":\"Wilmer Rojas\"}],\"sources\":[\"src-nyt-timeline\"]}\n";
-    let import = http(
-        port,
-        &format!(
-            "POST /api/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{record}",
-            record.len()
-        ),
-    );
+    let import = import_records(record);
     assert!(import.starts_with("HTTP/1.1 200") && import.contains("\"appended\":2"), "{import}");
 
     // A search reads the log's size on the request's own thread: on PostgreSQL, whose client
     // blocks, outside Tokio's async context (it had stopped the server with a fault).
-    let search = http(
-        port,
-        &format!(
-            "GET /api/locate?q=wilmer%20rojas HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-        ),
-    );
+    let search = signed_in_get("/api/locate?q=wilmer%20rojas");
     assert!(search.starts_with("HTTP/1.1 200") && search.contains("\"p-web\""), "{search}");
 
     // The database server cuts every connection the server holds (as a restart does). The
@@ -136,14 +137,7 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
         .unwrap()
         .get(0);
     assert!(cut >= 3, "the ledger, the directory and the audit trail each had a connection: {cut}");
-    let read_again = || {
-        http(
-            port,
-            &format!(
-                "GET /api/records/pl-cecot HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-            ),
-        )
-    };
+    let read_again = || signed_in_get("/api/records/pl-cecot");
     let first = read_again();
     assert!(first.starts_with("HTTP/1.1 503") && first.contains("cannot be reached"), "{first}");
     for _ in 0..3 {
@@ -155,22 +149,9 @@ fn the_server_on_a_postgresql_ledger_serves_imports_and_audits() {
     // authority recorded, no contact since).
     let late = "{\"type\":\"person\",\"id\":\"p-late\",\"names\":[{\"full\":\"Jesus Late\"}],\"sources\":[\"src-nyt-timeline\"]}\n\
         {\"type\":\"custody\",\"id\":\"cus-late-1\",\"subject\":\"p-late\",\"event\":\"apprehended\",\"at\":\"2025-03-10T09:00:00-05:00\",\"place\":\"pl-hrl\",\"custodian\":\"org-ice\",\"sources\":[\"src-nyt-timeline\"]}\n";
-    let import = http(
-        port,
-        &format!(
-            "POST /api/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{late}",
-            late.len()
-        ),
-    );
+    let import = import_records(late);
     assert!(import.starts_with("HTTP/1.1 200") && import.contains("\"appended\":2"), "{import}");
-    let findings_of_late = || {
-        http(
-            port,
-            &format!(
-                "GET /api/findings?subject=p-late HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-            ),
-        )
-    };
+    let findings_of_late = || signed_in_get("/api/findings?subject=p-late");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let mut findings = findings_of_late();
     while !findings.contains("\"no-legal-basis\"") && std::time::Instant::now() < deadline {
