@@ -24,6 +24,9 @@ use flags::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        end_quietly_when_the_reader_goes();
+    }
     let json = cli.global.json;
     let lang = cli.global.lang.as_deref().and_then(Lang::parse).unwrap_or_else(Lang::from_env);
     report_faults_plainly(lang);
@@ -47,6 +50,19 @@ fn main() -> ExitCode {
             }
             ExitCode::from(2)
         }
+    }
+}
+
+/// A reader that stops reading (`habeas export | head`, `habeas user list | grep -q ana`) ends
+/// habeas as it ends `cat` or `grep`: quietly, by SIGPIPE. Rust starts programs with SIGPIPE
+/// ignored, so every later write would fail instead, and `println!` turns that failure into a
+/// fault reported as a bug. An import cut off this way is undone like any import that does not
+/// finish. Not for `serve`, whose clients may go away at any moment.
+fn end_quietly_when_the_reader_goes() {
+    // SAFETY: restores the default disposition of one signal, before any thread is started and
+    // with no handler of ours involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

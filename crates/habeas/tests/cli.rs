@@ -605,3 +605,19 @@ habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
     assert_eq!(env.run(&["demo", "--dir", "demo"]).code, 2, "an existing demo folder is not overwritten");
     assert!(env.path("demo/cecot.db.key").exists());
 });
+
+habeas_test!(a_reader_that_stops_reading_ends_the_command_quietly, |env| {
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(env.run(&["init"]).code, 0);
+    assert_eq!(env.run(&["import", EXAMPLE]).code, 0);
+    // `habeas export | head -0`: the reading end is closed before habeas writes a byte. It ends
+    // by SIGPIPE (13 on Linux), as `cat` would, saying nothing; not with a fault reported as a bug.
+    for args in [&["export"][..], &["user", "list", "--json"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = env.command().args(args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.signal(), Some(13), "{args:?}: {:?}: {stderr}", out.status);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+});
