@@ -27,7 +27,10 @@ if [ ! -f "$made" ]; then
   /usr/bin/time -f "import: %e s" $H --db "$DB" import "$DATA" --no-progress >/dev/null
 fi
 export HABEAS_DB="$DB"
-$H user list --json | grep -q '"bench"' || HABEAS_PASSWORD=bench-password-1 $H user add bench --role viewer >/dev/null
+# The list read whole first: `grep -q` would stop reading at the first match, and under
+# pipefail the pipeline would then fail with habeas's SIGPIPE.
+users=$($H user list --json)
+grep -q '"bench"' <<< "$users" || HABEAS_PASSWORD=bench-password-1 $H user add bench --role viewer >/dev/null
 TOKEN=$($H user token bench 2>/dev/null)
 echo "persons: $(grep -c '"type":"person"' "$DATA")"
 
