@@ -266,11 +266,13 @@ impl Directory {
     }
 
     /// The account a token's digest belongs to: one query (on PostgreSQL, one round trip on
-    /// every request that shows a token).
+    /// every request that shows a token). Written with a subquery, not a join: SQLite prepares
+    /// that join again each time it is given another digest (about 20 µs, measured; a fifth of
+    /// a search's processor time on a ledger file).
     pub fn token_account(&self, digest: &[u8; 32]) -> Result<Option<Account>> {
         let rows = self.conn.rows(
-            "SELECT a.name, a.role, a.password, a.created FROM tokens t
-             JOIN accounts a ON a.name = t.account WHERE t.digest = $1",
+            "SELECT name, role, password, created FROM accounts
+             WHERE name = (SELECT account FROM tokens WHERE digest = $1)",
             &[Bytes(digest)],
         )?;
         account_of(rows)
@@ -444,7 +446,7 @@ mod tests {
             d.conn.rows("SELECT statement FROM pg_prepared_statements ORDER BY statement", &[]).unwrap();
         let held: Vec<String> = held.into_iter().map(|row| first(row).text()).collect();
         let once = |part: &str| held.iter().filter(|s| s.contains(part)).count();
-        assert_eq!(once("FROM tokens t"), 1, "{held:?}");
+        assert_eq!(once("FROM tokens WHERE digest"), 1, "{held:?}");
         assert_eq!(once("unnest("), 1, "{held:?}");
         assert_eq!(once("pg_advisory_xact_lock"), 1, "{held:?}");
         assert_eq!(once("ORDER BY seq DESC LIMIT 1"), 1, "{held:?}");
