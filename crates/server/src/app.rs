@@ -146,8 +146,14 @@ impl App {
     /// Opens the ledger (it must exist), its directory and the audit writer.
     pub fn open(config: Config) -> Result<Arc<App>, ServerError> {
         let ledger = Ledger::open(&config.location)?;
-        let directories =
-            Directories::new(config.location.clone(), Directory::open(&config.location)?, POOL_SIZE);
+        // On PostgreSQL each directory read is a round trip, and requests should not queue for
+        // one connection; on a file a read takes microseconds, and one connection is enough
+        // (each more would read the write-ahead log's index again after every audit commit).
+        let most = match config.location {
+            Location::Postgres(_) => POOL_SIZE,
+            Location::Sqlite(_) => 1,
+        };
+        let directories = Directories::new(config.location.clone(), Directory::open(&config.location)?, most);
         let audit = AuditLog::start(&config.location)?;
         let refresh_every = config.refresh_every;
         let app = Arc::new(App {

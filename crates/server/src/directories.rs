@@ -25,6 +25,9 @@ struct Held {
     idle: Vec<Directory>,
     /// Directories open: idle, or lent to a request.
     open: usize,
+    /// Callers waiting for one to come back: only then is a return signalled (a wake-up is a
+    /// system call, paid on every request otherwise).
+    waiting: usize,
 }
 
 impl Directories {
@@ -33,7 +36,7 @@ impl Directories {
         Directories {
             location,
             most: most.max(1),
-            held: Mutex::new(Held { idle: vec![first], open: 1 }),
+            held: Mutex::new(Held { idle: vec![first], open: 1, waiting: 0 }),
             returned: Condvar::new(),
         }
     }
@@ -87,7 +90,9 @@ impl Directories {
                     Refusal::from(e)
                 });
             }
+            held.waiting += 1;
             held = self.returned.wait(held).map_err(|_| poisoned())?;
+            held.waiting -= 1;
         }
     }
 
@@ -99,10 +104,16 @@ impl Directories {
             self.forget_one();
             return;
         }
-        if let Ok(mut held) = self.held.lock() {
-            held.idle.push(directory);
+        let waiting = match self.held.lock() {
+            Ok(mut held) => {
+                held.idle.push(directory);
+                held.waiting
+            }
+            Err(_) => return,
+        };
+        if waiting > 0 {
+            self.returned.notify_one();
         }
-        self.returned.notify_one();
     }
 
     /// One lent directory will not come back.
