@@ -434,7 +434,9 @@ pub(crate) fn in_parts<T: Send>(
 }
 
 /// Whether a call was refused because the database could not be reached (503, from
-/// [`StoreError::Unreachable`](habeas_store::StoreError::Unreachable)).
+/// [`StoreError::Unreachable`](habeas_store::StoreError::Unreachable)). The one other 503 of a
+/// ledger call, an import refused by a server without its key, also retires the ledger: that
+/// costs a reopen, never an answer.
 fn lost<T>(result: &Result<T, Refusal>) -> bool {
     matches!(result, Err(refusal) if refusal.status == axum::http::StatusCode::SERVICE_UNAVAILABLE)
 }

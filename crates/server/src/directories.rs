@@ -4,8 +4,8 @@
 //! else. On a ledger file that is a lookup in microseconds; on PostgreSQL each read is a round
 //! trip to the database server. One directory behind a lock made every request of the server
 //! wait its turn for those round trips (docs/benchmarks.md: searches on PostgreSQL). Here a
-//! request borrows an idle directory, or opens one while fewer than [`Directories::most`] are
-//! open, or waits for one to come back; a directory whose connection was lost is not put back.
+//! request borrows an idle directory, or opens one while fewer than the pool's most are open,
+//! or waits for one to come back; a directory whose connection was lost is not put back.
 
 use std::sync::{Condvar, Mutex};
 
@@ -138,8 +138,9 @@ impl Directories {
         self.returned.notify_all();
     }
 
-    /// How many directories are open, idle or lent (tests).
-    pub fn open(&self) -> usize {
+    /// How many directories are open, idle or lent.
+    #[cfg(test)]
+    fn open(&self) -> usize {
         self.held.lock().map_or(0, |held| held.open)
     }
 }
