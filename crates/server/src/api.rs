@@ -1,8 +1,8 @@
 //! The JSON API: what the command line does, over HTTP, for scripts.
 //!
 //! Each handler states its path, parameters, answers and the roles it serves in its
-//! `#[utoipa::path]`; [`crate::router`] collects them into the router and the OpenAPI document
-//! together. Answers for people and the pages share [`crate::views`]-like helpers here
+//! `#[utoipa::path]`; [`mod@crate::router`] collects them into the router and the OpenAPI
+//! document together. Answers for people and the pages share view helpers here
 //! ([`person_view`], [`timeline_view`], [`findings_view`]) so that a family account gets the
 //! same reduced view whether it asks the API or opens a page.
 

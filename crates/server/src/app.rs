@@ -252,7 +252,7 @@ impl App {
     }
 
     /// Runs `work` with a directory (accounts, grants, tokens) of its own from the pool, on the
-    /// calling thread ([`App::in_place`]). See [`Directories::with`].
+    /// calling thread (`App::in_place`). See [`Directories::with`].
     pub fn with_directory<T>(
         &self,
         work: impl FnMut(&mut Directory) -> habeas_store::Result<T>,

@@ -2,7 +2,7 @@
 //! leaves, without one disk flush per request.
 //!
 //! Requests hand their entry to one writer thread and wait. The writer takes the first entry
-//! waiting, lets others join it for at most [`GATHER`] (or until [`ENOUGH`] have), takes whatever
+//! waiting, lets others join it for at most [`GATHER`] (or until `ENOUGH` have), takes whatever
 //! else is queued, appends them all in one transaction (one flush), then wakes every request of
 //! the batch (group commit). While it flushes, new entries queue up and form the next batch, so
 //! the number of flushes per second stays bounded however many requests arrive, and an entry
