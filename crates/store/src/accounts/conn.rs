@@ -65,26 +65,13 @@ pub(super) enum Conn {
     Postgres(Box<RefCell<postgres::Client>>, Prepared),
 }
 
-/// The statements prepared on a PostgreSQL connection, by their text. A statement sent as text
-/// is prepared and then run, two round trips; prepared once and kept (a prepared statement
-/// belongs to the session, so it outlives transactions), each later run is one. The directory's
-/// few statements are asked on every request of the server (the caller's account and grants),
-/// so this halves the round trips of each.
-pub(super) type Prepared = RefCell<std::collections::HashMap<&'static str, postgres::Statement>>;
-
-/// `sql` prepared on `client`: once, then taken from `prepared`.
-fn statement(
-    client: &mut postgres::Client,
-    prepared: &Prepared,
-    sql: &'static str,
-) -> Result<postgres::Statement> {
-    if let Some(statement) = prepared.borrow().get(sql) {
-        return Ok(statement.clone());
-    }
-    let statement = client.prepare(sql)?;
-    prepared.borrow_mut().insert(sql, statement.clone());
-    Ok(statement)
-}
+/// The statements prepared on a PostgreSQL connection, by their text
+/// ([`crate::postgres::Prepared`]): a statement sent as text is prepared and then run, two round
+/// trips; prepared once and kept, each later run is one. The directory's few statements are
+/// asked on every request of the server (the caller's account and grants), so this halves the
+/// round trips of each.
+pub(super) use crate::postgres::Prepared;
+use crate::postgres::prepared_once;
 
 /// The advisory lock a directory transaction holds on PostgreSQL, so that two servers append to
 /// the audit trail one after the other ("audit" in ASCII).
@@ -111,7 +98,7 @@ impl Conn {
             Conn::Postgres(client, prepared) => {
                 let params = pg_params(params);
                 let mut client = client.borrow_mut();
-                let statement = statement(&mut client, prepared, sql)?;
+                let statement = prepared_once(&mut *client, prepared, sql)?;
                 Ok(client.execute(&statement, &pg_refs(&params))?)
             }
         }
@@ -145,7 +132,7 @@ impl Conn {
             Conn::Postgres(client, prepared) => {
                 let params = pg_params(params);
                 let mut client = client.borrow_mut();
-                let statement = statement(&mut client, prepared, sql)?;
+                let statement = prepared_once(&mut *client, prepared, sql)?;
                 let rows = client.query(&statement, &pg_refs(&params))?;
                 rows.iter().map(pg_cells).collect()
             }
@@ -160,7 +147,7 @@ impl Conn {
             Conn::Postgres(client, prepared) => {
                 let mut client = client.borrow_mut();
                 client.batch_execute("BEGIN")?;
-                let lock = statement(&mut client, prepared, "SELECT pg_advisory_xact_lock($1)")?;
+                let lock = prepared_once(&mut *client, prepared, "SELECT pg_advisory_xact_lock($1)")?;
                 client.execute(&lock, &[&DIRECTORY_LOCK])?;
             }
         }
@@ -193,8 +180,8 @@ impl Conn {
                 let bodies: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
                 let hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
                 let mut client = client.borrow_mut();
-                let insert = statement(
-                    &mut client,
+                let insert = prepared_once(
+                    &mut *client,
                     prepared,
                     "INSERT INTO audit (seq, body, hash)
                      SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])",

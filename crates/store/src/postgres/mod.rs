@@ -27,6 +27,8 @@ pub mod testing;
 mod tls;
 mod tx;
 
+pub(crate) use tx::{Prepared, prepared_once};
+
 use postgres::{Client, IsolationLevel};
 
 use crate::backend::{Backend, Durability, LogRead, LogWrite};
@@ -162,16 +164,7 @@ impl Backend for PostgresBackend {
     /// The log's size in one statement outside any transaction: one round trip (a server reads
     /// it on every search), where a read transaction of its own would add its start and end.
     fn tree_size(&mut self) -> Result<u64> {
-        let sql = "SELECT max(idx) FROM leaves";
-        let known = self.prepared.borrow().get(sql).cloned();
-        let statement = match known {
-            Some(statement) => statement,
-            None => {
-                let statement = self.client.prepare(sql)?;
-                self.prepared.borrow_mut().insert(sql.to_string(), statement.clone());
-                statement
-            }
-        };
+        let statement = tx::prepared_once(&mut self.client, &self.prepared, "SELECT max(idx) FROM leaves")?;
         Ok(tx::size_after(self.client.query_one(&statement, &[])?.try_get(0)?))
     }
 

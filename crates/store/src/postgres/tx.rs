@@ -47,7 +47,22 @@ struct Known {
 /// Statements prepared on a connection, by their text: a query sent as text is prepared and then
 /// run, two round trips, where a prepared one is run in one. They outlive transactions (a
 /// prepared statement belongs to the session), so the backend keeps them for its connection.
-pub(super) type Prepared = RefCell<HashMap<String, Statement>>;
+pub(crate) type Prepared = RefCell<HashMap<String, Statement>>;
+
+/// `sql` prepared on the connection of `client` (a client or one of its transactions): once,
+/// then taken from `prepared`, which must belong to that same connection.
+pub(crate) fn prepared_once(
+    client: &mut impl postgres::GenericClient,
+    prepared: &Prepared,
+    sql: &str,
+) -> Result<Statement> {
+    if let Some(statement) = prepared.borrow().get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql)?;
+    prepared.borrow_mut().insert(sql.to_string(), statement.clone());
+    Ok(statement)
+}
 
 pub(super) struct PostgresTx<'c> {
     tx: RefCell<Transaction<'c>>,
@@ -158,12 +173,7 @@ impl<'c> PostgresTx<'c> {
 
     /// `sql` prepared on this connection: once, then taken from [`Prepared`].
     fn statement(&self, sql: &str) -> Result<Statement> {
-        if let Some(statement) = self.prepared.borrow().get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.tx.borrow_mut().prepare(sql)?;
-        self.prepared.borrow_mut().insert(sql.to_string(), statement.clone());
-        Ok(statement)
+        prepared_once(&mut *self.tx.borrow_mut(), self.prepared, sql)
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
