@@ -183,6 +183,71 @@ habeas_test!(the_expected_findings_file_is_met_exactly, |env| {
     }
 });
 
+/// The example's coverage table against the reference it covers: every fact of
+/// `../shared/reference/case-cecot-2025.json` (its events aside, which are the times of the facts)
+/// has a row, no row is left "not yet", and every record id a row names is in the example.
+#[test]
+fn the_coverage_table_names_every_reference_fact_and_only_records_the_example_holds() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let reference = format!("{root}/../shared/reference/case-cecot-2025.json");
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&reference)
+            .unwrap_or_else(|e| panic!("{reference}: {e} (../shared sits beside the project, in CI too)")),
+    )
+    .unwrap();
+    let table = std::fs::read_to_string(format!("{root}/examples/cecot-2025.md")).unwrap();
+    let example = std::fs::read_to_string(format!("{root}/examples/cecot-2025.jsonl")).unwrap();
+
+    // A reference id counts as named when it stands alone (not inside a longer id).
+    let is_id_char = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-';
+    let names = |id: &str| {
+        table.match_indices(id).any(|(at, _)| {
+            !table[..at].ends_with(is_id_char) && !table[at + id.len()..].starts_with(is_id_char)
+        })
+    };
+    let sections = [
+        "authorities",
+        "facilities",
+        "legal_instruments",
+        "cases",
+        "cohorts",
+        "orders",
+        "flights",
+        "custody_periods",
+        "petitions",
+        "notices",
+        "payments",
+        "exchanges",
+        "statistics",
+    ];
+    let mut facts = 0;
+    for section in sections {
+        for fact in reference[section].as_array().unwrap_or_else(|| panic!("reference has no {section}")) {
+            let id = fact["id"].as_str().unwrap();
+            facts += 1;
+            assert!(names(id), "{section} {id} has no row in examples/cecot-2025.md");
+        }
+    }
+    assert!(facts > 80, "only {facts} facts read from the reference");
+    assert!(!table.contains("not yet"), "a row of examples/cecot-2025.md is still 'not yet'");
+
+    let held: std::collections::BTreeSet<String> = example
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .filter_map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().map(str::to_string)
+        })
+        .collect();
+    let prefixes =
+        ["org-", "pl-", "ins-", "coh-", "case-", "pet-", "ord-", "flt-", "cus-", "agr-", "al-", "src-"];
+    let named: Vec<&str> =
+        table.split('`').skip(1).step_by(2).filter(|t| prefixes.iter().any(|p| t.starts_with(p))).collect();
+    assert!(named.len() > 80, "only {} record ids named in the table", named.len());
+    for id in named {
+        assert!(held.contains(id), "examples/cecot-2025.md names `{id}`, which the example does not hold");
+    }
+}
+
 habeas_test!(every_finding_has_its_own_id, |env| {
     let env = env.with_example();
     let out = env.run(&["check", "--as-of", "2025-12-31T00:00:00Z", "--json"]).json();

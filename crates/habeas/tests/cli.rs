@@ -3,7 +3,7 @@
 
 mod macros;
 
-use macros::{EXAMPLE, Env};
+use macros::{EXAMPLE, EXAMPLE_RECORDS, EXAMPLE_SIZE, Env};
 use serde_json::Value;
 
 habeas_test!(init_creates_ledger_key_and_public_key_and_never_overwrites, |env| {
@@ -54,14 +54,18 @@ habeas_test!(import_prints_counts_and_json_and_twice_appends_nothing, |env| {
     let first = env.run(&["import", EXAMPLE, "--json"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let out = first.json();
-    assert_eq!(out["appended"], 129);
-    assert_eq!(out["size"], 130);
+    assert_eq!(out["appended"], EXAMPLE_RECORDS);
+    assert_eq!(out["size"], EXAMPLE_SIZE);
     assert_eq!(out["rejected"], Value::Array(vec![]));
     let second = env.run(&["import", EXAMPLE, "--json"]).json();
-    assert_eq!((second["appended"].as_u64(), second["unchanged"].as_u64()), (Some(0), Some(129)));
-    assert_eq!(second["size"], 130);
+    assert_eq!((second["appended"].as_u64(), second["unchanged"].as_u64()), (Some(0), Some(EXAMPLE_RECORDS)));
+    assert_eq!(second["size"], EXAMPLE_SIZE);
     let text = env.run(&["import", EXAMPLE]);
-    assert!(text.stdout.contains("0 appended, 129 unchanged, 0 rejected."), "{}", text.stdout);
+    assert!(
+        text.stdout.contains(&format!("0 appended, {EXAMPLE_RECORDS} unchanged, 0 rejected.")),
+        "{}",
+        text.stdout
+    );
 });
 
 habeas_test!(rejected_records_exit_1_name_file_line_and_field_and_go_to_the_rejects_file, |env| {
@@ -186,16 +190,16 @@ habeas_test!(verify_checkpoint_and_proof_agree, |env| {
     assert_eq!(verify.code, 0);
     let verified = verify.json();
     assert_eq!(verified["ok"], true);
-    assert_eq!(verified["size"], 130);
+    assert_eq!(verified["size"], EXAMPLE_SIZE);
     let checkpoint = env.run(&["checkpoint", "--json"]).json();
     assert_eq!(checkpoint["root"], verified["root"]);
-    assert_eq!(checkpoint["size"], 130);
+    assert_eq!(checkpoint["size"], EXAMPLE_SIZE);
     let text = env.run(&["checkpoint"]).stdout;
-    assert!(text.starts_with("habeas.local/habeas.db\n130\n"), "{text}");
+    assert!(text.starts_with(&format!("habeas.local/habeas.db\n{EXAMPLE_SIZE}\n")), "{text}");
 
     let proof = env.run(&["proof", "ord-jgg-tro2", "--json"]).json();
     assert_eq!(proof["id"], "ord-jgg-tro2");
-    assert_eq!(proof["size"], 130);
+    assert_eq!(proof["size"], EXAMPLE_SIZE);
     assert_eq!(proof["checkpoint"], checkpoint["note"]);
     // Check it as a stranger would: hash the leaf bytes, walk the path, compare with the signed root.
     let leaf = habeas_ledger::leaf_hash(proof["leaf_bytes"].as_str().unwrap().as_bytes());
@@ -208,7 +212,7 @@ habeas_test!(verify_checkpoint_and_proof_agree, |env| {
         .collect();
     let inclusion = habeas_ledger::InclusionProof {
         leaf_index: proof["index"].as_u64().unwrap(),
-        tree_size: 130,
+        tree_size: EXAMPLE_SIZE,
         hashes,
     };
     let verifier =
@@ -218,7 +222,10 @@ habeas_test!(verify_checkpoint_and_proof_agree, |env| {
     habeas_ledger::verify_inclusion(&inclusion, &leaf, &signed.root).unwrap();
 
     let consistency = env.run(&["proof", "--consistency", "40", "--json"]).json();
-    assert_eq!((consistency["old_size"].as_u64(), consistency["size"].as_u64()), (Some(40), Some(130)));
+    assert_eq!(
+        (consistency["old_size"].as_u64(), consistency["size"].as_u64()),
+        (Some(40), Some(EXAMPLE_SIZE))
+    );
     assert_eq!(env.run(&["proof", "no-such-record"]).code, 2);
     assert_eq!(env.run(&["proof", "--consistency", "500"]).code, 2);
 });
@@ -270,7 +277,7 @@ habeas_test!(a_proof_handed_over_is_checked_with_the_public_key_alone, |env| {
             &Value::Bool(true),
             &Value::from("inclusion"),
             &Value::from("ord-jgg-tro2"),
-            &Value::from(130),
+            &Value::from(EXAMPLE_SIZE),
             &root
         )
     );
@@ -320,7 +327,7 @@ habeas_test!(a_proof_handed_over_is_checked_with_the_public_key_alone, |env| {
     assert_eq!(changed(&|doc| doc["id"] = Value::from("ord-jgg-tro1")), (1, vec!["id".to_string()]));
     let index = proof["index"].as_u64().unwrap();
     assert_eq!(changed(&|doc| doc["index"] = Value::from(index - 1)), (1, vec!["audit_path".to_string()]));
-    assert_eq!(changed(&|doc| doc["size"] = Value::from(129)), (1, vec!["size".to_string()]));
+    assert_eq!(changed(&|doc| doc["size"] = Value::from(EXAMPLE_SIZE - 1)), (1, vec!["size".to_string()]));
     let swapped = |doc: &mut Value| {
         let path = doc["proof"].as_array_mut().unwrap();
         path.swap(0, 1);
@@ -375,12 +382,18 @@ habeas_test!(a_consistency_proof_is_checked_against_the_checkpoint_kept, |env| {
     env.write("alt-kept.txt", &env.run(&[&alt[..], &["checkpoint"]].concat()).stdout);
     assert_eq!(env.run(&["import", "a.jsonl"]).code, 0);
 
-    let consistency = env.run(&["proof", "--consistency", "130", "--json"]).json();
-    assert_eq!((consistency["old_size"].as_u64(), consistency["size"].as_u64()), (Some(130), Some(132)));
+    let consistency = env.run(&["proof", "--consistency", &EXAMPLE_SIZE.to_string(), "--json"]).json();
+    assert_eq!(
+        (consistency["old_size"].as_u64(), consistency["size"].as_u64()),
+        (Some(EXAMPLE_SIZE), Some(EXAMPLE_SIZE + 2))
+    );
     let run = check_proof(&env, &consistency, &["--trusted", "kept.txt"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stdout.contains("the log of 130 leaves you kept is the beginning of the log of 132"),
+        run.stdout.contains(&format!(
+            "the log of {EXAMPLE_SIZE} leaves you kept is the beginning of the log of {}",
+            EXAMPLE_SIZE + 2
+        )),
         "{}",
         run.stdout
     );
@@ -393,8 +406,8 @@ habeas_test!(a_consistency_proof_is_checked_against_the_checkpoint_kept, |env| {
     env.write("ours-kept.txt", &env.run(&["checkpoint"]).stdout);
     env.write("c.jsonl", &source("src-added-c"));
     assert_eq!(env.run(&["import", "c.jsonl"]).code, 0);
-    let later = env.run(&["proof", "--consistency", "132", "--json"]).json();
-    assert_eq!(later["size"].as_u64(), Some(134));
+    let later = env.run(&["proof", "--consistency", &(EXAMPLE_SIZE + 2).to_string(), "--json"]).json();
+    assert_eq!(later["size"].as_u64(), Some(EXAMPLE_SIZE + 4));
     let kinds = |trusted: &str| {
         let run = check_proof(&env, &later, &["--trusted", trusted, "--json"]);
         let out = run.json();
@@ -506,7 +519,7 @@ habeas_test!(a_restored_backup_verifies_and_a_later_checkpoint_calls_it_a_rollba
     }
     std::fs::copy(env.path("copy.db"), env.db()).unwrap();
     let verify = env.run(&["verify", "--json"]);
-    assert_eq!((verify.code, verify.json()["size"].as_u64()), (0, Some(130)));
+    assert_eq!((verify.code, verify.json()["size"].as_u64()), (0, Some(EXAMPLE_SIZE)));
     let rolled_back = env.run(&["verify", "--trusted", "later.txt"]);
     assert_eq!(rolled_back.code, 1);
     assert!(rolled_back.stdout.contains("rolled back"), "{}", rolled_back.stdout);
@@ -519,12 +532,15 @@ habeas_test!(backup_is_one_moment_of_the_ledger_while_another_connection_writes,
     let writer = rusqlite::Connection::open(env.db()).unwrap();
     writer.execute_batch("PRAGMA journal_mode = WAL; BEGIN IMMEDIATE;").unwrap();
     writer
-        .execute("INSERT INTO leaves (idx, prev, hashes, body) VALUES (130, NULL, x'00', x'7b7d')", [])
+        .execute(
+            "INSERT INTO leaves (idx, prev, hashes, body) VALUES (?1, NULL, x'00', x'7b7d')",
+            [EXAMPLE_SIZE as i64],
+        )
         .unwrap();
     let run = env.run(&["backup", "copy.db", "--json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let out = run.json();
-    assert_eq!((out["ok"].as_bool(), out["size"].as_u64()), (Some(true), Some(130)));
+    assert_eq!((out["ok"].as_bool(), out["size"].as_u64()), (Some(true), Some(EXAMPLE_SIZE)));
     writer.execute_batch("ROLLBACK").unwrap();
     assert_eq!(env.run(&["--db", "copy.db", "verify"]).code, 0);
 });
@@ -555,15 +571,15 @@ habeas_test!(export_round_trips_and_exports_csv, |env| {
     let export = env.run(&["export", "--out", "all.jsonl"]);
     assert_eq!(export.code, 0, "{}", export.stderr);
     let text = std::fs::read_to_string(env.path("all.jsonl")).unwrap();
-    assert_eq!(text.lines().count(), 129);
+    assert_eq!(text.lines().count() as u64, EXAMPLE_RECORDS);
     assert!(!text.contains("\"type\":\"import\""));
     let same = env.run(&["import", "all.jsonl", "--json"]).json();
-    assert_eq!((same["appended"].as_u64(), same["unchanged"].as_u64()), (Some(0), Some(129)));
+    assert_eq!((same["appended"].as_u64(), same["unchanged"].as_u64()), (Some(0), Some(EXAMPLE_RECORDS)));
 
     let fresh = Env::new();
     fresh.run(&["init"]);
     std::fs::copy(env.path("all.jsonl"), fresh.path("all.jsonl")).unwrap();
-    assert_eq!(fresh.run(&["import", "all.jsonl", "--json"]).json()["appended"], 129);
+    assert_eq!(fresh.run(&["import", "all.jsonl", "--json"]).json()["appended"], EXAMPLE_RECORDS);
     fresh.run(&["export", "--out", "again.jsonl"]);
     assert_eq!(std::fs::read_to_string(fresh.path("again.jsonl")).unwrap(), text, "the same current state");
 
@@ -571,7 +587,7 @@ habeas_test!(export_round_trips_and_exports_csv, |env| {
     assert_eq!(csv.code, 0);
     let mut lines = csv.stdout.lines();
     assert!(lines.next().unwrap().starts_with("id,type,aliases,capacity"));
-    assert_eq!(lines.count(), 7);
+    assert_eq!(lines.count(), 8);
     assert_eq!(env.run(&["export", "--format", "csv"]).code, 2);
     assert_eq!(env.run(&["export", "--type", "import"]).code, 2);
 });
@@ -579,7 +595,7 @@ habeas_test!(export_round_trips_and_exports_csv, |env| {
 habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
     let run = env.run(&["demo", "--dir", "demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("129 records appended"), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("{EXAMPLE_RECORDS} records appended")), "{}", run.stdout);
     assert!(run.stdout.contains("Caught"), "{}", run.stdout);
     // The published table, through its mapping: 27 counts, three facilities, their source.
     assert!(run.stdout.contains("31 records from 27 rows"), "{}", run.stdout);
@@ -599,7 +615,7 @@ habeas_test!(demo_runs_and_catches_the_tampering_it_shows, |env| {
     let out = json.json();
     assert_eq!(
         (out["appended"].as_u64(), out["verified"].as_bool(), out["tampering_caught"].as_bool()),
-        (Some(129), Some(true), Some(true))
+        (Some(EXAMPLE_RECORDS), Some(true), Some(true))
     );
     assert!(json.stderr.contains("Caught"), "the narration goes to stderr under --json");
     assert_eq!(env.run(&["demo", "--dir", "demo"]).code, 2, "an existing demo folder is not overwritten");

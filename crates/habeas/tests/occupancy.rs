@@ -23,9 +23,14 @@ habeas_test!(cecot_held_the_transferred_cohorts_until_the_exchange, |env| {
     // The 238 Venezuelans and 23 Salvadorans, each cohort once (the 137 and 101 are inside the 238).
     assert_eq!(on("2025-03-16")["count"], 261);
     assert_eq!(on("2025-03-16")["capacity"], 40000);
-    // 18 July: the 252 Venezuelans exchanged; the Salvadorans stay.
-    assert_eq!(on("2025-07-17")["count"], 261);
-    assert_eq!(on("2025-07-18")["count"], 23);
+    // 17 more from Guantánamo on the evening of 30 March, 10 more on 12 April.
+    assert_eq!(on("2025-03-29")["count"], 261);
+    assert_eq!(on("2025-03-30")["count"], 278);
+    assert_eq!(on("2025-04-12")["count"], 288);
+    // 18 July: the 252 Venezuelans exchanged; the Salvadorans stay, and so do the 27 of the later
+    // transfers, for whom no release is recorded.
+    assert_eq!(on("2025-07-17")["count"], 288);
+    assert_eq!(on("2025-07-18")["count"], 50);
     assert_eq!(series.last().unwrap()["day"], "2025-07-20");
     let subjects = out["subjects"].as_array().unwrap();
     assert!(
@@ -40,7 +45,8 @@ habeas_test!(a_place_is_found_by_the_names_people_use, |env| {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("→ pl-cecot (CECOT)"), "says which place it took: {}", run.stderr);
     assert!(
-        run.stdout.contains("2025-03-16 – 2025-03-31"),
+        run.stdout.contains("2025-03-16 – 2025-03-29         261")
+            && run.stdout.contains("2025-03-30 – 2025-03-31         278"),
         "a run of equal days is one line:\n{}",
         run.stdout
     );

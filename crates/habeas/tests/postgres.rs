@@ -5,7 +5,7 @@
 mod macros;
 
 use habeas_store::postgres::testing::TestDatabase;
-use macros::{EXAMPLE, Env, Serving, http};
+use macros::{EXAMPLE, EXAMPLE_RECORDS, Env, Serving, http};
 
 #[test]
 fn a_ledger_on_postgresql_from_init_to_check() {
@@ -38,8 +38,8 @@ fn a_ledger_on_postgresql_from_init_to_check() {
     };
     let import = on_pg(&["import", EXAMPLE]);
     assert_eq!(import.code, 0, "{}", import.stderr);
-    assert!(import.stdout.contains("129 appended"), "{}", import.stdout);
-    assert!(on_pg(&["import", EXAMPLE]).stdout.contains("0 appended, 129 unchanged"));
+    assert!(import.stdout.contains(&format!("{EXAMPLE_RECORDS} appended")), "{}", import.stdout);
+    assert!(on_pg(&["import", EXAMPLE]).stdout.contains(&format!("0 appended, {EXAMPLE_RECORDS} unchanged")));
     let verify = on_pg(&["verify"]);
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
 

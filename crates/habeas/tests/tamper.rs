@@ -5,7 +5,7 @@
 
 mod macros;
 
-use macros::{Env, copy_ledger};
+use macros::{EXAMPLE_SIZE, Env, copy_ledger};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde_json::Value;
 
@@ -132,7 +132,7 @@ habeas_test!(a_tree_rebuilt_over_changed_leaves_still_fails_the_signed_roots, |b
 habeas_test!(a_truncated_log_is_caught, |base| {
     let _ = base;
     let env = ledger();
-    env.sql("DELETE FROM leaves WHERE idx >= 129;");
+    env.sql(&format!("DELETE FROM leaves WHERE idx >= {};", EXAMPLE_SIZE - 1));
     let kinds = caught(&env);
     assert!(kinds.contains(&"truncated".to_string()), "{kinds:?}");
 });
@@ -239,10 +239,10 @@ habeas_test!(a_rollback_is_caught_only_with_a_trusted_checkpoint, |base| {
     let env = ledger();
     let saved = env.run(&["checkpoint"]).stdout;
     env.write("trusted.txt", &saved);
-    env.sql(
-        "DELETE FROM leaves WHERE idx >= 130; DELETE FROM kept WHERE idx >= 130;
-         DELETE FROM checkpoints WHERE size > 130; DELETE FROM records WHERE current >= 130;",
-    );
+    env.sql(&format!(
+        "DELETE FROM leaves WHERE idx >= {EXAMPLE_SIZE}; DELETE FROM kept WHERE idx >= {EXAMPLE_SIZE};
+         DELETE FROM checkpoints WHERE size > {EXAMPLE_SIZE}; DELETE FROM records WHERE current >= {EXAMPLE_SIZE};",
+    ));
     assert_eq!(env.run(&["verify"]).code, 0);
     let run = env.run(&["verify", "--trusted", "trusted.txt"]);
     assert_eq!(run.code, 1);

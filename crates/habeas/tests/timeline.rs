@@ -2,6 +2,8 @@
 
 mod macros;
 
+use macros::EXAMPLE_SIZE;
+
 habeas_test!(the_137_are_followed_leg_by_leg_to_cecot, |env| {
     let env = env.with_example();
     let run = env.run(&["timeline", "coh-aea-137", "--json"]);
@@ -54,7 +56,7 @@ habeas_test!(rebuild_reports_identical_views, |env| {
     let run = env.run(&["rebuild", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = run.json();
-    assert_eq!(out["size"], 130);
+    assert_eq!(out["size"], EXAMPLE_SIZE);
     assert_eq!(out["changed"], serde_json::json!([]));
     assert_eq!(out["views"].as_object().unwrap().len(), 3);
     // A view changed behind the log's back comes out different, and rebuild repairs it.

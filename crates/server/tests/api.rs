@@ -450,7 +450,7 @@ async fn the_public_threshold_is_the_server_s_setting() {
     assert_eq!(counts["by_status"], row("in_custody"));
     assert_eq!(counts["by_month"], row("2025-07"));
     let cohorts = counts["cohorts"].as_array().unwrap();
-    assert_eq!(cohorts.len(), 9);
+    assert_eq!(cohorts.len(), 11);
     let salvadorans = cohorts.iter().find(|c| c["count"] == 23).unwrap();
     assert_eq!((&salvadorans["status"], &salvadorans["place"]), (&"in_custody".into(), &"CECOT".into()));
     let strict = common::server_with(|config| config.public_min_count = 3);

@@ -36,6 +36,13 @@ impl From<Output> for Run {
 
 pub const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/cecot-2025.jsonl");
 
+/// The records of [`EXAMPLE`], and the size of a ledger holding them alone: one leaf each, and
+/// the import's own leaf.
+#[allow(dead_code)]
+pub const EXAMPLE_RECORDS: u64 = 172;
+#[allow(dead_code)]
+pub const EXAMPLE_SIZE: u64 = EXAMPLE_RECORDS + 1;
+
 impl Default for Env {
     fn default() -> Env {
         Env { dir: tempfile::tempdir().unwrap() }
