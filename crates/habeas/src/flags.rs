@@ -45,6 +45,8 @@ pub enum Command {
     /// Create an empty ledger, its signing key and LOCATION.pub (never overwrites)
     Init {
         /// The log's name, carried by every checkpoint [default: habeas.local/<file name>]
+        // The line above is `--help` text, where `<file name>` is a placeholder, not HTML.
+        #[allow(rustdoc::invalid_html_tags)]
         #[arg(long)]
         origin: Option<String>,
     },

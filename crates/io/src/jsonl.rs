@@ -5,7 +5,7 @@
 //! A reader thread reads lines and hashes each file's bytes (the import leaf names every file with
 //! its SHA-256); it deals batches of lines in turn to parsing workers, one per core, and the
 //! importer takes their results back in the same turn, so records arrive in input order
-//! ([`crate::pipeline`]). Standard input is first copied to a temporary file so that it can be
+//! (`crate::pipeline`). Standard input is first copied to a temporary file so that it can be
 //! read again (a `--keep-going` replay).
 
 use std::collections::{BTreeSet, HashMap};

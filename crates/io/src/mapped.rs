@@ -1,8 +1,8 @@
 //! CSV, XLSX and Parquet files as the input of one import, through a mapping.
 //!
-//! A [`MappedSource`] opens each file as a [`table`](crate::table), binds the
+//! A [`MappedSource`] opens each file as a [`table`], binds the
 //! [`Mapping`] to its columns, and on a reading thread turns each row into records (JSON values)
-//! that the parsing workers of [`crate::pipeline`] validate like any JSON Lines record. Records of
+//! that the parsing workers of `crate::pipeline` validate like any JSON Lines record. Records of
 //! a mapping with `group_by` are gathered until the end of the file (the rows of one flight need
 //! not be next to each other), so such mappings hold their grouped rows in memory; every other
 //! record streams.

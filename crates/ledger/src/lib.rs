@@ -3,7 +3,7 @@ The tamper-evident log under habeas: an RFC 6962 Merkle tree over opaque leaves,
 and consistency proofs and checkpoints signed in the C2SP signed-note format.
 
 This crate knows nothing of what a leaf means. Given leaf bytes it computes
-[`leaf_hash`](hash::leaf_hash); given stored node hashes (through a [`HashReader`]) it computes
+[`leaf_hash`]; given stored node hashes (through a [`HashReader`]) it computes
 roots and proofs; given a [`Signer`] it signs [`Checkpoint`]s. Because it follows the RFC and the
 C2SP formats exactly, a habeas log can be checked by any transparency-log tool: Go's
 `golang.org/x/mod/sumdb/tlog`, transparency-dev's `merkle`, or a witness.

@@ -15,7 +15,7 @@
 //! is known only at the end. So the importer reserves index `base` for it and appends the records
 //! after it, computing each leaf's tree row as it goes with a placeholder hash for leaf `base`.
 //! Only the nodes above `base` (one per level) depend on it; once the import leaf is written they
-//! are recomputed ([`fix_up_above`]). Memory stays flat however large the input: what the importer
+//! are recomputed (`fix_up_above`). Memory stays flat however large the input: what the importer
 //! keeps per record (its input line, for messages) goes to a temporary file.
 //!
 //! The reading thread does all it can before a record reaches the database: a [`Prepared`]

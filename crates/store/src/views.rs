@@ -47,7 +47,7 @@ pub fn target_key(id: &str) -> i64 {
 }
 
 /// The version of the derivation: a ledger whose views were derived by another is rebuilt on the
-/// next read. Raise it whenever [`MENTIONED`] or what the views hold changes.
+/// next read. Raise it whenever `MENTIONED` or what the views hold changes.
 pub const VIEWS_VERSION: &str = "3";
 
 /// Whether the views were derived by this version and cover the whole log.
@@ -155,7 +155,7 @@ pub(crate) fn open_listed(tx: &dyn LogRead, idx: u64, record: &mut Map<String, V
 }
 
 /// A record as known then: the leaf index of its version and its body (personal values as
-/// commitments, except the fields it lists as personal: [`open_listed`]).
+/// commitments, except the fields it lists as personal: `open_listed`).
 pub type KnownRecord = (u64, Rc<Map<String, Value>>);
 
 /// Records as the ledger knew them with the leaves before `boundary`.
@@ -204,7 +204,7 @@ impl<'a> KnownAt<'a> {
     }
 
     /// The leaf at `idx` as a JSON object (personal values as commitments, except the fields
-    /// it lists as personal: [`open_listed`]).
+    /// it lists as personal: `open_listed`).
     pub fn leaf(&self, idx: u64) -> Result<Option<Map<String, Value>>> {
         let Some(leaf) = self.tx.leaf(idx)? else { return Ok(None) };
         let mut record = parse_leaf(idx, &leaf.bytes)?;
@@ -259,7 +259,7 @@ impl<'a> KnownAt<'a> {
         Ok(Some((idx, Rc::new(record))))
     }
 
-    /// The records known then that mention `id` (as [`mentioned`] reads a record), in their
+    /// The records known then that mention `id` (as `mentioned` reads a record), in their
     /// versions then, in log order.
     pub fn mentioning(&self, id: &str) -> Result<Rc<[KnownRecord]>> {
         if let Some(found) = self.mentioning.borrow().get(id) {

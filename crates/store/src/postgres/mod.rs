@@ -20,7 +20,7 @@
 //!   `pg_dump`, which gives one consistent moment of it too.
 //!
 //! - **TLS** as libpq reads the URL: `?sslmode=verify-full&sslrootcert=/path/ca.pem` checks the
-//!   server's certificate; `require` encrypts without checking it ([`tls`]).
+//!   server's certificate; `require` encrypts without checking it (the `tls` module).
 
 #[doc(hidden)]
 pub mod testing;
