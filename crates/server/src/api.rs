@@ -1194,14 +1194,13 @@ pub async fn import_upload(
     caller.require(&[Role::Admin, Role::Editor])?;
     let by = caller.name().to_string();
     let at = app.now().to_string();
+    // Refused before a ledger is borrowed: a 503 from inside would have the pool take the
+    // ledger for one that lost its connection, and open another for nothing.
+    if app.config.signer.is_none() {
+        return Err(reads_only());
+    }
     app.ledger(move |app, ledger| {
-        let signer = app.config.signer.as_ref().ok_or_else(|| {
-            Refusal::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "this server reads only: it was started without the signing key",
-                "este servidor solo lee: se inició sin la clave de firma",
-            )
-        })?;
+        let signer = app.config.signer.as_ref().ok_or_else(reads_only)?;
         let mut source = habeas_io::jsonl::JsonlSource::open(&[upload.path().display().to_string()])?;
         let options = habeas_store::ImportOptions { keep_going, by, at };
         let report = ledger.import(&mut source, &options, signer)?;
@@ -1267,6 +1266,15 @@ pub async fn public(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer<c
         Some(counts) => Ok(Json((*counts.value).clone())),
         None => Err(ApiRefusal(counts_pending(), lang)),
     }
+}
+
+/// An import asked of a server started without the signing key.
+fn reads_only() -> Refusal {
+    Refusal::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "this server reads only: it was started without the signing key",
+        "este servidor solo lee: se inició sin la clave de firma",
+    )
 }
 
 /// The counts have not been computed yet (the server has just started on a large ledger).

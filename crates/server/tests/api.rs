@@ -269,6 +269,18 @@ async fn imports_land_records_and_report_rejections() {
 }
 
 #[tokio::test]
+async fn a_server_without_the_signing_key_refuses_imports_and_still_reads() {
+    let server = common::server_with(|config| config.signer = None);
+    let before = server.get(A, "/api/checkpoint").await.json()["size"].as_u64().unwrap();
+    let refused = server.call(E, Method::POST, "/api/import?lang=es", NEW_SOURCE).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.body);
+    assert!(refused.body.contains("solo lee"), "{}", refused.body);
+    assert_eq!(server.get(A, "/api/checkpoint").await.json()["size"].as_u64().unwrap(), before);
+    assert_eq!(server.get(V, "/api/records/src-api-test").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(server.get(V, "/api/locate?q=wilmer").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn sessions_need_their_csrf_token_to_change_anything() {
     let server = server();
     let (cookie, csrf) = server.sign_in("editor").await;
