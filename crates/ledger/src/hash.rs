@@ -1,7 +1,8 @@
 //! Leaf and node hashes of RFC 6962 §2.1 (unchanged in RFC 9162 §2.1.1).
 //!
-//! A [`Hash`](struct@Hash) is 32 bytes of SHA-256. Leaves and interior nodes are hashed with different one-byte
-//! prefixes so that a leaf can never be passed off as a node (a second-preimage defence):
+//! A [`Hash`](struct@Hash) is 32 bytes of SHA-256. Leaves and interior nodes are hashed with
+//! different one-byte prefixes so that a leaf can never be passed off as a node (a
+//! second-preimage defence):
 //!
 //! ```text
 //! leaf_hash(d)    = SHA-256(0x00 || d)
