@@ -308,6 +308,16 @@ impl Case {
             .filter(move |(_, r)| r.kind == kind)
     }
 
+    /// Every subject a custody record names (`subject`/`subjects`), once each, in no order: read
+    /// from the records filed by subject, not from the records themselves.
+    pub fn custody_subjects(&self) -> impl Iterator<Item = &Id> {
+        self.filing
+            .by_subject
+            .iter()
+            .filter(|(_, positions)| positions.iter().any(|&at| self.records[at].kind == "custody"))
+            .map(|(subject, _)| subject)
+    }
+
     /// Records of one type about `subject` or a cohort it belongs to.
     pub fn about<'c>(&'c self, subject: &str, kind: &'c str) -> Vec<&'c Record> {
         let mut out: Vec<&Record> = Vec::new();
@@ -517,6 +527,13 @@ mod tests {
         assert_eq!(ids(case.about("p", "contact")), ["k"], "through the cohort listing p");
         assert_eq!(case.cohorts_of("p").into_iter().collect::<Vec<_>>(), ["c"]);
         assert_eq!(case.cohort("c").map(|r| r.id.as_str()), Some("c"));
+        let custody_subjects = |case: &Case| {
+            let mut subjects: Vec<Id> = case.custody_subjects().cloned().collect();
+            subjects.sort();
+            subjects
+        };
+        // `c` is named by a contact only; `q` only among an event's `subjects`.
+        assert_eq!(custody_subjects(&case), ["p", "q"]);
         assert!(case.cohort("p").is_none() && case.cohort("e1").is_none() && case.cohort("x").is_none());
 
         // A new version of e1 about q: filed again at its place, found by its id, no longer about p.
@@ -528,5 +545,9 @@ mod tests {
         assert_eq!(positions, [1, 0]);
         assert_eq!(ids(case.of_type("custody").collect()), ["e2", "e1"]);
         assert_eq!(case.all().count(), 4);
+        assert_eq!(custody_subjects(&case), ["p", "q"]);
+        // Once no custody record names `p`, it is no longer a custody subject.
+        case.insert(record("e2", "custody", json!({"subject": "q", "event": "departed"})));
+        assert_eq!(custody_subjects(&case), ["q"]);
     }
 }
