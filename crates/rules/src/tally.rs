@@ -7,12 +7,13 @@
 //! same place, or a person listed in such a cohort, is left out. (`habeas occupancy` decides the
 //! nesting instant by instant; here it is decided per place, which can only count fewer.)
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use habeas_model::time::{Interval, day_end, local_day, parse_zone};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::case::Id;
 use crate::case::{Case, DayTally, Record, Stretch};
@@ -63,8 +64,9 @@ pub fn has_capacity(place: &Record) -> bool {
 }
 
 /// Custody stretches by place: `place → [(subject, stretch)]`, built once for every place.
-pub fn held_at(case: &Case) -> HashMap<&str, Vec<(&str, &Stretch)>> {
-    let mut out: HashMap<&str, Vec<(&str, &Stretch)>> = HashMap::new();
+/// (FxHash here and below: a million subjects' ids are hashed, where SipHash had shown.)
+pub fn held_at(case: &Case) -> FxHashMap<&str, Vec<(&str, &Stretch)>> {
+    let mut out: FxHashMap<&str, Vec<(&str, &Stretch)>> = FxHashMap::default();
     for (subject, stretches) in &case.timelines {
         for stretch in stretches.iter().filter(|s| s.state == "in_custody") {
             if let Some(place) = stretch.place.as_deref() {
@@ -77,8 +79,8 @@ pub fn held_at(case: &Case) -> HashMap<&str, Vec<(&str, &Stretch)>> {
 
 /// Population records by place: `place → [population]`, built once for every place (a file of
 /// daily counts holds a million of them).
-pub fn counted_at(case: &Case) -> HashMap<&str, Vec<&Record>> {
-    let mut out: HashMap<&str, Vec<&Record>> = HashMap::new();
+pub fn counted_at(case: &Case) -> FxHashMap<&str, Vec<&Record>> {
+    let mut out: FxHashMap<&str, Vec<&Record>> = FxHashMap::default();
     for population in case.of_type("population") {
         if let Some(place) = population.str("place") {
             out.entry(place).or_default().push(population);
@@ -93,8 +95,8 @@ pub fn tallies(
     case: &Case,
     place: &Record,
     as_of: Timestamp,
-    held: &HashMap<&str, Vec<(&str, &Stretch)>>,
-    counted: &HashMap<&str, Vec<&Record>>,
+    held: &FxHashMap<&str, Vec<(&str, &Stretch)>>,
+    counted: &FxHashMap<&str, Vec<&Record>>,
 ) -> Vec<DayTally> {
     let zone = place.str("tz").and_then(parse_zone).unwrap_or(TimeZone::UTC);
     let steps = steps(place);
@@ -118,24 +120,19 @@ pub fn tallies(
 
     // Who was held here at some point, to count nested subjects once.
     let here = held.get(place.id.as_str()).map(Vec::as_slice).unwrap_or_default();
-    let held_here: HashSet<&str> = here.iter().map(|(subject, _)| *subject).collect();
+    let held_here: FxHashSet<&str> = here.iter().map(|(subject, _)| *subject).collect();
     let nested = |subject: &str| {
         let within: Vec<Id> = case.cohorts_of(subject).into_iter().filter(|c| c != subject).collect();
         within.iter().any(|c| held_here.contains(c.as_str()))
     };
     let mut changes: BTreeMap<Date, i64> = BTreeMap::new();
     let last_day = local_day(as_of, &zone);
-    let counted: HashSet<&str> = held_here.iter().copied().filter(|s| !nested(s)).collect();
+    let counted: FxHashSet<&str> = held_here.iter().copied().filter(|s| !nested(s)).collect();
     for (subject, stretch) in here.iter().filter(|(s, _)| counted.contains(s)) {
         let own_count = case.cohort(subject).and_then(|r| r.body.get("count")).and_then(Field::as_u64);
         {
-            let weight = stretch
-                .records
-                .iter()
-                .filter_map(|id| case.record(id))
-                .find_map(|e| e.body.get("count").and_then(Field::as_u64))
-                .or(own_count)
-                .unwrap_or(1) as i64;
+            let weight =
+                stretch.records.iter().find_map(|id| case.count_of(id)).or(own_count).unwrap_or(1) as i64;
             // Certainly there at a day's end: arrived by then, and not gone by then.
             let first = local_day(stretch.from.latest, &zone);
             let until = stretch.until.map(|u| u.earliest);
