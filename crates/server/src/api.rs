@@ -488,8 +488,45 @@ pub fn timeline_view(ledger: &mut Ledger, role: Role, timeline: &Timeline) -> Re
     })
 }
 
-/// A person as `caller` may see them, with their timeline and the findings about them.
+/// How many times [`read_consistently`] reads a view before it settles for the last reading.
+const CONSISTENT_TRIES: usize = 4;
+
+/// A view made of several reads of the ledger (each in a transaction of its own), read again
+/// while the log grew in the middle of it: an import between two of the reads could otherwise
+/// show a person's name from one version beside a timeline from the next. The log only grows,
+/// and every change to what a view shows (an import, a retraction, an erasure) appends to it,
+/// so the same size before and after means every read saw the same ledger. Under imports that
+/// never pause it settles, after [`CONSISTENT_TRIES`] readings, for the last one: each of its
+/// reads is still a committed state, only perhaps not the same one.
+pub fn read_consistently<T>(
+    ledger: &mut Ledger,
+    mut view: impl FnMut(&mut Ledger) -> Result<T, Refusal>,
+) -> Result<T, Refusal> {
+    let mut tries = 0;
+    loop {
+        let before = ledger.size()?;
+        let read = view(ledger)?;
+        tries += 1;
+        if tries >= CONSISTENT_TRIES || ledger.size()? == before {
+            return Ok(read);
+        }
+    }
+}
+
+/// A person as `caller` may see them, with their timeline and the findings about them, all read
+/// from the same state of the ledger ([`read_consistently`]).
 pub fn person_view(
+    app: &App,
+    ledger: &mut Ledger,
+    caller: &Caller,
+    id: &str,
+    lang: Lang,
+    moment: Moment,
+) -> Result<PersonOut, Refusal> {
+    read_consistently(ledger, |ledger| person_view_once(app, ledger, caller, id, lang, moment))
+}
+
+fn person_view_once(
     app: &App,
     ledger: &mut Ledger,
     caller: &Caller,
@@ -646,14 +683,18 @@ pub async fn timeline(
     let target = id.clone();
     let out = app
         .ledger(move |_, ledger| {
-            let role = who.signed_in()?;
-            if role == Role::Family {
-                access::visible_person(ledger, &who, &target)?;
-            } else {
-                access::readable_record(ledger, &who, &target)?;
-            }
-            let timeline = ledger.timeline(&target, moment)?.ok_or_else(|| Refusal::not_found(&target))?;
-            timeline_view(ledger, role, &timeline)
+            // Who may see it, the timeline and its sources' titles, from one state of the ledger.
+            read_consistently(ledger, |ledger| {
+                let role = who.signed_in()?;
+                if role == Role::Family {
+                    access::visible_person(ledger, &who, &target)?;
+                } else {
+                    access::readable_record(ledger, &who, &target)?;
+                }
+                let timeline =
+                    ledger.timeline(&target, moment)?.ok_or_else(|| Refusal::not_found(&target))?;
+                timeline_view(ledger, role, &timeline)
+            })
         })
         .await
         .map_err(|e| ApiRefusal(e, lang))?;
@@ -1474,4 +1515,79 @@ pub async fn session_close(
     }
     let cookie = auth::set_cookie(&app, auth::SESSION_COOKIE, "", std::time::Duration::ZERO);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use habeas_store::Location;
+
+    /// A ledger file and the key that signs its imports.
+    fn ledger_file(dir: &std::path::Path) -> (Location, habeas_ledger::Signer) {
+        let path = dir.join("consistent.db");
+        let signer = habeas_ledger::Signer::from_seed("habeas.local/consistent.db", [9; 32]).unwrap();
+        Ledger::create(&Location::Sqlite(path.clone()), &signer.verifier()).unwrap();
+        (Location::Sqlite(path), signer)
+    }
+
+    /// Imports one source record through a connection of its own, as another request would.
+    fn import_source(location: &Location, signer: &habeas_ledger::Signer, id: &str) {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            file.path(),
+            format!(r#"{{"type":"source","id":"{id}","kind":"ngo","title":"{id}"}}"#),
+        )
+        .unwrap();
+        let mut source = habeas_io::jsonl::JsonlSource::open(&[file.path().display().to_string()]).unwrap();
+        let options = habeas_store::ImportOptions {
+            keep_going: false,
+            by: "test".into(),
+            at: "2026-12-02T00:00:00Z".into(),
+        };
+        Ledger::open(location).unwrap().import(&mut source, &options, signer).unwrap();
+    }
+
+    #[test]
+    fn a_view_read_while_the_log_grew_is_read_again_and_one_read_while_it_stood_still_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (location, signer) = ledger_file(dir.path());
+        import_source(&location, &signer, "src-1");
+        let mut ledger = Ledger::open_for_reading(&location).unwrap();
+        let first = ledger.size().unwrap();
+
+        // Nothing imported meanwhile: read once.
+        let mut readings = 0;
+        let seen = read_consistently(&mut ledger, |ledger| {
+            readings += 1;
+            Ok(ledger.size()?)
+        })
+        .unwrap();
+        assert_eq!((readings, seen), (1, first));
+
+        // An import lands between the view's first read and its last: the view is read again,
+        // and what it returns is all of the later state.
+        let mut readings = 0;
+        let (before, after) = read_consistently(&mut ledger, |ledger| {
+            readings += 1;
+            let before = ledger.size()?;
+            if readings == 1 {
+                import_source(&location, &signer, "src-2");
+            }
+            Ok((before, ledger.size()?))
+        })
+        .unwrap();
+        assert_eq!(readings, 2);
+        assert!(after > first, "the import appended");
+        assert_eq!(before, after, "the reading returned saw one state of the ledger");
+
+        // Imports that never pause: it settles for the last reading after a few.
+        let mut readings = 0;
+        read_consistently(&mut ledger, |ledger| {
+            readings += 1;
+            import_source(&location, &signer, &format!("src-more-{readings}"));
+            Ok(ledger.size()?)
+        })
+        .unwrap();
+        assert_eq!(readings, CONSISTENT_TRIES);
+    }
 }
