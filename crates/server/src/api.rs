@@ -513,20 +513,9 @@ pub fn read_consistently<T>(
     }
 }
 
-/// A person as `caller` may see them, with their timeline and the findings about them, all read
-/// from the same state of the ledger ([`read_consistently`]).
+/// A person as `caller` may see them, with their timeline and the findings about them. Its reads
+/// each run in a transaction of their own: callers read it through [`read_consistently`].
 pub fn person_view(
-    app: &App,
-    ledger: &mut Ledger,
-    caller: &Caller,
-    id: &str,
-    lang: Lang,
-    moment: Moment,
-) -> Result<PersonOut, Refusal> {
-    read_consistently(ledger, |ledger| person_view_once(app, ledger, caller, id, lang, moment))
-}
-
-fn person_view_once(
     app: &App,
     ledger: &mut Ledger,
     caller: &Caller,
@@ -654,7 +643,9 @@ pub async fn person(
     let who = caller.clone();
     let target = id.clone();
     let person = app
-        .ledger(move |app, ledger| person_view(app, ledger, &who, &target, lang, moment))
+        .ledger(move |app, ledger| {
+            read_consistently(ledger, |ledger| person_view(app, ledger, &who, &target, lang, moment))
+        })
         .await
         .map_err(|e| ApiRefusal(e, lang))?;
     audit(&app, &caller, "read", vec![id], request_line(&method, &uri))

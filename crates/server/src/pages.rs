@@ -439,7 +439,9 @@ pub async fn person(State(app): State<Arc<App>>, frame: Frame, PagePath(id): Pag
     let target = id.clone();
     let person = match app
         .ledger(move |app, ledger| {
-            api::person_view(app, ledger, &who, &target, lang, habeas_store::Moment::default())
+            api::read_consistently(ledger, |ledger| {
+                api::person_view(app, ledger, &who, &target, lang, habeas_store::Moment::default())
+            })
         })
         .await
     {
