@@ -496,7 +496,7 @@ const CONSISTENT_TRIES: usize = 4;
 /// show a person's name from one version beside a timeline from the next. The log only grows,
 /// and every change to what a view shows (an import, a retraction, an erasure) appends to it,
 /// so the same size before and after means every read saw the same ledger. Under imports that
-/// never pause it settles, after [`CONSISTENT_TRIES`] readings, for the last one: each of its
+/// never pause it settles, after four readings (`CONSISTENT_TRIES`), for the last one: each of its
 /// reads is still a committed state, only perhaps not the same one.
 pub fn read_consistently<T>(
     ledger: &mut Ledger,
