@@ -183,8 +183,13 @@ pub(crate) fn read_records(
     // before the boundary and no retraction is in force: a retraction stays on the row until a
     // later version reinstates the record, so none can have withdrawn it before the boundary
     // either. (Each row's id, type and digest copied had been a tenth of the pass.)
+    //
+    // Each wanted version is noted by its leaf's index, with the record's position in id order
+    // ([`Wanted`]): filled in the records view's order, read in the log's, with no sort between
+    // (a list of (leaf, position) pairs sorted by leaf had been most of a second at 7.8M records,
+    // on one core, and the list grown by doubling as much again).
     let mut rows = 0;
-    let mut wanted: Vec<(u64, usize)> = Vec::new();
+    let mut wanted = Wanted { position_of: vec![UNWANTED; to_usize(known.boundary)], count: 0 };
     let mut long_way_ids: Vec<(usize, String)> = Vec::new();
     let mut lenders: Vec<String> = Vec::new();
     known.tx.scan_record_heads(&mut |row| {
@@ -193,7 +198,12 @@ pub(crate) fn read_records(
         }
         if !NOT_READ.contains(&row.record_type) {
             if row.retracted.is_none() && row.current < known.boundary {
-                wanted.push((row.current, rows));
+                let position = u32::try_from(rows)
+                    .map_err(|_| StoreError::Backend("more than 4 billion records to read".into()))?;
+                if let Some(slot) = wanted.position_of.get_mut(to_usize(row.current)) {
+                    *slot = position;
+                    wanted.count += 1;
+                }
             } else {
                 long_way_ids.push((rows, row.id.to_string()));
             }
@@ -203,7 +213,6 @@ pub(crate) fn read_records(
     })?;
     let zones = Zones::read(known, &lenders)?;
     drop(lenders);
-    wanted.sort_unstable();
     let mut lists = parse_in_pass(known, beside, &wanted, &zones, sources)?;
     drop(wanted);
     const NOWHERE: (u32, u32) = (u32::MAX, u32::MAX);
@@ -298,49 +307,90 @@ fn values_read(data: &[u8], all: bool) -> Vec<(String, Field)> {
     }
 }
 
-/// Reads and parses the wanted leaves (sorted by index, each with its position), in one list
-/// per reader. With a second connection (`beside`), the log is read in two halves, one on each
+/// The versions a pass reads: for each leaf below the boundary, by its index, the position in id
+/// order of the record whose known version it holds, or [`UNWANTED`].
+struct Wanted {
+    position_of: Vec<u32>,
+    /// How many leaves are wanted.
+    count: usize,
+}
+
+/// A leaf no record's known version lies in.
+const UNWANTED: u32 = u32::MAX;
+
+/// A leaf index as an index into memory (a ledger larger than memory could not be read anyway).
+fn to_usize(idx: u64) -> usize {
+    usize::try_from(idx).unwrap_or(usize::MAX)
+}
+
+impl Wanted {
+    /// The leaf at which the wanted leaves are split in two halves of (nearly) the same count.
+    fn middle(&self) -> u64 {
+        let half = self.count / 2;
+        let mut seen = 0;
+        for (idx, &position) in self.position_of.iter().enumerate() {
+            if seen == half {
+                return idx as u64;
+            }
+            if position != UNWANTED {
+                seen += 1;
+            }
+        }
+        self.position_of.len() as u64
+    }
+}
+
+/// Reads and parses the wanted leaves, in one list per reader. With a second connection
+/// (`beside`), the log is read in two halves, one on each
 /// connection, each on its own thread: one thread reading the log for workers that parsed had
 /// left a core idle half the time at 7.8M records. Leaves below the boundary never change, so the
 /// second connection's snapshot, taken a moment later, holds the same ones.
 fn parse_in_pass(
     known: &KnownAt<'_>,
     beside: Option<Box<dyn Backend>>,
-    wanted: &[(u64, usize)],
+    wanted: &Wanted,
     zones: &Zones,
     sources: Sources,
 ) -> Result<Vec<Vec<Placed>>> {
-    let Some(mut beside) = beside else { return Ok(vec![parse_range(known.tx, wanted, zones, sources)?]) };
-    let (mine, theirs) = wanted.split_at(wanted.len() / 2);
+    let end = wanted.position_of.len() as u64;
+    let Some(mut beside) = beside else {
+        return Ok(vec![parse_range(known.tx, 0..end, wanted.count, wanted, zones, sources)?]);
+    };
+    let middle = wanted.middle();
+    let (first_half, second_half) = (wanted.count / 2, wanted.count - wanted.count / 2);
     std::thread::scope(|scope| {
         let other = scope.spawn(move || -> Result<Vec<Placed>> {
             let tx = beside.read()?;
-            parse_range(&*tx, theirs, zones, sources)
+            parse_range(&*tx, middle..end, second_half, wanted, zones, sources)
         });
-        let parsed = parse_range(known.tx, mine, zones, sources);
+        let parsed = parse_range(known.tx, 0..middle, first_half, wanted, zones, sources);
         let others = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         Ok(vec![parsed?, others?])
     })
 }
 
-/// Reads the log from the first wanted leaf to the last and parses the wanted ones.
+/// Reads the log over `leaves` and parses the wanted ones (`expected` of them).
 fn parse_range(
     tx: &dyn LogRead,
-    wanted: &[(u64, usize)],
+    leaves: std::ops::Range<u64>,
+    expected: usize,
+    wanted: &Wanted,
     zones: &Zones,
     sources: Sources,
 ) -> Result<Vec<Placed>> {
-    let (Some(&(first, _)), Some(&(last, _))) = (wanted.first(), wanted.last()) else {
+    if leaves.is_empty() {
         return Ok(Vec::new());
-    };
-    let mut parsed = Vec::with_capacity(wanted.len());
-    let mut next = wanted.iter().peekable();
-    tx.scan_leaves(first, last + 1, &mut |leaf| {
-        if let Some(&&(idx, position)) = next.peek()
-            && idx == leaf.idx
+    }
+    let mut parsed = Vec::with_capacity(expected);
+    tx.scan_leaves(leaves.start, leaves.end, &mut |leaf| {
+        if let Some(&position) = wanted.position_of.get(to_usize(leaf.idx))
+            && position != UNWANTED
         {
-            next.next();
-            parsed.push((position, idx, record_of_leaf(idx, &leaf.bytes, zones, sources)?));
+            parsed.push((
+                position as usize,
+                leaf.idx,
+                record_of_leaf(leaf.idx, &leaf.bytes, zones, sources)?,
+            ));
         }
         Ok(())
     })?;
@@ -433,6 +483,22 @@ mod tests {
     use crate::ingest::in_memory::Text;
     use crate::ledger::{Ledger, Location};
     use habeas_ledger::Signer;
+
+    #[test]
+    fn the_wanted_leaves_are_split_in_two_halves_of_the_same_count() {
+        const U: u32 = UNWANTED;
+        let wanted = |position_of: Vec<u32>| {
+            let count = position_of.iter().filter(|&&p| p != U).count();
+            Wanted { position_of, count }
+        };
+        // Four wanted, the first two before leaf 4.
+        assert_eq!(wanted(vec![U, 0, U, 1, 2, U, 3]).middle(), 4);
+        // Five: two in the first half, three in the second.
+        assert_eq!(wanted(vec![4, 3, U, U, 2, 1, 0]).middle(), 2);
+        assert_eq!(wanted(vec![U, U, 0]).middle(), 0, "one: the second half reads it");
+        assert_eq!(wanted(vec![U, U]).middle(), 0, "none");
+        assert_eq!(wanted(Vec::new()).middle(), 0);
+    }
 
     /// A new ledger in `dir`, and the key that signs its imports.
     fn new_ledger(dir: &std::path::Path) -> (Ledger, Signer) {
