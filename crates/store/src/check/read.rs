@@ -186,8 +186,8 @@ pub(crate) fn read_records(
     //
     // Each wanted version is noted by its leaf's index, with the record's position in id order
     // ([`Wanted`]): filled in the records view's order, read in the log's, with no sort between
-    // (a list of (leaf, position) pairs sorted by leaf had been most of a second at 7.8M records,
-    // on one core, and the list grown by doubling as much again).
+    // (a list of (leaf, position) pairs, grown by doubling and sorted by leaf, had been about
+    // 0.3 s at 7.8M records, on one core).
     let mut rows = 0;
     let mut wanted = Wanted { position_of: vec![UNWANTED; to_usize(known.boundary)], count: 0 };
     let mut long_way_ids: Vec<(usize, String)> = Vec::new();
@@ -199,7 +199,9 @@ pub(crate) fn read_records(
         if !NOT_READ.contains(&row.record_type) {
             if row.retracted.is_none() && row.current < known.boundary {
                 let position = u32::try_from(rows)
-                    .map_err(|_| StoreError::Backend("more than 4 billion records to read".into()))?;
+                    .ok()
+                    .filter(|&position| position != UNWANTED)
+                    .ok_or_else(|| StoreError::Backend("more than 4 billion records to read".into()))?;
                 if let Some(slot) = wanted.position_of.get_mut(to_usize(row.current)) {
                     *slot = position;
                     wanted.count += 1;
@@ -341,10 +343,10 @@ impl Wanted {
 }
 
 /// Reads and parses the wanted leaves, in one list per reader. With a second connection
-/// (`beside`), the log is read in two halves, one on each
-/// connection, each on its own thread: one thread reading the log for workers that parsed had
-/// left a core idle half the time at 7.8M records. Leaves below the boundary never change, so the
-/// second connection's snapshot, taken a moment later, holds the same ones.
+/// (`beside`), the log is read in two halves, one on each connection, each on its own thread:
+/// one thread reading the log for workers that parsed had left a core idle half the time at
+/// 7.8M records. Leaves below the boundary never change, so the second connection's snapshot,
+/// taken a moment later, holds the same ones.
 fn parse_in_pass(
     known: &KnownAt<'_>,
     beside: Option<Box<dyn Backend>>,
