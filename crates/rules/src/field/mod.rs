@@ -12,9 +12,10 @@
 //! The methods are named as serde_json's (`get`, `as_str`, `as_array`, `as_u64`), so a rule
 //! reads a [`Field`] as it would read a JSON value.
 //!
-//! A field is read from JSON text directly (it implements `Deserialize`), without a
-//! `serde_json::Value` in between: building a B-tree and a string per member name, only to take
-//! them apart again, had been a fifth of the time `habeas check` spent reading the log.
+//! A record is read from its JSON text directly ([`Fields::read_setting_aside`], by the reader of
+//! [`field_of_text`]), without a `serde_json::Value` in between: building a B-tree and a string per member
+//! name, only to take them apart again, had been a fifth of the time `habeas check` spent reading
+//! the log. A field also implements `Deserialize`, for a value inside another document.
 
 use std::fmt;
 
@@ -22,6 +23,9 @@ use ecow::EcoString;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+
+mod text;
+pub use text::{TextError, field_of_text};
 
 /// A JSON value held by a record in the case.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -335,45 +339,41 @@ impl<'de> Visitor<'de> for FieldVisitor {
 
 impl Fields {
     /// Reads a JSON object from its text, setting the members called `aside` apart (each `None`
-    /// where missing): a record's `id` and `type`, held beside its other members, are thus never
-    /// among them, and the members land in one allocation of their own size.
+    /// where missing; of a name given twice, the last): a record's `id` and `type`, held beside
+    /// its other members, are thus never among them, and the members land in one allocation of
+    /// their own size. Read in one pass over the bytes, as [`field_of_text`] reads, not through
+    /// serde_json.
     pub fn read_setting_aside<const N: usize>(
         text: &[u8],
         aside: [&str; N],
-    ) -> serde_json::Result<([Option<Field>; N], Fields)> {
-        let mut deserializer = serde_json::Deserializer::from_slice(text);
-        let read = deserializer.deserialize_map(Aside(aside))?;
-        deserializer.end()?;
-        Ok(read)
+    ) -> Result<([Option<Field>; N], Fields), TextError> {
+        let mut reader = text::Reader::new(text)?;
+        let start = reader.object(0)?;
+        reader.end()?;
+        let places = aside.map(|n| habeas_model::schema::known_names().place(n));
+        let which = |member: &Member| match member.0 {
+            OTHER => aside.iter().position(|n| *n == name_of(member)),
+            place => places.iter().position(|p| *p == Some(place)),
+        };
+        let mut set_aside = [const { None }; N];
+        let members = reader.members_from(start);
+        let kept = members.as_slice().iter().filter(|m| which(m).is_none()).count();
+        let mut others = Vec::with_capacity(kept);
+        for member in members {
+            match which(&member) {
+                Some(i) => set_aside[i] = Some(into_value(member)),
+                None => others.push(member),
+            }
+        }
+        Ok((set_aside, Fields::of_members(others)))
     }
 }
 
-/// An object's members, some set aside by name.
-struct Aside<'n, const N: usize>([&'n str; N]);
-
-impl<'de, const N: usize> Visitor<'de> for Aside<'_, N> {
-    type Value = ([Option<Field>; N], Fields);
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut aside = [const { None }; N];
-        let mut members = Vec::with_capacity(16);
-        let places = self.0.map(|n| habeas_model::schema::known_names().place(n));
-        while let Some(name) = map.next_key_seed(NameSeed)? {
-            let value = map.next_value::<Field>()?;
-            let set_aside = match &name {
-                Name::Known(place) => places.iter().position(|p| *p == Some(*place)),
-                Name::Other(other) => self.0.iter().position(|n| other == n),
-            };
-            match set_aside {
-                Some(i) => aside[i] = Some(value),
-                None => members.push(name.holding(value)),
-            }
-        }
-        Ok((aside, Fields::of_members(members)))
+/// A member's value, moved out of it.
+fn into_value(member: Member) -> Field {
+    match member {
+        (OTHER, Field::Array(pair)) => pair.into_vec().pop().unwrap_or_default(),
+        (_, value) => value,
     }
 }
 
@@ -538,7 +538,7 @@ mod tests {
                 _ => {}
             }
         }
-        let example = include_str!("../../../examples/cecot-2025.jsonl");
+        let example = include_str!("../../../../examples/cecot-2025.jsonl");
         let mut found = 0;
         for line in example.lines().filter(|l| l.starts_with('{')) {
             let field: Field = serde_json::from_str(line).unwrap();
