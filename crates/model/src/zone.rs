@@ -255,6 +255,31 @@ pub fn times_in_utc<V: Borrow<Value>>(
         .collect()
 }
 
+/// The time of a record of type `t` whose only time is its `at`, written as an instant with its
+/// offset (`at_text`), in UTC: what [`times_in_utc`] answers for it, one `at` path, without the
+/// work it does for any time (the member's value copied into JSON, the lists of fields, a path
+/// and the answer allocated). `present` says whether the record has a member. `None` when the
+/// type holds no plain `at` time, another time member is present, or `at_text` is not an
+/// instant with its offset: ask [`times_in_utc`] then. At the largest check benchmark, 6 million
+/// custody events take this way.
+pub fn instant_at_alone(t: RecordType, at_text: &str, present: impl Fn(&str) -> bool) -> Option<Interval> {
+    let mut at_fields = 0;
+    for field in time_bearing(t) {
+        if field.name == "at" {
+            if !matches!(field.kind, Kind::Time | Kind::Pronouncement) {
+                return None;
+            }
+            at_fields += 1;
+        } else if present(field.name) {
+            return None;
+        }
+    }
+    match (at_fields, crate::time::parse_point(at_text)) {
+        (1, Ok(crate::time::TimePoint::Instant(instant))) => Some(Interval::at(instant)),
+        _ => None,
+    }
+}
+
 /// Resolves every time field of a record to UTC.
 pub fn resolve_times(record: &Record, lookup: &dyn ZoneLookup) -> Vec<ResolvedTime> {
     let own_tz = record.get("tz").and_then(Value::as_str).and_then(parse_zone);
@@ -392,6 +417,45 @@ mod tests {
             dated += usize::from(time_fields(&record).iter().any(|f| f.spec.needs_zone()));
         }
         assert!(dated > 10, "dates, which take a zone, are among them: {dated}");
+    }
+
+    #[test]
+    fn an_instant_at_alone_is_what_times_in_utc_reads_and_anything_else_is_left_to_it() {
+        let example = include_str!("../../../examples/cecot-2025.jsonl");
+        let extra = [
+            r#"{"type":"custody","subject":"p","event":"booked_in","at":"2025-03-16T10:00:00-05:00","place":"pl-sal"}"#,
+            r#"{"type":"custody","subject":"p","event":"booked_in","at":"2025-03-16","place":"pl-sal"}"#,
+            r#"{"type":"custody","subject":"p","event":"booked_in","at":"2025-03","place":"pl-sal"}"#,
+            r#"{"type":"ruling","order":"ord-1","effect":"stayed","at":"2025-03-16T10:00:00Z"}"#,
+            r#"{"type":"contact","subject":"p","kind":"counsel","outcome":"denied","at":"2025-03-16T10:00:00Z"}"#,
+        ];
+        let (mut alone, mut not) = (0, 0);
+        for line in example.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("//")).chain(extra) {
+            let record = parse_line(line).unwrap().record;
+            let t = record.record_type();
+            let Some(at) = record.get("at").and_then(Value::as_str) else { continue };
+            let read = times_in_utc(t, |name| record.get(name), &zones());
+            match instant_at_alone(t, at, |name| record.get(name).is_some()) {
+                Some(interval) => {
+                    let path = "at".to_string();
+                    assert_eq!(read, [TimeInUtc { path, interval, flagged: false }], "{line}");
+                    alone += 1;
+                }
+                None => {
+                    let only_an_instant = read.len() == 1 && read[0].path == "at" && at.contains('T');
+                    assert!(!only_an_instant, "an instant at alone, left to times_in_utc: {line}");
+                    not += 1;
+                }
+            }
+        }
+        assert!(alone >= 4 && not > 20, "both ways are taken: {alone} and {not}");
+        // Another time present: the whole record must be read.
+        let at = "2025-03-16T10:00:00Z";
+        assert!(instant_at_alone(RecordType::Custody, at, |_| false).is_some());
+        assert!(instant_at_alone(RecordType::Custody, at, |name| name != "at").is_none());
+        assert!(instant_at_alone(RecordType::Custody, "2025-03-16", |_| false).is_none());
+        assert!(instant_at_alone(RecordType::Custody, "2025-03-16T10:00:00", |_| false).is_none());
+        assert!(instant_at_alone(RecordType::Person, at, |_| false).is_none(), "a person has no time at");
     }
 
     #[test]

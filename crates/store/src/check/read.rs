@@ -24,7 +24,7 @@
 use habeas_model::RecordType;
 use habeas_model::personal::{decode_kept, kept_value_texts};
 use habeas_model::time::{Interval, parse_zone};
-use habeas_model::zone::{ZoneLookup, times_in_utc};
+use habeas_model::zone::{ZoneLookup, instant_at_alone, times_in_utc};
 use habeas_rules::{Field, Fields, Id, Record};
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
@@ -120,6 +120,12 @@ type InUtc = (Box<[(Id, Interval)]>, Box<[Id]>);
 /// them a zone, each taken as JSON alone ([`times_in_utc`]; a custody event timed to the minute:
 /// `at` alone).
 fn times_in(t: RecordType, body: &Fields, at: Option<&Field>, zones: &Zones) -> InUtc {
+    // Most records read are custody events timed by an instant with its offset: read it alone.
+    if let Some(text) = at.and_then(Field::as_str)
+        && let Some(interval) = instant_at_alone(t, text, |name| body.contains_key(name))
+    {
+        return (Box::new([(Id::from("at"), interval)]), Box::default());
+    }
     let member = |name: &str| if name == "at" { at.or_else(|| body.get(name)) } else { body.get(name) };
     let times = times_in_utc(t, |name| member(name).map(Field::to_json), zones);
     let unzoned = times.iter().filter(|t| t.flagged).map(|t| Id::from(t.path.as_str())).collect();
