@@ -3,9 +3,10 @@
 //! Reading a million records one id at a time (a keyed lookup in the records view, then one in the
 //! log) had been a third of `habeas check`'s time. Here the records view is read once, in id
 //! order, and for each record whose known version is its current one (nearly all of them) the
-//! leaf is taken as the log is read in index order: in two halves, each on its own connection and
-//! thread, parsed as it is read, straight from the leaf's text into compact fields
-//! ([`Fields::read_setting_aside`]). The personal values a rule reads are put back on worker
+//! leaf is taken as the log is read in index order: a slice of leaves at a time, by two threads
+//! on two connections, parsed as it is read, straight from the leaf's text into compact fields
+//! ([`Fields::read_setting_aside`]). The second thread starts on the log while the first reads
+//! the records view ([`read_records`]). The personal values a rule reads are put back on worker
 //! threads; the others stay committed.
 //!
 //! A record retracted now, or changed since the moment asked (`--known-at`), takes the long way
@@ -19,7 +20,8 @@
 //! the few members that hold them or give them a zone, looked for only where a date needs one
 //! ([`times_in_utc`]), not from the whole record as serde_json would hold it. (Gathering every record
 //! first and resolving its times once all zones were known had held a million sets of unresolved
-//! times and copied the records twice more.)
+//! times and copied the records twice more.) A record parsed before the zones are read, whose
+//! times need one, waits for them ([`LateZones`]); one timed by instants needs none.
 
 use habeas_model::RecordType;
 use habeas_model::personal::{decode_kept, kept_value_texts};
@@ -29,6 +31,8 @@ use habeas_rules::{Field, Fields, Id, Record};
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Sources;
 use crate::backend::{Backend, LogRead};
@@ -44,7 +48,7 @@ const LEND_ZONES: [&str; 4] = ["place", "org", "order", "petition"];
 
 /// A leaf's record, read from its bytes straight into compact fields, its times in UTC; its
 /// `sources` set aside and let go unless `Held`.
-fn record_of_leaf(idx: u64, bytes: &[u8], zones: &Zones, sources: Sources) -> Result<Record> {
+fn record_of_leaf(idx: u64, bytes: &[u8], zones: &dyn ZoneLookup, sources: Sources) -> Result<Record> {
     let read = match sources {
         Sources::Held => Fields::read_setting_aside(bytes, ["id", "type", "at"]),
         Sources::Left => Fields::read_setting_aside(bytes, ["id", "type", "at", "sources"])
@@ -57,7 +61,12 @@ fn record_of_leaf(idx: u64, bytes: &[u8], zones: &Zones, sources: Sources) -> Re
 }
 
 /// A record already parsed (a version found by [`KnownAt::lookup`]), its times in UTC.
-fn record_of_map(idx: u64, mut body: Map<String, Value>, zones: &Zones, sources: Sources) -> Result<Record> {
+fn record_of_map(
+    idx: u64,
+    mut body: Map<String, Value>,
+    zones: &dyn ZoneLookup,
+    sources: Sources,
+) -> Result<Record> {
     if sources == Sources::Left {
         body.remove("sources");
     }
@@ -81,7 +90,7 @@ fn record_of(
     kind: Option<Field>,
     at: Option<Field>,
     mut body: Fields,
-    zones: &Zones,
+    zones: &dyn ZoneLookup,
 ) -> Result<Record> {
     let (Some(Field::String(id)), Some(t)) =
         (id, kind.as_ref().and_then(Field::as_str).and_then(RecordType::parse))
@@ -119,7 +128,7 @@ type InUtc = (Box<[(Id, Interval)]>, Box<[Id]>);
 /// The times of a record of type `t` in UTC, read from the few members that hold them or give
 /// them a zone, each taken as JSON alone ([`times_in_utc`]; a custody event timed to the minute:
 /// `at` alone).
-fn times_in(t: RecordType, body: &Fields, at: Option<&Field>, zones: &Zones) -> InUtc {
+fn times_in(t: RecordType, body: &Fields, at: Option<&Field>, zones: &dyn ZoneLookup) -> InUtc {
     // Most records read are custody events timed by an instant with its offset: read it alone.
     if let Some(text) = at.and_then(Field::as_str)
         && let Some(interval) = instant_at_alone(t, text, |name| body.contains_key(name))
@@ -178,12 +187,93 @@ fn taken() -> Placed {
 /// The records known at `known`'s boundary that the rules read, each with the index of its
 /// version, in id order; times in UTC; the personal values a rule reads in clear where they are
 /// still kept ([`put_back_kept`]).
-/// `beside`, another connection to the ledger, reads half of the log on a second thread.
+///
+/// `beside`, another connection to the ledger, reads the log on a second thread from the start,
+/// while this one reads the records view: that view says which versions are wanted and which
+/// records lend zones, and had kept the second core idle for its 2 to 4 seconds at 7.8M records.
+/// Until it is read, the second thread parses every leaf it reaches (a version not wanted is let
+/// go once the view says so), and a record whose times need a zone waits for the zones
+/// ([`LateZones`]); both threads then take the rest of the log a slice at a time ([`Slices`]),
+/// parsing only the versions wanted.
 pub(crate) fn read_records(
     known: &KnownAt<'_>,
     beside: Option<Box<dyn Backend>>,
     sources: Sources,
 ) -> Result<Read> {
+    let ready: OnceLock<Ready> = OnceLock::new();
+    let slices = Slices::new(known.boundary);
+    let (view, parsed) = std::thread::scope(|scope| -> Result<(View, Vec<Parsed>)> {
+        let other = beside.map(|mut beside| {
+            let (ready, slices) = (&ready, &slices);
+            scope.spawn(move || -> Result<Parsed> {
+                let tx = beside.read()?;
+                parse_slices(&*tx, slices, ready, sources)
+            })
+        });
+        let view = {
+            // Whatever happens here, the other thread is let go (a record waiting for zones
+            // would otherwise wait for ever).
+            let _release = Release(&ready);
+            match read_view(known) {
+                Ok((view, wanted, zones)) => {
+                    let _ = ready.set(Ready { wanted, zones });
+                    view
+                }
+                Err(e) => {
+                    slices.stop();
+                    return Err(e);
+                }
+            }
+        };
+        let mine = parse_slices(known.tx, &slices, &ready, sources);
+        let theirs = other.map(|other| other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        Ok((view, [Some(mine), theirs].into_iter().flatten().collect::<Result<Vec<Parsed>>>()?))
+    })?;
+    let Some(Ready { wanted, zones }) = ready.into_inner() else {
+        return Err(StoreError::Backend("the records view was not read".into()));
+    };
+    let mut lists: Vec<Vec<Placed>> = Vec::new();
+    for parsed in parsed {
+        // A leaf that is not a record fails the check only if its version is wanted (a leaf
+        // parsed before the view was read may be any leaf).
+        if let Some(&idx) = parsed.failed.iter().find(|&&idx| wanted.position(idx).is_some()) {
+            return Err(not_a_record(idx));
+        }
+        lists.extend(parsed.lists);
+    }
+    const NOWHERE: (u32, u32) = (u32::MAX, u32::MAX);
+    let mut order: Vec<(u32, u32)> = vec![NOWHERE; view.rows];
+    for (list, placed) in lists.iter_mut().enumerate() {
+        for (at, (position, idx, _)) in placed.iter_mut().enumerate() {
+            if let Some(wanted_at) = wanted.position(*idx) {
+                *position = wanted_at;
+                order[wanted_at] = (list as u32, at as u32);
+            }
+        }
+    }
+    drop(wanted);
+    let mut long_way: Vec<Placed> = Vec::new();
+    for (position, id) in view.long_way_ids {
+        if let Some((idx, body)) = known.lookup(&id)? {
+            order[position] = (lists.len() as u32, long_way.len() as u32);
+            long_way.push((position, idx, record_of_map(idx, (*body).clone(), &zones, sources)?));
+        }
+    }
+    lists.push(long_way);
+    order.retain(|&place| place != NOWHERE);
+    put_back_kept(known, &mut lists, &zones)?;
+    Ok(Read { lists, order })
+}
+
+/// What the records view says, beside the versions wanted and the zones: how many records it
+/// lists that the rules read, and those that take the long way, by their position in id order.
+struct View {
+    rows: usize,
+    long_way_ids: Vec<(usize, String)>,
+}
+
+/// Reads the records view, then the zones of the records that lend them.
+fn read_view(known: &KnownAt<'_>) -> Result<(View, Wanted, Zones)> {
     // Only what this pass needs of each row: the version wanted, or the id of a record that
     // takes the long way. A record's known version is its current one when that was appended
     // before the boundary and no retraction is in force: a retraction stays on the row until a
@@ -195,7 +285,7 @@ pub(crate) fn read_records(
     // (a list of (leaf, position) pairs, grown by doubling and sorted by leaf, had been about
     // 0.3 s at 7.8M records, on one core).
     let mut rows = 0;
-    let mut wanted = Wanted { position_of: vec![UNWANTED; to_usize(known.boundary)], count: 0 };
+    let mut wanted = Wanted { position_of: vec![UNWANTED; to_usize(known.boundary)] };
     let mut long_way_ids: Vec<(usize, String)> = Vec::new();
     let mut lenders: Vec<String> = Vec::new();
     known.tx.scan_record_heads(&mut |row| {
@@ -210,7 +300,6 @@ pub(crate) fn read_records(
                     .ok_or_else(|| StoreError::Backend("more than 4 billion records to read".into()))?;
                 if let Some(slot) = wanted.position_of.get_mut(to_usize(row.current)) {
                     *slot = position;
-                    wanted.count += 1;
                 }
             } else {
                 long_way_ids.push((rows, row.id.to_string()));
@@ -220,27 +309,106 @@ pub(crate) fn read_records(
         Ok(())
     })?;
     let zones = Zones::read(known, &lenders)?;
-    drop(lenders);
-    let mut lists = parse_in_pass(known, beside, &wanted, &zones, sources)?;
-    drop(wanted);
-    const NOWHERE: (u32, u32) = (u32::MAX, u32::MAX);
-    let mut order: Vec<(u32, u32)> = vec![NOWHERE; rows];
-    for (list, placed) in lists.iter().enumerate() {
-        for (at, (position, _, _)) in placed.iter().enumerate() {
-            order[*position] = (list as u32, at as u32);
-        }
+    Ok((View { rows, long_way_ids }, wanted, zones))
+}
+
+/// What the records view gives the threads reading the log: the versions wanted, and the zones.
+struct Ready {
+    wanted: Wanted,
+    zones: Zones,
+}
+
+/// Sets an empty [`Ready`] when dropped before the view was read (an error or a panic there), so
+/// that no thread waits for it.
+struct Release<'r>(&'r OnceLock<Ready>);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let nothing = || Ready {
+            wanted: Wanted { position_of: Vec::new() },
+            zones: Zones { tz: FxHashMap::default(), court: FxHashMap::default() },
+        };
+        let _ = self.0.set(nothing());
     }
-    let mut long_way: Vec<Placed> = Vec::new();
-    for (position, id) in long_way_ids {
-        if let Some((idx, body)) = known.lookup(&id)? {
-            order[position] = (lists.len() as u32, long_way.len() as u32);
-            long_way.push((position, idx, record_of_map(idx, (*body).clone(), &zones, sources)?));
-        }
+}
+
+/// The zones, once the records view is read: a record whose times need a zone waits for them.
+/// A record timed by instants asks for none, and is read at once.
+struct LateZones<'r>(&'r OnceLock<Ready>);
+
+impl ZoneLookup for LateZones<'_> {
+    fn place_zone(&self, place: &str) -> Option<TimeZone> {
+        self.0.wait().zones.place_zone(place)
     }
-    lists.push(long_way);
-    order.retain(|&place| place != NOWHERE);
-    put_back_kept(known, &mut lists, &zones)?;
-    Ok(Read { lists, order })
+    fn org_zone(&self, org: &str) -> Option<TimeZone> {
+        self.0.wait().zones.org_zone(org)
+    }
+    fn court_of(&self, id: &str) -> Option<String> {
+        self.0.wait().zones.court_of(id)
+    }
+}
+
+/// The log below the boundary, handed out a slice of leaves at a time to whichever thread asks.
+struct Slices {
+    next: AtomicU64,
+    end: u64,
+}
+
+/// Leaves in a slice: enough that a slice's statement costs nothing, few enough that the two
+/// threads end together.
+const SLICE: u64 = 1 << 16;
+
+impl Slices {
+    fn new(end: u64) -> Slices {
+        Slices { next: AtomicU64::new(0), end }
+    }
+
+    fn next(&self) -> Option<std::ops::Range<u64>> {
+        let start = self.next.fetch_add(SLICE, Ordering::Relaxed);
+        (start < self.end).then(|| start..(start + SLICE).min(self.end))
+    }
+
+    /// Hands out nothing more.
+    fn stop(&self) {
+        self.next.store(self.end, Ordering::Relaxed);
+    }
+}
+
+/// What one thread parsed: a list per slice, each record with the index of its version (its
+/// position in id order set once the view is read), and the leaves that were not records.
+#[derive(Default)]
+struct Parsed {
+    lists: Vec<Vec<Placed>>,
+    failed: Vec<u64>,
+}
+
+/// Reads and parses slices of the log until none is left: every leaf until the records view is
+/// read, then only the versions wanted.
+fn parse_slices(
+    tx: &dyn LogRead,
+    slices: &Slices,
+    ready: &OnceLock<Ready>,
+    sources: Sources,
+) -> Result<Parsed> {
+    let zones = LateZones(ready);
+    let mut parsed = Parsed::default();
+    while let Some(leaves) = slices.next() {
+        let mut list = Vec::with_capacity(to_usize(leaves.end - leaves.start));
+        tx.scan_leaves(leaves.start, leaves.end, &mut |leaf| {
+            if let Some(ready) = ready.get()
+                && ready.wanted.position(leaf.idx).is_none()
+            {
+                return Ok(());
+            }
+            match record_of_leaf(leaf.idx, &leaf.bytes, &zones, sources) {
+                Ok(record) => list.push((usize::MAX, leaf.idx, record)),
+                Err(_) => parsed.failed.push(leaf.idx),
+            }
+            Ok(())
+        })?;
+        parsed.lists.push(list);
+    }
+    Ok(parsed)
 }
 
 /// The personal values of a person that a rule reads: a birth date, for an age. Its names and
@@ -252,14 +420,19 @@ const PERSON_VALUES_READ: [&str; 1] = ["born"];
 /// Puts the kept personal values the rules read back into their records, where they are still
 /// kept: a person's birth date ([`PERSON_VALUES_READ`]), and every field a record lists as
 /// personal (`"personal": [...]`), which may be any field a rule reads, and then reads that
-/// record's times again. The kept values are read in one ordered pass, and put back on a thread
-/// per list of records.
-fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>], zones: &Zones) -> Result<()> {
+/// record's times again. The kept values are read in one ordered pass, and put back by a thread
+/// per core, each over a share of the lists of records.
+fn put_back_kept(
+    known: &KnownAt<'_>,
+    lists: &mut [Vec<Placed>],
+    zones: &(dyn ZoneLookup + Sync),
+) -> Result<()> {
     // (leaf index, list, offset) of each record that may have kept values.
     let mut holding: Vec<(u64, usize, usize)> = Vec::new();
     for (list, placed) in lists.iter().enumerate() {
-        for (at, (_, idx, record)) in placed.iter().enumerate() {
-            if record.kind == "person" || record.body.contains_key("personal") {
+        for (at, (position, idx, record)) in placed.iter().enumerate() {
+            // A version parsed before the records view was read, and not wanted, has no position.
+            if *position != usize::MAX && (record.kind == "person" || record.body.contains_key("personal")) {
                 holding.push((*idx, list, at));
             }
         }
@@ -276,17 +449,22 @@ fn put_back_kept(known: &KnownAt<'_>, lists: &mut [Vec<Placed>], zones: &Zones) 
         }
         Ok(())
     })?;
+    let per_thread = lists.len().div_ceil(workers()).max(1);
+    let mut kept = kept.into_iter();
     std::thread::scope(|scope| {
-        for (placed, kept) in lists.iter_mut().zip(kept) {
+        for group in lists.chunks_mut(per_thread) {
+            let kept: Vec<_> = kept.by_ref().take(group.len()).collect();
             scope.spawn(move || {
-                for (at, data) in kept {
-                    let record = &mut placed[at].2;
-                    let all = record.body.contains_key("personal");
-                    for (field, value) in values_read(&data, all) {
-                        record.body.insert(field, value);
-                    }
-                    if all {
-                        read_times_again(record, zones);
+                for (placed, kept) in group.iter_mut().zip(kept) {
+                    for (at, data) in kept {
+                        let record = &mut placed[at].2;
+                        let all = record.body.contains_key("personal");
+                        for (field, value) in values_read(&data, all) {
+                            record.body.insert(field, value);
+                        }
+                        if all {
+                            read_times_again(record, zones);
+                        }
                     }
                 }
             });
@@ -319,8 +497,6 @@ fn values_read(data: &[u8], all: bool) -> Vec<(String, Field)> {
 /// order of the record whose known version it holds, or [`UNWANTED`].
 struct Wanted {
     position_of: Vec<u32>,
-    /// How many leaves are wanted.
-    count: usize,
 }
 
 /// A leaf no record's known version lies in.
@@ -332,77 +508,13 @@ fn to_usize(idx: u64) -> usize {
 }
 
 impl Wanted {
-    /// The leaf at which the wanted leaves are split in two halves of (nearly) the same count.
-    fn middle(&self) -> u64 {
-        let half = self.count / 2;
-        let mut seen = 0;
-        for (idx, &position) in self.position_of.iter().enumerate() {
-            if seen == half {
-                return idx as u64;
-            }
-            if position != UNWANTED {
-                seen += 1;
-            }
+    /// The position in id order of the record whose known version leaf `idx` holds.
+    fn position(&self, idx: u64) -> Option<usize> {
+        match self.position_of.get(to_usize(idx)) {
+            Some(&position) if position != UNWANTED => Some(position as usize),
+            _ => None,
         }
-        self.position_of.len() as u64
     }
-}
-
-/// Reads and parses the wanted leaves, in one list per reader. With a second connection
-/// (`beside`), the log is read in two halves, one on each connection, each on its own thread:
-/// one thread reading the log for workers that parsed had left a core idle half the time at
-/// 7.8M records. Leaves below the boundary never change, so the second connection's snapshot,
-/// taken a moment later, holds the same ones.
-fn parse_in_pass(
-    known: &KnownAt<'_>,
-    beside: Option<Box<dyn Backend>>,
-    wanted: &Wanted,
-    zones: &Zones,
-    sources: Sources,
-) -> Result<Vec<Vec<Placed>>> {
-    let end = wanted.position_of.len() as u64;
-    let Some(mut beside) = beside else {
-        return Ok(vec![parse_range(known.tx, 0..end, wanted.count, wanted, zones, sources)?]);
-    };
-    let middle = wanted.middle();
-    let (first_half, second_half) = (wanted.count / 2, wanted.count - wanted.count / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(move || -> Result<Vec<Placed>> {
-            let tx = beside.read()?;
-            parse_range(&*tx, middle..end, second_half, wanted, zones, sources)
-        });
-        let parsed = parse_range(known.tx, 0..middle, first_half, wanted, zones, sources);
-        let others = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        Ok(vec![parsed?, others?])
-    })
-}
-
-/// Reads the log over `leaves` and parses the wanted ones (`expected` of them).
-fn parse_range(
-    tx: &dyn LogRead,
-    leaves: std::ops::Range<u64>,
-    expected: usize,
-    wanted: &Wanted,
-    zones: &Zones,
-    sources: Sources,
-) -> Result<Vec<Placed>> {
-    if leaves.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut parsed = Vec::with_capacity(expected);
-    tx.scan_leaves(leaves.start, leaves.end, &mut |leaf| {
-        if let Some(&position) = wanted.position_of.get(to_usize(leaf.idx))
-            && position != UNWANTED
-        {
-            parsed.push((
-                position as usize,
-                leaf.idx,
-                record_of_leaf(leaf.idx, &leaf.bytes, zones, sources)?,
-            ));
-        }
-        Ok(())
-    })?;
-    Ok(parsed)
 }
 
 /// Worker threads: one per core, at most four.
@@ -439,7 +551,7 @@ pub(super) fn in_parts<T: Send, R: Send>(mut items: Vec<T>, work: &(dyn Fn(T) ->
 /// Reads a record's times again, once the personal values it lists are back in clear: a field it
 /// lists (`"personal": ["at"]`, or the `place` whose zone its dates are read in) had been read as
 /// a commitment.
-fn read_times_again(record: &mut Record, zones: &Zones) {
+fn read_times_again(record: &mut Record, zones: &dyn ZoneLookup) {
     let Some(t) = RecordType::parse(record.kind) else { return };
     (record.times, record.unzoned) = times_in(t, &record.body, None, zones);
 }
@@ -491,22 +603,6 @@ mod tests {
     use crate::ingest::in_memory::Text;
     use crate::ledger::{Ledger, Location};
     use habeas_ledger::Signer;
-
-    #[test]
-    fn the_wanted_leaves_are_split_in_two_halves_of_the_same_count() {
-        const U: u32 = UNWANTED;
-        let wanted = |position_of: Vec<u32>| {
-            let count = position_of.iter().filter(|&&p| p != U).count();
-            Wanted { position_of, count }
-        };
-        // Four wanted, the first two before leaf 4.
-        assert_eq!(wanted(vec![U, 0, U, 1, 2, U, 3]).middle(), 4);
-        // Five: two in the first half, three in the second.
-        assert_eq!(wanted(vec![4, 3, U, U, 2, 1, 0]).middle(), 2);
-        assert_eq!(wanted(vec![U, U, 0]).middle(), 0, "one: the second half reads it");
-        assert_eq!(wanted(vec![U, U]).middle(), 0, "none");
-        assert_eq!(wanted(Vec::new()).middle(), 0);
-    }
 
     /// A new ledger in `dir`, and the key that signs its imports.
     fn new_ledger(dir: &std::path::Path) -> (Ledger, Signer) {
@@ -569,28 +665,98 @@ mod tests {
         }
     }
 
-    #[test]
-    fn one_connection_reads_what_two_read() {
-        // A backend with no second connection reads the whole log on one thread; the records,
-        // their leaf indexes and their order must be the same as when two read it in halves.
-        let dir = tempfile::tempdir().unwrap();
-        let (mut ledger, signer) = new_ledger(dir.path());
+    /// The example case, then a day later a retraction, a new version of a place that lends its
+    /// zone, and a custody event dated in that place's zone.
+    fn example_changed_later(dir: &std::path::Path) -> Ledger {
+        let (mut ledger, signer) = new_ledger(dir);
         let example = include_str!("../../../../examples/cecot-2025.jsonl");
         import(&mut ledger, &signer, "2025-12-01T00:00:00Z", example);
+        import(
+            &mut ledger,
+            &signer,
+            "2025-12-02T00:00:00Z",
+            r#"{"type":"retraction","id":"r-gone","target":"src-nyt-flights","reason":"wrong"}
+{"type":"place","id":"pl-cecot","name":"CECOT","kind":"facility","country":"SV","tz":"America/El_Salvador","capacity":40000,"sources":["src-ohchr"]}
+{"type":"custody","id":"c-late","subject":"coh-sv-23","event":"transferred","at":"2025-06-01","place":"pl-cecot","sources":["src-ohchr"]}"#,
+        );
+        ledger
+    }
 
-        let beside = ledger.backend().another();
-        assert!(beside.is_some(), "SQLite gives a second connection");
-        let tx = ledger.backend().read().unwrap();
-        let known = KnownAt::then(&*tx, None).unwrap();
+    #[test]
+    fn one_connection_reads_what_two_read() {
+        // A backend with no second connection reads the view, then the whole log, on one thread;
+        // with a second, that one starts on the log at once, parsing versions that may turn out
+        // not to be wanted and waiting for zones where a date needs one. The records, their leaf
+        // indexes and their order must be the same either way, whichever thread reads what
+        // (hence a few rounds), as known now and before the later import.
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = example_changed_later(dir.path());
+        ledger.catch_up_views().unwrap();
         let shown = |read: Read| -> Vec<String> {
             let mut shown = Vec::new();
             read.into_each(|idx, record| shown.push(format!("{idx} {record:?}")));
             shown
         };
-        let alone = shown(read_records(&known, None, Sources::Held).unwrap());
-        let in_halves = shown(read_records(&known, beside, Sources::Held).unwrap());
-        assert!(alone.len() > 100, "the example case has its records: {}", alone.len());
-        assert_eq!(alone, in_halves);
+        for known_at in [None, Some("2025-12-01T12:00:00Z")] {
+            let moment = known_at.map(|t| t.parse().unwrap());
+            for _ in 0..8 {
+                let beside = ledger.backend().another();
+                assert!(beside.is_some(), "SQLite gives a second connection");
+                let tx = ledger.backend().read().unwrap();
+                let known = KnownAt::then(&*tx, moment).unwrap();
+                let alone = shown(read_records(&known, None, Sources::Held).unwrap());
+                let two = shown(read_records(&known, beside, Sources::Held).unwrap());
+                assert!(alone.len() > 100, "the example case has its records: {}", alone.len());
+                assert_eq!(alone, two, "known at {known_at:?}");
+                let late = alone.iter().any(|r| r.contains("c-late"));
+                assert_eq!(late, known_at.is_none(), "the later import is read only when known");
+            }
+        }
+    }
+
+    #[test]
+    fn a_thread_ahead_of_the_records_view_parses_every_leaf_and_waits_for_zones_where_a_date_needs_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = example_changed_later(dir.path());
+        ledger.catch_up_views().unwrap();
+        let mut beside = ledger.backend().another().unwrap();
+        let tx = ledger.backend().read().unwrap();
+        let known = KnownAt::then(&*tx, None).unwrap();
+        let (view, wanted, zones) = read_view(&known).unwrap();
+        let ready: OnceLock<Ready> = OnceLock::new();
+        let slices = Slices::new(known.boundary);
+        std::thread::scope(|scope| {
+            let (slices, ready_ahead) = (&slices, &ready);
+            let ahead = scope.spawn(move || {
+                let tx = beside.read().unwrap();
+                parse_slices(&*tx, slices, ready_ahead, Sources::Held).unwrap()
+            });
+            // The example's dated records need the zones, so the thread cannot finish without
+            // them; it is let go once they are set.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!ahead.is_finished(), "a date waits for its zone");
+            let _ = ready.set(Ready { wanted, zones });
+            let parsed = ahead.join().unwrap();
+            let ready = ready.get().unwrap();
+            let placed: Vec<&Placed> = parsed.lists.iter().flatten().collect();
+            let wanted_read =
+                placed.iter().filter(|(_, idx, _)| ready.wanted.position(*idx).is_some()).count();
+            assert_eq!(wanted_read + view.long_way_ids.len(), view.rows, "every record is read once");
+            // Parsed ahead of the view: the place's first version, which is no longer wanted.
+            let cecot: Vec<u64> =
+                placed.iter().filter(|(_, _, r)| r.id == "pl-cecot").map(|(_, idx, _)| *idx).collect();
+            assert_eq!(cecot.len(), 2, "both versions of pl-cecot: {cecot:?}");
+            assert_eq!(cecot.iter().filter(|&&idx| ready.wanted.position(idx).is_some()).count(), 1);
+            // An import's leaf is not a record the rules read; parsed or not, it is never wanted.
+            assert!(parsed.failed.iter().all(|&idx| ready.wanted.position(idx).is_none()));
+            // The dated event waited for its place's zone: 2025-06-01 in El Salvador (UTC-6).
+            let late = placed.iter().find(|(_, _, r)| r.id == "c-late").map(|(_, _, r)| r.time("at"));
+            let expected = Interval {
+                earliest: "2025-06-01T06:00:00Z".parse().unwrap(),
+                latest: "2025-06-02T05:59:59.999999999Z".parse().unwrap(),
+            };
+            assert_eq!(late, Some(Some(expected)));
+        });
     }
 
     #[test]
