@@ -349,7 +349,9 @@ impl Case {
         let mut out: Vec<&Record> = Vec::new();
         for id in std::iter::once(Id::from(subject)).chain(self.cohorts_of(subject)) {
             for record in self.naming(&id, kind) {
-                if !out.iter().any(|r| r.id == record.id) {
+                // The same record is the same place in the case's list: comparing ids had read
+                // every record gathered so far again (2% of a check at 7.8M records).
+                if !out.iter().any(|r| std::ptr::eq(*r, record)) {
                     out.push(record);
                 }
             }
@@ -565,6 +567,17 @@ mod tests {
             case.insert(record("e2", "custody", json!({"subject": "p", "event": "released", "count": 2})));
             assert_eq!(case.count_of("e2"), Some(2));
         }
+    }
+
+    #[test]
+    fn a_record_about_a_subject_and_its_cohort_is_listed_once() {
+        let mut case = Case::with_capacity(4);
+        case.insert(record("c", "cohort", json!({"members": ["p"]})));
+        case.insert(record("both", "contact", json!({"subjects": ["p", "c"]})));
+        case.insert(record("k", "contact", json!({"subject": "c"})));
+        case.insert(record("twice", "contact", json!({"subjects": ["p", "p"]})));
+        let ids: Vec<&str> = case.about("p", "contact").iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["both", "twice", "k"]);
     }
 
     #[test]
