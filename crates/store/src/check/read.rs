@@ -226,6 +226,10 @@ pub(crate) fn read_records(
             }
         };
         let mine = parse_slices(known.tx, &slices, &ready, sources);
+        if mine.is_err() {
+            // The run fails: the other thread need not read on.
+            slices.stop();
+        }
         let theirs = other.map(|other| other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         Ok((view, [Some(mine), theirs].into_iter().flatten().collect::<Result<Vec<Parsed>>>()?))
     })?;
