@@ -96,8 +96,11 @@ pub struct Stretch {
     /// Held by another state after a removal.
     pub removed: bool,
     pub flight: Option<Id>,
-    /// The records behind it.
-    pub records: Vec<Id>,
+    /// The records behind it, by their positions in the case ([`Case::at`]): a rule reaches them
+    /// without looking their ids up (at 7.8M records, each such lookup had been a few cache
+    /// misses, and all of them together a tenth of the check), and a finding names them by
+    /// [`Case::ids_at`].
+    pub records: Vec<u32>,
 }
 
 /// How many a place held on one of its days, by one kind of evidence.
@@ -142,10 +145,11 @@ struct Filing {
     /// The cohorts, by id: a handful, asked about every subject (a lookup in the records, a
     /// million strong, had been most of the time some rules took).
     cohorts: FxHashMap<Id, usize>,
-    /// The records that give a `count` (a cohort's events, population counts), by id: a place's
-    /// daily tally weighs each stretch by the first count among its records, and at 7.8M records
-    /// looking each of six million events up to find none had been most of `over-capacity`.
-    counts: FxHashMap<Id, u64>,
+    /// The records that give a `count` (a cohort's events, population counts), by position: a
+    /// place's daily tally weighs each stretch by the first count among its records, and at 7.8M
+    /// records looking each of six million events up to find none had been most of
+    /// `over-capacity`.
+    counts: FxHashMap<u32, u64>,
 }
 
 /// A record filed under a subject: its position, and its type's code ([`type_code`]), so that
@@ -168,7 +172,7 @@ impl Filing {
     /// Files the record at position `at`.
     fn file(&mut self, at: usize, record: &Record) {
         if let Some(count) = record.body.get("count").and_then(Field::as_u64) {
-            self.counts.insert(record.id.clone(), count);
+            self.counts.insert(filed_at(at), count);
         }
         match self.by_type.get_mut(record.kind) {
             Some(positions) => positions.push(at),
@@ -194,8 +198,8 @@ impl Filing {
     }
 
     /// Takes the record at position `at` out of every index, before a new version is filed.
-    fn unfile(&mut self, at: usize, record: &Record) {
-        self.counts.remove(&record.id);
+    fn unfile(&mut self, at: usize) {
+        self.counts.remove(&filed_at(at));
         self.cohorts.retain(|_, &mut x| x != at);
         for positions in self.by_type.values_mut().chain(self.cohorts_listing.values_mut()) {
             positions.retain(|&x| x != at);
@@ -226,6 +230,18 @@ fn positions_of(records: &[Record]) -> Option<HashTable<u32>> {
     Some(position)
 }
 
+/// The lowest confidence among records, `high` > `medium` > `low` > `unverified`; `medium` for
+/// none.
+fn lowest_confidence<'r>(records: impl Iterator<Item = &'r Record>) -> Id {
+    let rank = |c: &str| match c {
+        "high" => 3,
+        "medium" => 2,
+        "low" => 1,
+        _ => 0,
+    };
+    records.map(Record::confidence).min_by_key(|c| rank(c)).unwrap_or("medium").into()
+}
+
 /// The hash a record's id is found by.
 fn id_hash(id: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(id)
@@ -251,7 +267,7 @@ impl Case {
         let at = match self.position.find(hash, |&at| records[at as usize].id == record.id) {
             Some(&at) => {
                 let at = at as usize;
-                self.filing.unfile(at, &self.records[at]);
+                self.filing.unfile(at);
                 self.records[at] = record;
                 at
             }
@@ -294,8 +310,22 @@ impl Case {
     }
 
     pub fn record(&self, id: &str) -> Option<&Record> {
-        let found = self.position.find(id_hash(id), |&at| self.records[at as usize].id == id);
-        found.map(|&at| &self.records[at as usize])
+        self.position_of(id).map(|at| &self.records[at as usize])
+    }
+
+    /// The position of the record with this id, as [`Stretch::records`] cites it.
+    pub fn position_of(&self, id: &str) -> Option<u32> {
+        self.position.find(id_hash(id), |&at| self.records[at as usize].id == id).copied()
+    }
+
+    /// The record at a position.
+    pub fn at(&self, position: u32) -> Option<&Record> {
+        self.records.get(position as usize)
+    }
+
+    /// The ids of the records at these positions, in their order.
+    pub fn ids_at(&self, positions: &[u32]) -> Vec<Id> {
+        positions.iter().filter_map(|&p| self.at(p)).map(|r| r.id.clone()).collect()
     }
 
     /// The cohort with this id; `None` for a person or anything else.
@@ -443,7 +473,12 @@ impl Case {
 
     /// The record's `count`, if it has one (the same as reading the record's member).
     pub fn count_of(&self, id: &str) -> Option<u64> {
-        self.filing.counts.get(id).copied()
+        self.position_of(id).and_then(|at| self.count_at(at))
+    }
+
+    /// The `count` the record at a position gives, as [`Case::count_of`].
+    pub fn count_at(&self, position: u32) -> Option<u64> {
+        self.filing.counts.get(&position).copied()
     }
 
     /// The nationalities recorded for a subject (a person's, or a cohort's).
@@ -453,18 +488,13 @@ impl Case {
 
     /// The lowest confidence among records, `high` > `medium` > `low` > `unverified`.
     pub fn lowest_confidence<'a>(&self, ids: impl IntoIterator<Item = &'a Id>) -> Id {
-        let rank = |c: &str| match c {
-            "high" => 3,
-            "medium" => 2,
-            "low" => 1,
-            _ => 0,
-        };
-        ids.into_iter()
-            .filter_map(|id| self.record(id))
-            .map(Record::confidence)
-            .min_by_key(|c| rank(c))
-            .unwrap_or("medium")
-            .into()
+        lowest_confidence(ids.into_iter().filter_map(|id| self.record(id)))
+    }
+
+    /// The lowest confidence among the records at these positions, as
+    /// [`Case::lowest_confidence`].
+    pub fn lowest_confidence_at(&self, positions: &[u32]) -> Id {
+        lowest_confidence(positions.iter().filter_map(|&p| self.at(p)))
     }
 
     /// The subject's stretch at an instant that lies within the interval, if one covers it.
@@ -566,7 +596,31 @@ mod tests {
             assert_eq!(case.count_of("e1"), None, "the new version has none");
             case.insert(record("e2", "custody", json!({"subject": "p", "event": "released", "count": 2})));
             assert_eq!(case.count_of("e2"), Some(2));
+            // By position, as stretches cite records: the same answers.
+            let at = |id| case.position_of(id).unwrap();
+            assert_eq!([at("e1"), at("e2"), at("n")].map(|p| case.count_at(p)), [None, Some(2), Some(40000)]);
         }
+    }
+
+    #[test]
+    fn records_cited_by_position_are_those_found_by_id() {
+        let case = Case::from_records(vec![
+            record("a", "custody", json!({"subject": "p", "event": "booked_in", "confidence": "high"})),
+            record("b", "custody", json!({"subject": "p", "event": "released", "confidence": "low"})),
+            record("c", "custody", json!({"subject": "p", "event": "released"})),
+        ]);
+        let positions: Vec<u32> = ["c", "a"].map(|id| case.position_of(id).unwrap()).to_vec();
+        assert_eq!(case.ids_at(&positions), ["c", "a"], "in the order cited");
+        assert_eq!(case.at(positions[1]).map(|r| r.id.as_str()), Some("a"));
+        assert_eq!(case.position_of("nobody"), None);
+        assert!(case.at(3).is_none());
+        for cited in [vec!["a"], vec!["a", "b"], vec!["c", "a"], vec![]] {
+            let ids: Vec<Id> = cited.iter().map(|&id| Id::from(id)).collect();
+            let positions: Vec<u32> = cited.iter().map(|id| case.position_of(id).unwrap()).collect();
+            assert_eq!(case.lowest_confidence_at(&positions), case.lowest_confidence(&ids), "{cited:?}");
+        }
+        assert_eq!(case.lowest_confidence_at(&[0, 1]), "low");
+        assert_eq!(case.lowest_confidence_at(&[]), "medium", "none cited");
     }
 
     #[test]

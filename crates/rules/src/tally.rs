@@ -132,7 +132,7 @@ pub fn tallies(
         let own_count = case.cohort(subject).and_then(|r| r.body.get("count")).and_then(Field::as_u64);
         {
             let weight =
-                stretch.records.iter().find_map(|id| case.count_of(id)).or(own_count).unwrap_or(1) as i64;
+                stretch.records.iter().find_map(|&at| case.count_at(at)).or(own_count).unwrap_or(1) as i64;
             // Certainly there at a day's end: arrived by then, and not gone by then.
             let first = local_day(stretch.from.latest, &zone);
             let until = stretch.until.map(|u| u.earliest);

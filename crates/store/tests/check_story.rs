@@ -602,7 +602,8 @@ fn timelines_read_for_checks_are_the_stored_ones() {
                         s.place.as_deref().map(String::from),
                         s.custodian.as_deref().map(String::from),
                         s.basis.iter().map(String::from).collect::<Vec<_>>(),
-                        s.records.iter().map(String::from).collect::<Vec<_>>(),
+                        // Cited by position in the case: the same records, in the same order.
+                        case.ids_at(&s.records).iter().map(String::from).collect::<Vec<_>>(),
                     )
                 })
                 .collect();

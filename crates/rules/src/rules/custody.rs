@@ -21,11 +21,11 @@ fn subject_finding(
 ) -> Finding {
     let mut finding = on_subject(case, rule, outcome, subject);
     finding.about = stretch.place.clone();
-    finding.act = stretch.records.first().cloned();
+    finding.records = case.ids_at(&stretch.records);
+    finding.act = finding.records.first().cloned();
     finding.at = Some(stretch.from);
     finding.zone = stretch.place.as_deref().and_then(|p| case.place_zone(p)).map(Id::from);
-    finding.records = stretch.records.clone();
-    finding.confidence = case.lowest_confidence(&finding.records);
+    finding.confidence = case.lowest_confidence_at(&stretch.records);
     finding
 }
 
@@ -219,7 +219,7 @@ pub fn shared_responsibility(case: &Case, report: &mut Report) {
                 continue;
             }
             let mut states = vec![jailer.to_string()];
-            let mut records = stretch.records.clone();
+            let mut records = case.ids_at(&stretch.records);
             for agreement in case.of_type("agreement") {
                 let places = agreement.strings("places");
                 let subjects = agreement.strings("subjects");

@@ -274,11 +274,12 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
                         .insert(name.into(), json!({"since": since.map(interval_json), "records": records}));
                 }
             };
-            element("deprivation_of_liberty", Some(stretch.from), stretch.records.clone());
+            let stretch_records = case.ids_at(&stretch.records);
+            element("deprivation_of_liberty", Some(stretch.from), stretch_records.clone());
             let jailer = stretch.custodian.as_deref().and_then(|c| case.org_state(c));
             let mut state_records: Vec<Id> = Vec::new();
             if jailer.is_some() {
-                state_records.extend(stretch.records.first().cloned());
+                state_records.extend(stretch_records.first().cloned());
             }
             state_records.extend(
                 case.of_type("agreement")
@@ -346,7 +347,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
             }
             let mut finding = on_subject(case, "enforced-disappearance", Outcome::PossibleViolation, subject);
             finding.about = stretch.place.clone();
-            finding.act = stretch.records.first().cloned();
+            finding.act = stretch.records.first().and_then(|&p| case.at(p)).map(|r| r.id.clone());
             finding.at = Some(stretch.from);
             finding.zone = stretch.place.as_deref().and_then(|p| case.place_zone(p)).map(Id::from);
             finding.records = elements
@@ -384,7 +385,7 @@ pub fn register_gap(case: &Case, report: &mut Report) {
             continue;
         }
         let events: Vec<&Record> =
-            stretches.iter().flat_map(|s| &s.records).filter_map(|id| case.record(id)).collect();
+            stretches.iter().flat_map(|s| &s.records).filter_map(|&at| case.at(at)).collect();
         let mut missing: Vec<&str> = Vec::new();
         let identity =
             case.record(subject).is_some_and(|r| r.kind == "person" && r.body.contains_key("names"));

@@ -63,14 +63,21 @@ pub(crate) fn case_of(
             && case.cohorts_of(subject).is_empty()
     });
     let derived = read::in_parts(plain, &|subject| {
-        let stretches = stretches(own_timeline(&case, &subject, &leaf_of, as_of));
-        (subject, stretches)
+        let (segments, events) = own_timeline(&case, &subject, &leaf_of, as_of);
+        // A segment rests on the subject's own events (found among them, not looked up by id
+        // among all records) and on the flights they name.
+        let position = |id: &Id| match events.iter().find(|(event, _)| event == id) {
+            Some(&(_, at)) => Some(at),
+            None => case.position_of(id),
+        };
+        (subject, stretches(segments, position))
     });
     // In id order, as derived: built in bulk, not inserted one by one.
     case.timelines = derived.into_iter().collect();
     for subject in others {
         if let Some(found) = timeline(known, &subject, as_of, false)? {
-            case.timelines.insert(subject, stretches(found.segments));
+            let found = stretches(found.segments, |id| case.position_of(id));
+            case.timelines.insert(subject, found);
         }
     }
     Ok(case)
@@ -78,8 +85,9 @@ pub(crate) fn case_of(
 
 /// A timeline's segments as the rules read them, in a list of their own size: collected in place,
 /// a million persons' stretches had each kept the larger list of segments they came from, with the
-/// room it had grown into.
-fn stretches(segments: Vec<Segment>) -> Vec<Stretch> {
+/// room it had grown into. The records behind each are cited by their positions in the case
+/// (`position`); every one is there, since the case holds every record known then.
+fn stretches(segments: Vec<Segment>, position: impl Fn(&Id) -> Option<u32>) -> Vec<Stretch> {
     let mut out = Vec::with_capacity(segments.len());
     out.extend(segments.into_iter().map(|s| Stretch {
         from: s.from,
@@ -91,7 +99,11 @@ fn stretches(segments: Vec<Segment>) -> Vec<Stretch> {
         basis: sized(s.basis),
         removed: s.removed,
         flight: s.flight,
-        records: sized(s.records),
+        records: {
+            let mut records = Vec::with_capacity(s.records.len());
+            records.extend(s.records.iter().filter_map(&position));
+            records
+        },
     }));
     out
 }
@@ -118,7 +130,13 @@ impl World for CaseWorld<'_> {
 /// The timeline of a person whose events are all their own (no cohort lists them, no `same_as`
 /// joins them): derived from the records in memory, as [`timeline`] would from the store, without
 /// a query per person.
-fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Timestamp>) -> Vec<Segment> {
+fn own_timeline(
+    case: &Case,
+    subject: &str,
+    leaf_of: &[u64],
+    as_of: Option<Timestamp>,
+) -> (Vec<Segment>, Vec<(Id, u32)>) {
+    let mut positions: Vec<(Id, u32)> = Vec::new();
     let mut events: Vec<Event> = case
         .naming_at(subject, "custody")
         .map(|(at, r)| {
@@ -140,6 +158,7 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
                     .unwrap_or_default();
                 (Id::from(id), legs)
             });
+            positions.push((r.id.clone(), u32::try_from(at).unwrap_or(u32::MAX)));
             Event {
                 id: r.id.clone(),
                 idx: leaf_of.get(at).copied().unwrap_or(0),
@@ -165,7 +184,7 @@ fn own_timeline(case: &Case, subject: &str, leaf_of: &[u64], as_of: Option<Times
     {
         last.until = None;
     }
-    segments
+    (segments, positions)
 }
 
 impl Ledger {
