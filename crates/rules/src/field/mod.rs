@@ -15,13 +15,10 @@
 //! A record is read from its JSON text directly ([`Fields::read_setting_aside`], by the reader of
 //! [`field_of_text`]), without a `serde_json::Value` in between: building a B-tree and a string per member
 //! name, only to take them apart again, had been a fifth of the time `habeas check` spent reading
-//! the log. A field also implements `Deserialize`, for a value inside another document.
-
-use std::fmt;
+//! the log, and a kept personal value put back is read the same way.
 
 use ecow::EcoString;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 mod text;
@@ -271,72 +268,6 @@ fn exact<T>(mut items: Vec<T>) -> Box<[T]> {
     exact.into_boxed_slice()
 }
 
-impl<'de> serde::Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Field, D::Error> {
-        deserializer.deserialize_any(FieldVisitor)
-    }
-}
-
-/// Builds a [`Field`] from whatever JSON value comes.
-struct FieldVisitor;
-
-impl<'de> Visitor<'de> for FieldVisitor {
-    type Value = Field;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Field, E> {
-        Ok(Field::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Field, E> {
-        Ok(Field::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Field, E> {
-        Ok(Field::Bool(b))
-    }
-
-    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Field, E> {
-        Ok(Field::Number(n.into()))
-    }
-
-    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Field, E> {
-        Ok(Field::Number(n.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Field, E> {
-        // As serde_json's own value: a number JSON cannot hold is a null.
-        Ok(Number::from_f64(n).map_or(Field::Null, Field::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Field, E> {
-        Ok(Field::String(s.into()))
-    }
-
-    fn visit_string<E: de::Error>(self, s: String) -> Result<Field, E> {
-        Ok(Field::String(s.into()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Field, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
-        while let Some(item) = seq.next_element::<Field>()? {
-            items.push(item);
-        }
-        Ok(Field::Array(exact(items)))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Field, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
-        while let Some(name) = map.next_key_seed(NameSeed)? {
-            members.push(name.holding(map.next_value::<Field>()?));
-        }
-        Ok(Field::Object(Fields::of_members(members)))
-    }
-}
-
 impl Fields {
     /// Reads a JSON object from its text, setting the members called `aside` apart (each `None`
     /// where missing; of a name given twice, the last): a record's `id` and `type`, held beside
@@ -401,29 +332,6 @@ impl Name {
     }
 }
 
-/// Reads a member's name without copying it when the record format defines it.
-struct NameSeed;
-
-impl<'de> DeserializeSeed<'de> for NameSeed {
-    type Value = Name;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Name, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for NameSeed {
-    type Value = Name;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Name, E> {
-        Ok(Name::of(s))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -469,11 +377,11 @@ mod tests {
             r#"{"twice":1,"a":0,"twice":2}"#,
         ];
         for text in texts {
-            let direct: Field = serde_json::from_str(text).unwrap();
+            let direct = field_of_text(text.as_bytes()).unwrap();
             let through_value = Field::from(serde_json::from_str::<Value>(text).unwrap());
             assert_eq!(direct, through_value, "{text}");
         }
-        assert!(serde_json::from_str::<Field>(r#"{"a":"#).is_err());
+        assert!(field_of_text(br#"{"a":"#).is_err());
     }
 
     #[test]
@@ -502,7 +410,7 @@ mod tests {
         let known = |name| habeas_model::schema::known_name(name).is_some();
         assert!(known("at") && known("place") && known("subject") && known("basis"));
         assert!(!known("aaa") && !known("pm") && !known("pl") && !known("zzz"));
-        let field: Field = serde_json::from_str(text).unwrap();
+        let field = field_of_text(text.as_bytes()).unwrap();
         let Some(fields) = field.as_object() else { panic!("an object") };
         let names: Vec<&str> = fields.iter().map(|(name, _)| name).collect();
         assert_eq!(names, ["aaa", "at", "place", "pm", "subject", "zzz"]);
@@ -541,7 +449,7 @@ mod tests {
         let example = include_str!("../../../../examples/cecot-2025.jsonl");
         let mut found = 0;
         for line in example.lines().filter(|l| l.starts_with('{')) {
-            let field: Field = serde_json::from_str(line).unwrap();
+            let field = field_of_text(line.as_bytes()).unwrap();
             each_object(&field, &mut |fields| {
                 for (name, value) in fields.iter() {
                     assert_eq!(fields.get(name), Some(value), "{name} in {line}");

@@ -27,6 +27,7 @@ use habeas_model::RecordType;
 use habeas_model::personal::{decode_kept, kept_value_texts};
 use habeas_model::time::{Interval, parse_zone};
 use habeas_model::zone::{ZoneLookup, instant_at_alone, times_in_utc};
+use habeas_rules::field::field_of_text;
 use habeas_rules::{Field, Fields, Id, Record};
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
@@ -486,7 +487,7 @@ fn values_read(data: &[u8], all: bool) -> Vec<(String, Field)> {
         Some(texts) => texts
             .into_iter()
             .filter(|(field, _)| read(field))
-            .filter_map(|(field, text)| Some((field.to_string(), serde_json::from_slice(text).ok()?)))
+            .filter_map(|(field, text)| Some((field.to_string(), field_of_text(text).ok()?)))
             .collect(),
         None => decode_kept(data)
             .unwrap_or_default()
