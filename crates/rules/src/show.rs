@@ -29,6 +29,27 @@ pub fn time(at: &Interval, zone_name: Option<&str>, es: bool) -> String {
     if es { format!("entre el {a} y el {b}") } else { format!("between {a} and {b}") }
 }
 
+/// Since when, for "held in ... since ...": `since 2025-03-15 17:26 -04:00`, `since 2025-03-15
+/// (-04:00)`, `since some time between ... and ...` (Spanish `desde el ...`, `desde algún momento
+/// entre el ... y el ...`). [`time`]'s words read "since at", "since on" after "since".
+pub fn since(at: &Interval, zone_name: Option<&str>, es: bool) -> String {
+    let tz = zone(zone_name);
+    let when = if let Some(day) = whole_day(at, &tz) {
+        let offset = at.earliest.to_zoned_datetime(tz.clone()).strftime("%:z").to_string();
+        format!("{day} ({offset})")
+    } else if at.earliest == at.latest {
+        instant(at.earliest, &tz)
+    } else {
+        let (a, b) = (instant(at.earliest, &tz), instant(at.latest, &tz));
+        return if es {
+            format!("desde algún momento entre el {a} y el {b}")
+        } else {
+            format!("since some time between {a} and {b}")
+        };
+    };
+    if es { format!("desde el {when}") } else { format!("since {when}") }
+}
+
 /// A duration range in hours or days, `4 h 42 min`, `3 to 5 days`.
 pub fn days(range: (f64, f64), es: bool) -> String {
     let (a, b) = (range.0.max(0.0).floor() as i64, range.1.max(0.0).floor() as i64);
@@ -53,5 +74,37 @@ pub fn act(kind: &str, es: bool) -> &'static str {
         ("continue_in_flight", true) => "el vuelo siguió su ruta",
         (_, false) => "custody act",
         (_, true) => "acto de custodia",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn interval(earliest: &str, latest: &str) -> Interval {
+        Interval { earliest: earliest.parse().unwrap(), latest: latest.parse().unwrap() }
+    }
+
+    #[test]
+    fn since_reads_after_held_for_an_instant_a_day_and_a_window_in_the_places_zone() {
+        let zone = Some("America/Chicago");
+        let instant = Interval::at("2025-03-15T22:50:00Z".parse().unwrap());
+        assert_eq!(since(&instant, zone, false), "since 2025-03-15 17:50 -05:00");
+        assert_eq!(since(&instant, zone, true), "desde el 2025-03-15 17:50 -05:00");
+        // A date given alone resolves to the whole local day.
+        let day = interval("2025-03-15T05:00:00Z", "2025-03-16T04:59:59.999999999Z");
+        assert_eq!(since(&day, zone, false), "since 2025-03-15 (-05:00)");
+        assert_eq!(since(&day, zone, true), "desde el 2025-03-15 (-05:00)");
+        let window = interval("2025-03-15T22:00:00Z", "2025-03-16T01:00:00Z");
+        assert_eq!(
+            since(&window, zone, false),
+            "since some time between 2025-03-15 17:00 -05:00 and 2025-03-15 20:00 -05:00"
+        );
+        assert_eq!(
+            since(&window, zone, true),
+            "desde algún momento entre el 2025-03-15 17:00 -05:00 y el 2025-03-15 20:00 -05:00"
+        );
+        // No zone: UTC.
+        assert_eq!(since(&instant, None, false), "since 2025-03-15 22:50 +00:00");
     }
 }

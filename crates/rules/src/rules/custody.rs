@@ -56,10 +56,10 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
         for stretch in stretches.iter().filter(|s| s.state == "in_custody" && s.basis.is_empty()) {
             let mut finding = subject_finding(case, "no-legal-basis", Outcome::DataGap, subject, stretch);
             let place = |es| case.name(stretch.place.as_deref(), es);
-            let since = |es| show::time(&stretch.from, finding.zone.as_deref(), es);
+            let since = |es| show::since(&stretch.from, finding.zone.as_deref(), es);
             finding.message = [
-                format!("held in {} since {}, with no recorded legal authority", place(false), since(false)),
-                format!("detenido en {} desde {}, sin autoridad legal registrada", place(true), since(true)),
+                format!("held in {} {}, with no recorded legal authority", place(false), since(false)),
+                format!("detenido en {} {}, sin autoridad legal registrada", place(true), since(true)),
             ];
             finding.details.insert("missing", json!("basis"));
             report.push(finding);
@@ -177,7 +177,7 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
             finding.details.insert("escalated", json!(days.0 > escalate));
             finding.parameters = parameters.clone();
             let place = |es| case.name(stretch.place.as_deref(), es);
-            let since = |es| show::time(&stretch.from, finding.zone.as_deref(), es);
+            let since = |es| show::since(&stretch.from, finding.zone.as_deref(), es);
             let why = if denied_visits {
                 ["the place allows no visits", "el lugar no admite visitas"]
             } else {
@@ -185,14 +185,14 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
             };
             finding.message = [
                 format!(
-                    "held in {} since {}, for {}: {}",
+                    "held in {} {}, for {}: {}",
                     place(false),
                     since(false),
                     show::days(days, false),
                     why[0]
                 ),
                 format!(
-                    "detenido en {} desde {}, durante {}: {}",
+                    "detenido en {} {}, durante {}: {}",
                     place(true),
                     since(true),
                     show::days(days, true),
