@@ -543,6 +543,27 @@ fn the_elements_of_an_enforced_disappearance_side_by_side() {
 "#;
     let mut t = ledger(&[REMOVED, held, published]);
     assert!(run(&mut t, "enforced-disappearance", "2025-06-01T00:00:00Z").is_empty());
+
+    // Concealment from either alone: a contact denied, with no acknowledgment recorded at all;
+    // an acknowledgment denied, with no contact recorded (a pending habeas petition puts them
+    // outside the protection of the law).
+    let (held_alone, _) = held.split_once("{\"type\":\"acknowledgment\"").unwrap();
+    let contact = held.lines().last().unwrap().to_string() + "\n";
+    let mut t = ledger(&[REMOVED, held_alone, &contact]);
+    let found = run(&mut t, "enforced-disappearance", "2025-06-01T00:00:00Z");
+    let f = found.iter().find(|f| f.subjects == ["p"]).expect("concealed by the denied contact");
+    assert_eq!(f.details["elements"]["non_acknowledgment"]["records"], serde_json::json!(["no-lawyer"]));
+    let acknowledgment = held.lines().nth(2).unwrap().to_string() + "\n";
+    let petition = r#"{"type":"petition","id":"pet","kind":"habeas","court":"court","filed":"2025-04-05T10:00:00-06:00","beneficiaries":{"persons":["p"]},"sources":["s"]}
+"#;
+    let mut t = ledger(&[REMOVED, held_alone, &acknowledgment, petition]);
+    let found = run(&mut t, "enforced-disappearance", "2025-06-01T00:00:00Z");
+    let f = found.iter().find(|f| f.subjects == ["p"]).expect("concealed by the acknowledgment denied");
+    assert_eq!(f.details["elements"]["non_acknowledgment"]["records"], serde_json::json!(["ack"]));
+    assert_eq!(
+        f.details["elements"]["outside_the_protection_of_the_law"]["records"],
+        serde_json::json!(["pet"])
+    );
 }
 
 #[test]
