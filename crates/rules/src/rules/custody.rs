@@ -46,10 +46,10 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
         finding.records = vec![court_finding.id.clone()];
         finding.confidence = case.lowest_confidence(&finding.records);
         let court = |es| case.name(court_finding.str("court"), es);
-        finding.message = [
-            format!("{} found that there was no legal basis for the detention", court(false)),
-            format!("{} determinó que la detención no tenía base legal", court(true)),
-        ];
+        finding.message = report.say(
+            || format!("{} found that there was no legal basis for the detention", court(false)),
+            || format!("{} determinó que la detención no tenía base legal", court(true)),
+        );
         report.push(finding);
     }
     for (subject, stretches) in &case.timelines {
@@ -57,10 +57,10 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
             let mut finding = subject_finding(case, "no-legal-basis", Outcome::DataGap, subject, stretch);
             let place = |es| case.name(stretch.place.as_deref(), es);
             let since = |es| show::since(&stretch.from, finding.zone.as_deref(), es);
-            finding.message = [
-                format!("held in {} {}, with no recorded legal authority", place(false), since(false)),
-                format!("detenido en {} {}, sin autoridad legal registrada", place(true), since(true)),
-            ];
+            finding.message = report.say(
+                || format!("held in {} {}, with no recorded legal authority", place(false), since(false)),
+                || format!("detenido en {} {}, sin autoridad legal registrada", place(true), since(true)),
+            );
             finding.details.insert("missing", json!("basis"));
             report.push(finding);
         }
@@ -80,14 +80,16 @@ pub fn no_legal_basis(case: &Case, report: &mut Report) {
                 finding.records.push(why);
                 finding.records.dedup();
                 let when = |es| show::time(&ended, finding.zone.as_deref(), es);
-                finding.message = [
-                    format!("held on {}, which ended {}, and still held after", order.id, when(false)),
-                    format!(
-                        "detenido en virtud de {}, que terminó {}, y seguía detenido después",
-                        order.id,
-                        when(true)
-                    ),
-                ];
+                finding.message = report.say(
+                    || format!("held on {}, which ended {}, and still held after", order.id, when(false)),
+                    || {
+                        format!(
+                            "detenido en virtud de {}, que terminó {}, y seguía detenido después",
+                            order.id,
+                            when(true)
+                        )
+                    },
+                );
                 report.push(finding);
             }
         }
@@ -120,20 +122,24 @@ pub fn whereabouts_unknown(case: &Case, policy: &Policy, report: &mut Report) {
         finding.parameters = parameters.clone();
         let since = |es| show::time(&last.from, finding.zone.as_deref(), es);
         let to = |es| case.name(last.to.as_deref(), es);
-        finding.message = [
-            format!(
-                "moved towards {} {}; not seen since: {}",
-                to(false),
-                since(false),
-                show::days(days, false)
-            ),
-            format!(
-                "trasladado hacia {} {}; sin noticias desde entonces: {}",
-                to(true),
-                since(true),
-                show::days(days, true)
-            ),
-        ];
+        finding.message = report.say(
+            || {
+                format!(
+                    "moved towards {} {}; not seen since: {}",
+                    to(false),
+                    since(false),
+                    show::days(days, false)
+                )
+            },
+            || {
+                format!(
+                    "trasladado hacia {} {}; sin noticias desde entonces: {}",
+                    to(true),
+                    since(true),
+                    show::days(days, true)
+                )
+            },
+        );
         report.push(finding);
     }
 }
@@ -183,22 +189,26 @@ pub fn incommunicado(case: &Case, policy: &Policy, report: &mut Report) {
             } else {
                 ["no counsel or family contact granted", "sin contacto con abogados ni familia"]
             };
-            finding.message = [
-                format!(
-                    "held in {} {}, for {}: {}",
-                    place(false),
-                    since(false),
-                    show::days(days, false),
-                    why[0]
-                ),
-                format!(
-                    "detenido en {} {}, durante {}: {}",
-                    place(true),
-                    since(true),
-                    show::days(days, true),
-                    why[1]
-                ),
-            ];
+            finding.message = report.say(
+                || {
+                    format!(
+                        "held in {} {}, for {}: {}",
+                        place(false),
+                        since(false),
+                        show::days(days, false),
+                        why[0]
+                    )
+                },
+                || {
+                    format!(
+                        "detenido en {} {}, durante {}: {}",
+                        place(true),
+                        since(true),
+                        show::days(days, true),
+                        why[1]
+                    )
+                },
+            );
             report.push(finding);
         }
     }
@@ -267,14 +277,22 @@ pub fn shared_responsibility(case: &Case, report: &mut Report) {
             finding.confidence = case.lowest_confidence(&finding.records);
             finding.details.insert("states", json!(states));
             let place = |es| case.name(Some(place), es);
-            finding.message = [
-                format!("held in {} by {jailer}; answerable too: {}", place(false), states[1..].join(", ")),
-                format!(
-                    "detenido en {} por {jailer}; también responsables: {}",
-                    place(true),
-                    states[1..].join(", ")
-                ),
-            ];
+            finding.message = report.say(
+                || {
+                    format!(
+                        "held in {} by {jailer}; answerable too: {}",
+                        place(false),
+                        states[1..].join(", ")
+                    )
+                },
+                || {
+                    format!(
+                        "detenido en {} por {jailer}; también responsables: {}",
+                        place(true),
+                        states[1..].join(", ")
+                    )
+                },
+            );
             report.push(finding);
         }
     }

@@ -232,24 +232,28 @@ fn judge(case: &Case, order: &Record, forms: &[Form], act: &Act<'_>, subject: &s
         }
         _ => String::new(),
     };
-    finding.message = [
-        format!(
-            "{} {}{} while {} was in force; holds under {}",
-            show::act(act.kind, false),
-            when(false),
-            after_text(false),
-            order.id,
-            holding.join(", ")
-        ),
-        format!(
-            "{} {}{} mientras {} estaba en vigor; se cumple en la lectura {}",
-            show::act(act.kind, true),
-            when(true),
-            after_text(true),
-            order.id,
-            holding.join(", ")
-        ),
-    ];
+    finding.message = report.say(
+        || {
+            format!(
+                "{} {}{} while {} was in force; holds under {}",
+                show::act(act.kind, false),
+                when(false),
+                after_text(false),
+                order.id,
+                holding.join(", ")
+            )
+        },
+        || {
+            format!(
+                "{} {}{} mientras {} estaba en vigor; se cumple en la lectura {}",
+                show::act(act.kind, true),
+                when(true),
+                after_text(true),
+                order.id,
+                holding.join(", ")
+            )
+        },
+    );
     finding.readings = rows;
     report.push(finding);
 }
@@ -320,20 +324,17 @@ pub fn mid_operation_order(case: &Case, report: &mut Report) {
                 let forms_holding: Vec<String> =
                     rows.iter().filter(|r| r.holds > Holds::No).map(|r| r.keys[0].1.clone()).collect();
                 let left = |es| show::time(&first, finding.zone.as_deref(), es);
-                finding.message = [
-                    format!(
+                finding.message = report.say(|| format!(
                         "flight {} left {}, before the order; later legs came after it ({}): it could still have returned",
                         flight.id,
                         left(false),
                         forms_holding.join(", ")
-                    ),
-                    format!(
+                    ), || format!(
                         "el vuelo {} salió {}, antes de la orden; los tramos siguientes fueron posteriores ({}): aún podía regresar",
                         flight.id,
                         left(true),
                         forms_holding.join(", ")
-                    ),
-                ];
+                    ));
                 finding.readings = rows;
                 report.push(finding);
             }
@@ -382,10 +383,16 @@ pub fn protected_country(case: &Case, acts: &[(Act<'_>, Vec<Id>)], report: &mut 
                 } else {
                     ("handed to the custody of", "entregado a la custodia de")
                 };
-                finding.message = [
-                    format!("{en} {to} {} while {} ({kind}) protected them from {to}", when(false), order.id),
-                    format!("{es} {to} {} mientras {} ({kind}) lo protegía de {to}", when(true), order.id),
-                ];
+                finding.message = report.say(
+                    || {
+                        format!(
+                            "{en} {to} {} while {} ({kind}) protected them from {to}",
+                            when(false),
+                            order.id
+                        )
+                    },
+                    || format!("{es} {to} {} mientras {} ({kind}) lo protegía de {to}", when(true), order.id),
+                );
                 finding.readings = vec![Reading {
                     keys: vec![("effective", form.name.to_string()), ("act", act.kind.to_string())],
                     holds,
@@ -475,36 +482,44 @@ pub fn remedy_deadline(case: &Case, report: &mut Report) {
             let zone = case.court_zone(order).map(Id::from);
             let deadline = |es| show::time(&by, zone.as_deref(), es);
             let mut finding = Finding::new("remedy-deadline", Outcome::Violation);
-            finding.message = [
-                format!(
-                    "{} was due, {}, under {}; no compliance is recorded",
-                    required(act, false),
-                    deadline(false),
-                    order.id
-                ),
-                format!(
-                    "{} debía cumplirse, {}, según {}; no consta cumplimiento",
-                    required(act, true),
-                    deadline(true),
-                    order.id
-                ),
-            ];
-            if let Some(stay) = stayed_by {
-                finding.outcome = Outcome::Info;
-                finding.message = [
+            finding.message = report.say(
+                || {
                     format!(
-                        "{} was due, {}, under {}, but a stay was in force then ({stay}): not due",
+                        "{} was due, {}, under {}; no compliance is recorded",
                         required(act, false),
                         deadline(false),
                         order.id
-                    ),
+                    )
+                },
+                || {
                     format!(
-                        "{} debía cumplirse, {}, según {}, pero estaba suspendido ({stay}): no exigible",
+                        "{} debía cumplirse, {}, según {}; no consta cumplimiento",
                         required(act, true),
                         deadline(true),
                         order.id
-                    ),
-                ];
+                    )
+                },
+            );
+            if let Some(stay) = stayed_by {
+                finding.outcome = Outcome::Info;
+                finding.message = report.say(
+                    || {
+                        format!(
+                            "{} was due, {}, under {}, but a stay was in force then ({stay}): not due",
+                            required(act, false),
+                            deadline(false),
+                            order.id
+                        )
+                    },
+                    || {
+                        format!(
+                            "{} debía cumplirse, {}, según {}, pero estaba suspendido ({stay}): no exigible",
+                            required(act, true),
+                            deadline(true),
+                            order.id
+                        )
+                    },
+                );
                 records.push(stay);
             }
             finding.subjects = subjects.clone();

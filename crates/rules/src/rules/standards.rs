@@ -60,13 +60,15 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<Id>)], policy: &Policy, report:
             finding.zone = case.court_zone(court_finding).map(Id::from);
             finding.records = vec![court_finding.id.clone()];
             let court = case.name(court_finding.str("court"), false);
-            finding.message = [
-                format!("{court} found they were removed without notice"),
-                format!(
-                    "{} determinó que fueron expulsados sin aviso",
-                    case.name(court_finding.str("court"), true)
-                ),
-            ];
+            finding.message = report.say(
+                || format!("{court} found they were removed without notice"),
+                || {
+                    format!(
+                        "{} determinó que fueron expulsados sin aviso",
+                        case.name(court_finding.str("court"), true)
+                    )
+                },
+            );
             finding.parameters = parameters.clone();
             report.push(finish(case, finding));
         }
@@ -98,10 +100,10 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<Id>)], policy: &Policy, report:
             finding.parameters = Arc::new(with_required);
             finding.records = vec![act.event.id.clone()];
             let Some(last) = notices.iter().max_by_key(|n| n.time("served").map(|s| s.latest)) else {
-                finding.message = [
-                    "removed with no notice recorded".to_string(),
-                    "expulsado sin que conste aviso alguno".to_string(),
-                ];
+                finding.message = report.say(
+                    || "removed with no notice recorded".to_string(),
+                    || "expulsado sin que conste aviso alguno".to_string(),
+                );
                 finding.details.insert("missing", json!("notice"));
                 report.push(finish(case, finding));
                 continue;
@@ -158,10 +160,10 @@ pub fn notice(case: &Case, acts: &[(Act<'_>, Vec<Id>)], policy: &Policy, report:
                 ]);
             }
             let said = |i: usize| problems.iter().map(|p| p[i].as_str()).collect::<Vec<_>>().join("; ");
-            finding.message = [
-                format!("notice {} h before departure: {}", hours.0.floor(), said(0)),
-                format!("aviso {} h antes de la salida: {}", hours.0.floor(), said(1)),
-            ];
+            finding.message = report.say(
+                || format!("notice {} h before departure: {}", hours.0.floor(), said(0)),
+                || format!("aviso {} h antes de la salida: {}", hours.0.floor(), said(1)),
+            );
             report.push(finish(case, finding));
         }
     }
@@ -238,10 +240,10 @@ pub fn ineligible_basis(case: &Case, report: &mut Report) {
                 finding.at = Some(at);
                 finding.records = vec![basis.clone(), event.id.clone(), subject.clone()];
                 finding.details.insert("unmet", json!(unmet));
-                finding.message = [
-                    format!("held under {basis}, whose terms they do not meet: {}", unmet.join("; ")),
-                    format!("detenido bajo {basis}, cuyos requisitos no cumple: {}", unmet.join("; ")),
-                ];
+                finding.message = report.say(
+                    || format!("held under {basis}, whose terms they do not meet: {}", unmet.join("; ")),
+                    || format!("detenido bajo {basis}, cuyos requisitos no cumple: {}", unmet.join("; ")),
+                );
                 report.push(finish(case, finding));
             }
         }
@@ -374,18 +376,15 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
             finding.parameters = parameters.clone();
             let days = days_between(&stretch.from, &end);
             finding.details.insert("elements", Value::Object(elements));
-            finding.message = [
-                format!(
+            finding.message = report.say(|| format!(
                     "the four elements of an enforced disappearance appear together for {} in {}: custody, state involvement, concealment, outside the protection of the law",
                     show::days(days, false),
                     case.name(stretch.place.as_deref(), false)
-                ),
-                format!(
+                ), || format!(
                     "los cuatro elementos de una desaparición forzada aparecen juntos durante {} en {}: custodia, participación del Estado, ocultamiento, sustracción a la protección de la ley",
                     show::days(days, true),
                     case.name(stretch.place.as_deref(), true)
-                ),
-            ];
+                ));
             report.push(finish(case, finding));
         }
     }
@@ -436,10 +435,10 @@ pub fn register_gap(case: &Case, report: &mut Report) {
         finding.zone = first.place.as_deref().and_then(|p| case.place_zone(p)).map(Id::from);
         finding.records = events.iter().map(|e| e.id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         finding.details.insert("missing", json!(missing));
-        finding.message = [
-            format!("the custody record lacks: {}", missing.join(", ").replace('_', " ")),
-            format!("al registro de custodia le falta: {}", missing.join(", ").replace('_', " ")),
-        ];
+        finding.message = report.say(
+            || format!("the custody record lacks: {}", missing.join(", ").replace('_', " ")),
+            || format!("al registro de custodia le falta: {}", missing.join(", ").replace('_', " ")),
+        );
         report.push(finish(case, finding));
     }
 }
@@ -487,14 +486,16 @@ pub fn transfer_pending_matter(case: &Case, report: &mut Report) {
                 finding.zone = place.and_then(|p| case.place_zone(p)).map(Id::from);
                 finding.records = vec![petition.id.clone(), event.id.clone()];
                 let when = |es| show::time(&at, finding.zone.as_deref(), es);
-                finding.message = [
-                    format!("moved {} while {} about them was pending", when(false), petition.id),
-                    format!(
-                        "trasladado {} mientras {} sobre su caso seguía pendiente",
-                        when(true),
-                        petition.id
-                    ),
-                ];
+                finding.message = report.say(
+                    || format!("moved {} while {} about them was pending", when(false), petition.id),
+                    || {
+                        format!(
+                            "trasladado {} mientras {} sobre su caso seguía pendiente",
+                            when(true),
+                            petition.id
+                        )
+                    },
+                );
                 report.push(finish(case, finding));
             }
         }
@@ -515,16 +516,20 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
             let mut finding = finding_base;
             finding.outcome = Outcome::DataGap;
             finding.records = vec![place.id.clone()];
-            finding.message = [
-                format!(
-                    "{}: a capacity is recorded but no count of who is held",
-                    case.name(Some(&place.id), false)
-                ),
-                format!(
-                    "{}: consta su capacidad pero ningún recuento de detenidos",
-                    case.name(Some(&place.id), true)
-                ),
-            ];
+            finding.message = report.say(
+                || {
+                    format!(
+                        "{}: a capacity is recorded but no count of who is held",
+                        case.name(Some(&place.id), false)
+                    )
+                },
+                || {
+                    format!(
+                        "{}: consta su capacidad pero ningún recuento de detenidos",
+                        case.name(Some(&place.id), true)
+                    )
+                },
+            );
             report.push(finish(case, finding));
             continue;
         }
@@ -556,16 +561,13 @@ pub fn over_capacity(case: &Case, report: &mut Report) {
                     finding.key = Some(format!("{kind}:{}", first.day).into());
                     let name = case.name(Some(&place.id), false);
                     let capacity = peak.capacity.unwrap_or_default();
-                    finding.message = [
-                        format!(
+                    finding.message = report.say(|| format!(
                             "{name} held up to {} ({kind}) against a capacity of {capacity}, {} to {}",
                             peak.count, first.day, last.day
-                        ),
-                        format!(
+                        ), || format!(
                             "{name} llegó a {} detenidos ({kind}) con capacidad para {capacity}, del {} al {}",
                             peak.count, first.day, last.day
-                        ),
-                    ];
+                        ));
                     report.push(finish(case, finding));
                     run.clear();
                 }
@@ -601,10 +603,10 @@ pub fn appearance_only_evidence(case: &Case, report: &mut Report) {
             finding.at = allegation.time("at");
             finding.records = vec![allegation.id.clone()];
             finding.details.insert("evidence", json!(kinds));
-            finding.message = [
-                format!("the membership allegation rests only on appearance: {}", kinds.join(", ")),
-                format!("la acusación de pertenencia se basa solo en la apariencia: {}", kinds.join(", ")),
-            ];
+            finding.message = report.say(
+                || format!("the membership allegation rests only on appearance: {}", kinds.join(", ")),
+                || format!("la acusación de pertenencia se basa solo en la apariencia: {}", kinds.join(", ")),
+            );
             report.push(finish(case, finding));
         }
     }
@@ -664,18 +666,22 @@ pub fn refoulement_risk(case: &Case, acts: &[(Act<'_>, Vec<Id>)], report: &mut R
             let kinds: Vec<&str> = risks.iter().map(|(_, k)| k.as_str()).collect();
             finding.details.insert("risks", json!(kinds));
             let to = |es| case.name(destination.as_deref(), es);
-            finding.message = [
-                format!(
-                    "sent to {} despite documented risks ({}) and no individual risk assessment",
-                    to(false),
-                    kinds.join(", ")
-                ),
-                format!(
-                    "enviado a {} pese a riesgos documentados ({}) y sin evaluación individual de riesgo",
-                    to(true),
-                    kinds.join(", ")
-                ),
-            ];
+            finding.message = report.say(
+                || {
+                    format!(
+                        "sent to {} despite documented risks ({}) and no individual risk assessment",
+                        to(false),
+                        kinds.join(", ")
+                    )
+                },
+                || {
+                    format!(
+                        "enviado a {} pese a riesgos documentados ({}) y sin evaluación individual de riesgo",
+                        to(true),
+                        kinds.join(", ")
+                    )
+                },
+            );
             report.push(finish(case, finding));
         }
     }
@@ -712,13 +718,15 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
             finding.records = vec![record.id.clone()];
             finding.details.insert("field", json!(path));
             finding.key = Some(path.as_str().into());
-            finding.message = [
-                format!("{}.{path}: a date with no zone (no place, court or tz); read in UTC", record.id),
-                format!(
-                    "{}.{path}: una fecha sin zona horaria (sin lugar, tribunal ni tz); leída en UTC",
-                    record.id
-                ),
-            ];
+            finding.message = report.say(
+                || format!("{}.{path}: a date with no zone (no place, court or tz); read in UTC", record.id),
+                || {
+                    format!(
+                        "{}.{path}: una fecha sin zona horaria (sin lugar, tribunal ni tz); leída en UTC",
+                        record.id
+                    )
+                },
+            );
             report.push(finish(case, finding));
         }
         for (path, window) in &record.times {
@@ -734,16 +742,13 @@ pub fn time_integrity(case: &Case, report: &mut Report) {
             finding.details.insert("field", json!(path));
             finding.key = Some(path.as_str().into());
             finding.details.insert("window", interval_json(*window));
-            finding.message = [
-                format!(
+            finding.message = report.say(|| format!(
                     "{}.{path} is carried as a window: sources disagree or only a window is known",
                     record.id
-                ),
-                format!(
+                ), || format!(
                     "{}.{path} se conserva como intervalo: las fuentes difieren o solo se conoce un intervalo",
                     record.id
-                ),
-            ];
+                ));
             report.push(finish(case, finding));
         }
     }
