@@ -59,6 +59,16 @@ pub struct LeafRow {
     pub bytes: Vec<u8>,
 }
 
+/// A stored leaf as [`LogRead::scan_leaves`] hands it over: its bytes borrowed from the row being
+/// read, not copied (a check reads millions of leaves once each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeafSeen<'r> {
+    pub idx: u64,
+    /// Leaf index of the previous version of the same record.
+    pub prev: Option<u64>,
+    pub bytes: &'r [u8],
+}
+
 /// One position of the log as [`LogRead::scan_log`] reads it: leaf, kept values and tree row,
 /// borrowed from the backend's row for the length of the visit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +107,12 @@ pub trait LogRead {
         idxs.iter().filter_map(|&idx| self.leaf(idx).transpose()).collect()
     }
     /// Calls `visit` for each leaf with `from ≤ idx < to`, in index order.
-    fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()>;
+    fn scan_leaves(
+        &self,
+        from: u64,
+        to: u64,
+        visit: &mut dyn FnMut(LeafSeen<'_>) -> Result<()>,
+    ) -> Result<()>;
     /// Calls `visit` for each position of the log, in index order, with its kept values and
     /// tree row: everything `verify` reads, in one pass.
     fn scan_log(&self, visit: &mut dyn FnMut(LogEntry<'_>) -> Result<()>) -> Result<()>;

@@ -82,7 +82,7 @@ pub fn catch_up(tx: &mut dyn LogWrite) -> Result<()> {
     let mut found: Vec<(i64, u64)> = Vec::new();
     let mut imports: Vec<(u64, i64)> = Vec::new();
     tx.scan_leaves(done, size, &mut |leaf| {
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&leaf.bytes) else { return Ok(()) };
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(leaf.bytes) else { return Ok(()) };
         for id in mentioned(&map) {
             found.push((key(id), leaf.idx));
         }

@@ -165,12 +165,19 @@ fn passes_over_more_rows_than_one_batch_see_every_row_once_in_order() {
 
     let tx = t.ledger.backend().read().unwrap();
     let mut leaves = Vec::new();
+    let mut bytes_differ = Vec::new();
     tx.scan_leaves(0, size, &mut |leaf| {
         leaves.push(leaf.idx);
+        // The bytes handed over are the leaf's, as it is read alone (every seventh leaf: a
+        // query each).
+        if leaf.idx % 7 == 0 && tx.leaf(leaf.idx)?.map(|alone| alone.bytes) != Some(leaf.bytes.to_vec()) {
+            bytes_differ.push(leaf.idx);
+        }
         Ok(())
     })
     .unwrap();
     assert_eq!(leaves, (0..size).collect::<Vec<_>>());
+    assert_eq!(bytes_differ, Vec::<u64>::new());
     let mut rows = Vec::new();
     tx.scan_tree(1, size - 1, &mut |idx, _| {
         rows.push(idx);

@@ -405,7 +405,7 @@ fn parse_slices(
             {
                 return Ok(());
             }
-            match record_of_leaf(leaf.idx, &leaf.bytes, &zones, sources) {
+            match record_of_leaf(leaf.idx, leaf.bytes, &zones, sources) {
                 Ok(record) => list.push((usize::MAX, leaf.idx, record)),
                 Err(_) => parsed.failed.push(leaf.idx),
             }

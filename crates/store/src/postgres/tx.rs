@@ -24,7 +24,7 @@ use habeas_ledger::{Hash, Node};
 use postgres::types::ToSql;
 use postgres::{Row, Statement, Transaction};
 
-use crate::backend::{CheckpointRow, LeafRow, LogEntry, LogRead, LogWrite, RecordHead, RecordRow};
+use crate::backend::{CheckpointRow, LeafRow, LeafSeen, LogEntry, LogRead, LogWrite, RecordHead, RecordRow};
 use crate::error::{Result, StoreError};
 
 /// Rows a pass reads at a time: about a megabyte of leaves.
@@ -309,14 +309,19 @@ impl LogRead for PostgresTx<'_> {
         Ok(idxs.iter().filter_map(|idx| found.remove(idx)).collect())
     }
 
-    fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()> {
+    fn scan_leaves(
+        &self,
+        from: u64,
+        to: u64,
+        visit: &mut dyn FnMut(LeafSeen<'_>) -> Result<()>,
+    ) -> Result<()> {
         let sql = "SELECT idx, prev, body FROM leaves WHERE idx >= $1 AND idx < $3 ORDER BY idx LIMIT $2";
         self.in_batches(sql, to_i64(from), Some(to_i64(to)), after_index, |rows| {
             rows.iter().try_for_each(|r| {
-                visit(LeafRow {
+                visit(LeafSeen {
                     idx: index_at(r, 0)?.unwrap_or(u64::MAX),
                     prev: index_at(r, 1)?,
-                    bytes: bytes_at(r, 2)?.unwrap_or_default(),
+                    bytes: r.try_get::<_, Option<&[u8]>>(2)?.unwrap_or_default(),
                 })
             })
         })

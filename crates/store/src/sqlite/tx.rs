@@ -4,7 +4,7 @@ use habeas_ledger::{Hash, Node};
 use rusqlite::{Connection, OptionalExtension, Statement, Transaction, TransactionBehavior, params};
 
 use crate::backend::{
-    CheckpointRow, LeafRow, LogEntry, LogRead, LogWrite, RecordHead, RecordRow, split_hashes,
+    CheckpointRow, LeafRow, LeafSeen, LogEntry, LogRead, LogWrite, RecordHead, RecordRow, split_hashes,
 };
 use crate::error::{Result, StoreError};
 
@@ -60,6 +60,24 @@ fn bytes_at(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Vec<
         ValueRef::Integer(i) => Some(i.to_string().into_bytes()),
         ValueRef::Real(f) => Some(f.to_string().into_bytes()),
     })
+}
+
+/// A column's bytes whatever SQLite holds them as (see [`bytes_at`]), borrowed from the row; a
+/// number is written into `number` and borrowed from there.
+fn slice<'r>(value: rusqlite::types::ValueRef<'r>, number: &'r mut String) -> Option<&'r [u8]> {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => None,
+        ValueRef::Blob(b) | ValueRef::Text(b) => Some(b),
+        ValueRef::Integer(i) => {
+            *number = i.to_string();
+            Some(number.as_bytes())
+        }
+        ValueRef::Real(f) => {
+            *number = f.to_string();
+            Some(number.as_bytes())
+        }
+    }
 }
 
 /// Reads an integer column. NULL is `None`; anything that is not a non-negative integer (a
@@ -120,38 +138,28 @@ impl LogRead for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn scan_leaves(&self, from: u64, to: u64, visit: &mut dyn FnMut(LeafRow) -> Result<()>) -> Result<()> {
+    fn scan_leaves(
+        &self,
+        from: u64,
+        to: u64,
+        visit: &mut dyn FnMut(LeafSeen<'_>) -> Result<()>,
+    ) -> Result<()> {
         let mut stmt = self
             .tx
             .prepare_cached("SELECT idx, prev, body FROM leaves WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
         let mut rows = stmt.query([to_i64(from), to_i64(to)])?;
+        let mut number = String::new();
         while let Some(r) = rows.next()? {
-            visit(LeafRow {
+            visit(LeafSeen {
                 idx: r.get::<_, i64>(0)? as u64,
                 prev: int_at(r, 1)?,
-                bytes: bytes_at(r, 2)?.unwrap_or_default(),
+                bytes: slice(r.get_ref(2)?, &mut number).unwrap_or_default(),
             })?;
         }
         Ok(())
     }
 
     fn scan_log(&self, visit: &mut dyn FnMut(LogEntry<'_>) -> Result<()>) -> Result<()> {
-        use rusqlite::types::ValueRef;
-        // Bytes whatever SQLite holds them as (see `bytes_at`), borrowed from the row.
-        fn slice<'r>(value: ValueRef<'r>, number: &'r mut String) -> Option<&'r [u8]> {
-            match value {
-                ValueRef::Null => None,
-                ValueRef::Blob(b) | ValueRef::Text(b) => Some(b),
-                ValueRef::Integer(i) => {
-                    *number = i.to_string();
-                    Some(number.as_bytes())
-                }
-                ValueRef::Real(f) => {
-                    *number = f.to_string();
-                    Some(number.as_bytes())
-                }
-            }
-        }
         // Leaves and kept values are both in index order: two cursors walked side by side cost
         // one step each, where a join would search the kept values' tree once per leaf.
         let mut leaves = self.tx.prepare_cached("SELECT idx, prev, body, hashes FROM leaves ORDER BY idx")?;
