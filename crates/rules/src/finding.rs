@@ -266,7 +266,7 @@ impl Serialize for Details {
 
 /// An instant as a string, or an uncertain time as `{"earliest", "latest"}`, in UTC.
 pub fn interval_json(interval: Interval) -> Value {
-    let text = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let text = crate::show::utc;
     if interval.earliest == interval.latest {
         text(interval.earliest).into()
     } else {

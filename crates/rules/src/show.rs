@@ -9,7 +9,82 @@ fn zone(name: Option<&str>) -> TimeZone {
 }
 
 fn instant(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %:z").to_string()
+    let offset = tz.to_offset(t);
+    let mut out = String::with_capacity(23);
+    match written(offset.to_datetime(t), offset.seconds(), false) {
+        Some(text) => out.push_str(text.as_str(&mut [0; 25])),
+        None => out.push_str(&t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %:z").to_string()),
+    }
+    out
+}
+
+/// `t` in UTC as `2025-03-16T00:45:00Z`, as `strftime("%Y-%m-%dT%H:%M:%SZ")` writes it.
+pub(crate) fn utc(t: Timestamp) -> String {
+    match written(jiff::tz::Offset::UTC.to_datetime(t), 0, true) {
+        Some(text) => text.as_str(&mut [0; 25]).to_string(),
+        None => t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    }
+}
+
+/// A local date and time written digit by digit: `2025-03-15 17:26 -04:00` (with
+/// `offset_seconds`), or `2025-03-15T17:26:00Z` for UTC (`utc`). A check writes a time into
+/// each of millions of findings and messages, where `strftime` reads its pattern anew each
+/// time. `None` (and `strftime` does it) for what the pattern writes some other way: a year
+/// outside 0 to 9999, an offset with seconds.
+fn written(at: jiff::civil::DateTime, offset_seconds: i32, utc: bool) -> Option<Written> {
+    if !(0..=9999).contains(&at.year()) || offset_seconds % 60 != 0 {
+        return None;
+    }
+    Some(Written { at, offset_minutes: offset_seconds / 60, utc })
+}
+
+struct Written {
+    at: jiff::civil::DateTime,
+    offset_minutes: i32,
+    utc: bool,
+}
+
+impl Written {
+    fn as_str<'b>(&self, buffer: &'b mut [u8; 25]) -> &'b str {
+        let mut len = 0;
+        let mut push = |bytes: &[u8]| {
+            buffer[len..len + bytes.len()].copy_from_slice(bytes);
+            len += bytes.len();
+        };
+        let digits = |n: i32, width: usize| -> [u8; 4] {
+            let mut out = [b'0'; 4];
+            let mut n = n.unsigned_abs();
+            for place in (4 - width..4).rev() {
+                out[place] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            out
+        };
+        let two = |n: i8| digits(i32::from(n), 2);
+        let at = self.at;
+        push(&digits(i32::from(at.year()), 4));
+        push(b"-");
+        push(&two(at.month())[2..]);
+        push(b"-");
+        push(&two(at.day())[2..]);
+        push(if self.utc { b"T" } else { b" " });
+        push(&two(at.hour())[2..]);
+        push(b":");
+        push(&two(at.minute())[2..]);
+        if self.utc {
+            push(b":");
+            push(&two(at.second())[2..]);
+            push(b"Z");
+        } else {
+            push(if self.offset_minutes < 0 { b" -" } else { b" +" });
+            let minutes = self.offset_minutes.abs();
+            push(&digits(minutes / 60, 2)[2..]);
+            push(b":");
+            push(&digits(minutes % 60, 2)[2..]);
+        }
+        // Only ASCII digits and punctuation were written.
+        std::str::from_utf8(&buffer[..len]).unwrap_or_default()
+    }
 }
 
 /// `at 2025-03-15 17:26 -04:00`, or `between 2025-03-15 23:30 -04:00 and 2025-03-16 01:00
@@ -80,6 +155,45 @@ pub fn act(kind: &str, es: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_written_as_strftime_writes_them() {
+        let zones = [
+            "UTC",
+            "America/New_York",
+            "America/Chicago",
+            "America/El_Salvador",
+            "Asia/Kolkata",
+            "America/St_Johns",
+            "Asia/Kathmandu",
+            "Pacific/Chatham",
+            "America/Caracas",
+        ];
+        // Every few hours and minutes across two centuries, and the edges of what is written
+        // digit by digit (years 0 and 9999; local mean times with seconds in their offsets).
+        let mut instants: Vec<Timestamp> = (0..20_000i64)
+            .map(|i| Timestamp::from_second(-2_208_988_800 + i * 378_541 + i % 61).unwrap())
+            .collect();
+        instants.extend(
+            [
+                "0000-01-01T00:00:00Z",
+                "9999-12-30T12:00:00Z",
+                "-000001-06-01T12:00:00Z",
+                "1883-11-18T16:59:59Z",
+            ]
+            .map(|t| t.parse::<Timestamp>().unwrap()),
+        );
+        for name in zones {
+            let tz = parse_zone(name).unwrap();
+            for &t in &instants {
+                let zoned = t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %:z").to_string();
+                assert_eq!(instant(t, &tz), zoned, "{t} in {name}");
+            }
+        }
+        for &t in &instants {
+            assert_eq!(utc(t), t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(), "{t}");
+        }
+    }
 
     fn interval(earliest: &str, latest: &str) -> Interval {
         Interval { earliest: earliest.parse().unwrap(), latest: latest.parse().unwrap() }
