@@ -615,8 +615,8 @@ pub fn personal_fields(t: RecordType) -> &'static [&'static str] {
 pub struct KnownNames {
     pub names: Box<[&'static str]>,
     /// Each name's place, in the slot its [`NameKey`] picks or the next free one after it. Asked
-    /// for every member of every record a check reads and for every member a rule reads (about
-    /// a billion times at 7.8M records): a name of up to 16 bytes is compared as two words and
+    /// for every member of every record a check reads and for every member a rule reads (a few
+    /// hundred million times at 7.8M records): a name of up to 16 bytes is compared as two words and
     /// its length, without hashing its bytes or comparing them one by one, where a general hash
     /// map (FxHash, then its probe, then `memcmp`) had been 4 to 5% of a check.
     slots: Box<[Slot]>,

@@ -9,81 +9,58 @@ fn zone(name: Option<&str>) -> TimeZone {
 }
 
 fn instant(t: Timestamp, tz: &TimeZone) -> String {
-    let offset = tz.to_offset(t);
-    let mut out = String::with_capacity(23);
-    match written(offset.to_datetime(t), offset.seconds(), false) {
-        Some(text) => out.push_str(text.as_str(&mut [0; 25])),
-        None => out.push_str(&t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %:z").to_string()),
-    }
-    out
+    written(t, tz.to_offset(t), false)
+        .unwrap_or_else(|| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %:z").to_string())
 }
 
 /// `t` in UTC as `2025-03-16T00:45:00Z`, as `strftime("%Y-%m-%dT%H:%M:%SZ")` writes it.
 pub(crate) fn utc(t: Timestamp) -> String {
-    match written(jiff::tz::Offset::UTC.to_datetime(t), 0, true) {
-        Some(text) => text.as_str(&mut [0; 25]).to_string(),
-        None => t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-    }
+    written(t, jiff::tz::Offset::UTC, true).unwrap_or_else(|| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
-/// A local date and time written digit by digit: `2025-03-15 17:26 -04:00` (with
-/// `offset_seconds`), or `2025-03-15T17:26:00Z` for UTC (`utc`). A check writes a time into
-/// each of millions of findings and messages, where `strftime` reads its pattern anew each
-/// time. `None` (and `strftime` does it) for what the pattern writes some other way: a year
-/// outside 0 to 9999, an offset with seconds.
-fn written(at: jiff::civil::DateTime, offset_seconds: i32, utc: bool) -> Option<Written> {
-    if !(0..=9999).contains(&at.year()) || offset_seconds % 60 != 0 {
+/// `t` at `offset` written digit by digit: `2025-03-15 17:26 -04:00`, or `2025-03-15T17:26:00Z`
+/// (`utc`), as `strftime` writes it. A check writes a time into each of millions of findings
+/// and messages, where `strftime` reads its pattern anew each time. `None` (for `strftime` to
+/// write) where the pattern writes something else: a year outside 0 to 9999, an offset with
+/// seconds.
+fn written(t: Timestamp, offset: jiff::tz::Offset, utc: bool) -> Option<String> {
+    let at = offset.to_datetime(t);
+    let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
+    let offset_seconds = offset.seconds();
+    if offset_seconds % 60 != 0 {
         return None;
     }
-    Some(Written { at, offset_minutes: offset_seconds / 60, utc })
+    // A part of a date or time: each is from 0 to 9999.
+    let part = |n: i8| u32::from(n.unsigned_abs());
+    let mut out = String::with_capacity(25);
+    push_digits(&mut out, year, 4);
+    out.push('-');
+    push_digits(&mut out, part(at.month()), 2);
+    out.push('-');
+    push_digits(&mut out, part(at.day()), 2);
+    out.push(if utc { 'T' } else { ' ' });
+    push_digits(&mut out, part(at.hour()), 2);
+    out.push(':');
+    push_digits(&mut out, part(at.minute()), 2);
+    if utc {
+        out.push(':');
+        push_digits(&mut out, part(at.second()), 2);
+        out.push('Z');
+    } else {
+        out.push_str(if offset_seconds < 0 { " -" } else { " +" });
+        let minutes = offset_seconds.unsigned_abs() / 60;
+        push_digits(&mut out, minutes / 60, 2);
+        out.push(':');
+        push_digits(&mut out, minutes % 60, 2);
+    }
+    Some(out)
 }
 
-struct Written {
-    at: jiff::civil::DateTime,
-    offset_minutes: i32,
-    utc: bool,
-}
-
-impl Written {
-    fn as_str<'b>(&self, buffer: &'b mut [u8; 25]) -> &'b str {
-        let mut len = 0;
-        let mut push = |bytes: &[u8]| {
-            buffer[len..len + bytes.len()].copy_from_slice(bytes);
-            len += bytes.len();
-        };
-        let digits = |n: i32, width: usize| -> [u8; 4] {
-            let mut out = [b'0'; 4];
-            let mut n = n.unsigned_abs();
-            for place in (4 - width..4).rev() {
-                out[place] = b'0' + (n % 10) as u8;
-                n /= 10;
-            }
-            out
-        };
-        let two = |n: i8| digits(i32::from(n), 2);
-        let at = self.at;
-        push(&digits(i32::from(at.year()), 4));
-        push(b"-");
-        push(&two(at.month())[2..]);
-        push(b"-");
-        push(&two(at.day())[2..]);
-        push(if self.utc { b"T" } else { b" " });
-        push(&two(at.hour())[2..]);
-        push(b":");
-        push(&two(at.minute())[2..]);
-        if self.utc {
-            push(b":");
-            push(&two(at.second())[2..]);
-            push(b"Z");
-        } else {
-            push(if self.offset_minutes < 0 { b" -" } else { b" +" });
-            let minutes = self.offset_minutes.abs();
-            push(&digits(minutes / 60, 2)[2..]);
-            push(b":");
-            push(&digits(minutes % 60, 2)[2..]);
-        }
-        // Only ASCII digits and punctuation were written.
-        std::str::from_utf8(&buffer[..len]).unwrap_or_default()
+/// The last `width` decimal digits of `n`, with leading zeros.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = n / 10u32.pow(place) % 10;
+        out.push(char::from(b'0' + digit as u8));
     }
 }
 
