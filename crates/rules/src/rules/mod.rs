@@ -102,7 +102,11 @@ impl Report {
     /// A finding's message in English and Spanish, each written only if this run keeps it
     /// ([`Report::messages`]); the other is left empty. At 7.8M records a run writes 2.4 million
     /// messages, and each one's time in its place's zone, in the one language its output shows.
-    pub fn say(&self, english: impl FnOnce() -> String, spanish: impl FnOnce() -> String) -> [String; 2] {
+    pub(crate) fn say(
+        &self,
+        english: impl FnOnce() -> String,
+        spanish: impl FnOnce() -> String,
+    ) -> [String; 2] {
         match self.messages {
             Messages::Both => [english(), spanish()],
             Messages::English => [english(), String::new()],
