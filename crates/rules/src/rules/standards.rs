@@ -267,7 +267,7 @@ pub fn enforced_disappearance(case: &Case, policy: &Policy, report: &mut Report)
     // Concealment, one of the four elements, is read from acknowledgments and contacts: with
     // neither in the case, or none about a subject, there is nothing to find (and at 7.8M
     // records, gathering the other three for every stretch had taken 1.8 s).
-    if case.of_type("acknowledgment").next().is_none() && case.of_type("contact").next().is_none() {
+    if !case.holds_any("acknowledgment") && !case.holds_any("contact") {
         return;
     }
     for (subject, stretches) in &case.timelines {
@@ -446,7 +446,7 @@ pub fn register_gap(case: &Case, report: &mut Report) {
 /// `transfer-pending-matter`: moved while a petition about them was filed and undecided.
 pub fn transfer_pending_matter(case: &Case, report: &mut Report) {
     // With no petition in the case, no transfer can be made while one is pending.
-    if case.of_type("petition").next().is_none() {
+    if !case.holds_any("petition") {
         return;
     }
     for event in
