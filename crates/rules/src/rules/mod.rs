@@ -48,7 +48,7 @@ pub struct Report {
     /// their JSON text, in the same order; [`Report::findings`] is then empty.
     pub rendered: Vec<Box<Rendered>>,
     pub cleared: Vec<Cleared>,
-    /// The messages [`Report::push`] keeps.
+    /// The languages the rules write messages in (`Report::say`).
     pub messages: Messages,
     /// In a run of [`check_json`], the language its findings are rendered in (`true`: Spanish).
     render_es: Option<bool>,
@@ -114,17 +114,13 @@ impl Report {
         }
     }
 
-    /// Adds a finding, made to size ([`Finding::shrink_to_fit`]), without the message
-    /// [`Report::messages`] leaves out; in a run of [`check_json`], as its JSON text.
+    /// Adds a finding, made to size ([`Finding::shrink_to_fit`]); in a run of [`check_json`], as
+    /// its JSON text. The rules write its message only in the languages [`Report::messages`]
+    /// keeps (`Report::say`).
     pub fn push(&mut self, mut finding: Finding) {
         if let Some(es) = self.render_es {
             self.rendered.push(Box::new(Rendered::of(&finding, es)));
             return;
-        }
-        match self.messages {
-            Messages::Both => {}
-            Messages::English => finding.message[1] = String::new(),
-            Messages::Spanish => finding.message[0] = String::new(),
         }
         finding.shrink_to_fit();
         self.findings.push(Box::new(finding));
