@@ -105,6 +105,41 @@ impl SqliteBackend {
     }
 }
 
+/// Asks the operating system to read the file at `path` into its cache, 64 MB at a time, until
+/// all of it is asked for; advice only: where it fails, a pass reads the pages as it goes.
+fn read_file_ahead(path: &Path) {
+    let Some(file) = kept_open(path) else { return };
+    let Ok(len) = file.metadata().map(|m| m.len()) else { return };
+    const SLICE: u64 = 64 << 20;
+    for at in (0..len).step_by(SLICE as usize) {
+        let slice = std::num::NonZeroU64::new(SLICE);
+        if rustix::fs::fadvise(file, at, slice, rustix::fs::Advice::WillNeed).is_err() {
+            return;
+        }
+    }
+}
+
+/// The ledger file at `path` opened for reading, once in the process, and never closed.
+///
+/// Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+/// own included: SQLite cannot know of a descriptor it did not open ("How To Corrupt An SQLite
+/// Database File", §2.2). A process whose connection had lost its lock this way would look
+/// closed to others: the last of them to close would fold the write-ahead log into the file and
+/// delete it under the connection still using it. So habeas opens the file itself only here,
+/// and keeps the descriptor until the process ends. `None` if it cannot be opened.
+fn kept_open(path: &Path) -> Option<&'static std::fs::File> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KEPT: OnceLock<Mutex<HashMap<PathBuf, &'static std::fs::File>>> = OnceLock::new();
+    let mut kept = KEPT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(file) = kept.get(path) {
+        return Some(file);
+    }
+    let file: &'static std::fs::File = Box::leak(Box::new(std::fs::File::open(path).ok()?));
+    kept.insert(path.to_path_buf(), file);
+    Some(file)
+}
+
 impl Backend for SqliteBackend {
     fn location(&self) -> String {
         format!("sqlite:{}", self.path.display())
@@ -137,18 +172,7 @@ impl Backend for SqliteBackend {
     /// on the thread instead, as `cat` would, did as well cold and copies it all when warm.)
     fn read_ahead(&self) {
         let path = self.path.clone();
-        std::thread::spawn(move || {
-            let Ok(file) = std::fs::File::open(&path) else { return };
-            let Ok(len) = file.metadata().map(|m| m.len()) else { return };
-            const SLICE: u64 = 64 << 20;
-            for at in (0..len).step_by(SLICE as usize) {
-                // Advice only: where it fails, the pass reads the pages as it goes.
-                let slice = std::num::NonZeroU64::new(SLICE);
-                if rustix::fs::fadvise(&file, at, slice, rustix::fs::Advice::WillNeed).is_err() {
-                    return;
-                }
-            }
-        });
+        std::thread::spawn(move || read_file_ahead(&path));
     }
 
     fn another(&self) -> Option<Box<dyn Backend>> {
@@ -234,6 +258,36 @@ mod tests {
         assert!(mmap_size(&reading.conn) > 0, "SQLite built without memory maps?");
         // The map leaves the durability settings alone.
         assert_eq!(reading.durability().unwrap(), plain.durability().unwrap());
+    }
+
+    /// Whether a lock on the file at `path` (this process's own included) stands in the way of
+    /// locking all of it for writing: asked with an open file description's lock, which
+    /// conflicts with POSIX locks of the same process, through the descriptor that is never
+    /// closed (closing one would drop the very locks asked about).
+    fn locked(path: &Path) -> bool {
+        use std::os::fd::AsRawFd;
+        let file = kept_open(path).unwrap();
+        // SAFETY: a plain C struct, all zeroes a valid value; F_OFD_GETLK only fills it in.
+        let mut probe: libc::flock = unsafe { std::mem::zeroed() };
+        probe.l_type = libc::F_WRLCK as libc::c_short;
+        probe.l_whence = libc::SEEK_SET as libc::c_short;
+        // SAFETY: an open descriptor and a pointer to a live flock.
+        let asked = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_GETLK, &mut probe) };
+        assert_eq!(asked, 0, "F_OFD_GETLK: {}", std::io::Error::last_os_error());
+        probe.l_type != libc::F_UNLCK as libc::c_short
+    }
+
+    #[test]
+    fn reading_the_file_ahead_leaves_sqlite_its_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        drop(SqliteBackend::create(&path).unwrap());
+        let mut open = SqliteBackend::open(&path).unwrap();
+        let tx = open.read().unwrap();
+        assert_eq!(tx.tree_size().unwrap(), 0);
+        assert!(locked(&path), "SQLite holds no lock on the file while it reads?");
+        read_file_ahead(&path);
+        assert!(locked(&path), "reading ahead dropped SQLite's lock on the file");
     }
 
     #[test]
