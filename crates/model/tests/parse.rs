@@ -242,6 +242,17 @@ fn canonical_form_sorts_normalises_and_expands_shorthands() {
 }
 
 #[test]
+fn strings_written_with_escapes_are_normalised_too() {
+    // A line in ASCII whose escapes spell letters and combining accents: its strings are not
+    // ASCII once read, and are normalised as any other.
+    let escaped = parse_line(
+        r#"{"id":"p-1","type":"person","name":"Jose\u0301 Pe\u0301rez","note\u0301":"Mari\u0301a"}"#,
+    );
+    let plain = parse_line(r#"{"id":"p-1","type":"person","name":"José Pérez","noté":"María"}"#);
+    assert_eq!(escaped.unwrap().canonical, plain.unwrap().canonical);
+}
+
+#[test]
 fn only_persons_have_the_name_shorthand() {
     let org = parse_line(r#"{"type":"org","id":"o","name":"ICE","kind":"agency"}"#).unwrap();
     assert_eq!(
