@@ -3,10 +3,14 @@
 #   import records/s and peak memory   vs  the same canonical rows inserted into a bare SQLite table
 #   verify bytes/s                     vs  sha256sum over the same canonical bytes
 #   inclusion-proof latency at the full size
-# Usage: bench/ledger.sh [RECORDS]   (default 1000000; needs ../shared/data for the name lists)
+# Usage: [ROUNDS=3] bench/ledger.sh [RECORDS]   (default 1000000; needs ../shared/data for the name
+# lists). The import and the bare rowid insert run ROUNDS times, alternating, each into a new file:
+# on a shared machine a single pair can be off by a fifth either way, so the ratio reported is
+# the median of the rounds', each round's printed beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${1:-1000000}
+ROUNDS=${ROUNDS:-3}
 OUT=bench/out
 mkdir -p "$OUT"
 cargo build --release --locked -q -p habeas -p habeas-bench
@@ -24,13 +28,24 @@ measure() { # label, command...: prints wall seconds, peak RSS (MB) and processo
   local label=$1; shift
   /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
   read -r secs kb user sys < "$OUT/time.txt"
+  SECS=$secs
   echo "$label $secs s, $((kb / 1024)) MB, cpu $(awk "BEGIN { print $user + $sys }") s"
 }
 
 echo "records: $(wc -l < "$DATA"), input bytes: $(stat -c %s "$DATA"), canonical bytes: $(stat -c %s "$CANON")"
-$H --db "$OUT/ledger.db" init >/dev/null
-measure import $H --db "$OUT/ledger.db" import "$DATA" --no-progress
-measure bare-rowid $B bare-insert "$CANON" --db "$OUT/bare.db"
+ratios=()
+for round in $(seq 1 "$ROUNDS"); do
+  rm -f "$OUT"/ledger.db* "$OUT"/bare.db*
+  sync
+  $H --db "$OUT/ledger.db" init >/dev/null
+  measure import $H --db "$OUT/ledger.db" import "$DATA" --no-progress
+  import_secs=$SECS
+  measure bare-rowid $B bare-insert "$CANON" --db "$OUT/bare.db"
+  ratio=$(awk "BEGIN { printf \"%.3f\", $SECS / $import_secs }")
+  echo "round $round: import / bare rowid $ratio"
+  ratios+=("$ratio")
+done
+echo "import / bare rowid, median of $ROUNDS: $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ r[NR] = $1 } END { print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }') (target: at least 0.333)"
 measure bare-keyed $B bare-insert "$CANON" --db "$OUT/bare-keyed.db" --keyed
 sync
 measure verify $H --db "$OUT/ledger.db" verify
