@@ -148,22 +148,33 @@ pub const RULES: [&str; 17] = [
     "time-integrity",
 ];
 
-/// A rule as the run calls it: it reads the case (and the removal acts, built once by whichever
-/// rule asks first) and writes its own findings.
-type Rule<'c> = Box<dyn Fn(&Acts<'c>, &mut Report) + Send + Sync + 'c>;
+/// The removal acts, each with the subjects it removed ([`crate::acts::removal_acts`]).
+type RemovalActs<'c> = [(crate::acts::Act<'c>, Vec<Id>)];
 
-/// The rules that read the removal acts.
-const READ_ACTS: [&str; 4] = ["order-conflict", "protected-country", "notice", "refoulement-risk"];
+/// A rule that reads the case alone and writes its own findings.
+type CaseRule<'c> = Box<dyn Fn(&mut Report) + Send + Sync + 'c>;
 
-/// The removal acts four rules read ([`READ_ACTS`]), built once: by a job of their own, or by
-/// the first of them to ask if it comes first.
+/// A rule that also reads the removal acts.
+type ActsRule<'c> = Box<dyn Fn(&RemovalActs<'c>, &mut Report) + Send + Sync + 'c>;
+
+/// A job of a run: a rule, or the building of the removal acts that some rules also read.
+enum Job<'c> {
+    Case(CaseRule<'c>),
+    /// The removal acts are built once, by whichever job asks first.
+    Acts(ActsRule<'c>),
+    /// The removal acts built ahead of the rules that read them.
+    BuildActs,
+}
+
+/// The removal acts the [`Job::Acts`] rules read, built once: by the [`Job::BuildActs`] job,
+/// or by the first of those rules to ask if it comes first.
 struct Acts<'c> {
     case: &'c Case,
     built: std::sync::OnceLock<Vec<(crate::acts::Act<'c>, Vec<Id>)>>,
 }
 
 impl<'c> Acts<'c> {
-    fn get(&self) -> &[(crate::acts::Act<'c>, Vec<Id>)] {
+    fn get(&self) -> &RemovalActs<'c> {
         self.built.get_or_init(|| crate::acts::removal_acts(self.case))
     }
 }
@@ -225,57 +236,66 @@ fn run(
     // Two threads take the next job from this list as each finishes, so the longest go first
     // (at 7.8M records, incommunicado 7 s, whereabouts-unknown 4.5 s, over-capacity 3.6 s,
     // notice 3.3 s, register-gap 2.8 s; the rest less than 2 s each): a long rule taken last had
-    // left one thread working alone for seconds at the end. The removal acts four rules read
-    // (2.8 s to build) are a job of their own, second, so that the other thread builds them while
-    // the first is on the longest rule, and no rule waits for them.
-    let rules: Vec<(&str, Rule<'_>)> = vec![
-        ("incommunicado", Box::new(|_: &Acts, r: &mut Report| custody::incommunicado(case, policy, r))),
+    // left one thread working alone for seconds at the end. The removal acts that the
+    // `Job::Acts` rules read (2.8 s to build) are a job of their own, second, so that the other
+    // thread builds them while the first is on the longest rule, and no rule waits for them.
+    let rules: Vec<(&str, Job<'_>)> = vec![
+        ("incommunicado", Job::Case(Box::new(|r: &mut Report| custody::incommunicado(case, policy, r)))),
         (
             "whereabouts-unknown",
-            Box::new(|_: &Acts, r: &mut Report| custody::whereabouts_unknown(case, policy, r)),
+            Job::Case(Box::new(|r: &mut Report| custody::whereabouts_unknown(case, policy, r))),
         ),
-        ("over-capacity", Box::new(|_: &Acts, r: &mut Report| standards::over_capacity(case, r))),
-        ("notice", Box::new(|a: &Acts, r: &mut Report| standards::notice(case, a.get(), policy, r))),
-        ("register-gap", Box::new(|_: &Acts, r: &mut Report| standards::register_gap(case, r))),
+        ("over-capacity", Job::Case(Box::new(|r: &mut Report| standards::over_capacity(case, r)))),
+        (
+            "notice",
+            Job::Acts(Box::new(|acts: &RemovalActs, r: &mut Report| {
+                standards::notice(case, acts, policy, r)
+            })),
+        ),
+        ("register-gap", Job::Case(Box::new(|r: &mut Report| standards::register_gap(case, r)))),
         (
             "enforced-disappearance",
-            Box::new(|_: &Acts, r: &mut Report| standards::enforced_disappearance(case, policy, r)),
+            Job::Case(Box::new(|r: &mut Report| standards::enforced_disappearance(case, policy, r))),
         ),
         (
             "transfer-pending-matter",
-            Box::new(|_: &Acts, r: &mut Report| standards::transfer_pending_matter(case, r)),
+            Job::Case(Box::new(|r: &mut Report| standards::transfer_pending_matter(case, r))),
         ),
-        ("ineligible-basis", Box::new(|_: &Acts, r: &mut Report| standards::ineligible_basis(case, r))),
-        ("time-integrity", Box::new(|_: &Acts, r: &mut Report| standards::time_integrity(case, r))),
+        ("ineligible-basis", Job::Case(Box::new(|r: &mut Report| standards::ineligible_basis(case, r)))),
+        ("time-integrity", Job::Case(Box::new(|r: &mut Report| standards::time_integrity(case, r)))),
         (
             "shared-responsibility",
-            Box::new(|_: &Acts, r: &mut Report| custody::shared_responsibility(case, r)),
+            Job::Case(Box::new(|r: &mut Report| custody::shared_responsibility(case, r))),
         ),
-        ("order-conflict", Box::new(|a: &Acts, r: &mut Report| orders::order_conflict(case, a.get(), r))),
+        (
+            "order-conflict",
+            Job::Acts(Box::new(|acts: &RemovalActs, r: &mut Report| orders::order_conflict(case, acts, r))),
+        ),
         (
             "protected-country",
-            Box::new(|a: &Acts, r: &mut Report| orders::protected_country(case, a.get(), r)),
+            Job::Acts(Box::new(|acts: &RemovalActs, r: &mut Report| {
+                orders::protected_country(case, acts, r)
+            })),
         ),
         (
             "refoulement-risk",
-            Box::new(|a: &Acts, r: &mut Report| standards::refoulement_risk(case, a.get(), r)),
+            Job::Acts(Box::new(|acts: &RemovalActs, r: &mut Report| {
+                standards::refoulement_risk(case, acts, r)
+            })),
         ),
-        ("no-legal-basis", Box::new(|_: &Acts, r: &mut Report| custody::no_legal_basis(case, r))),
-        ("mid-operation-order", Box::new(|_: &Acts, r: &mut Report| orders::mid_operation_order(case, r))),
-        ("remedy-deadline", Box::new(|_: &Acts, r: &mut Report| orders::remedy_deadline(case, r))),
+        ("no-legal-basis", Job::Case(Box::new(|r: &mut Report| custody::no_legal_basis(case, r)))),
+        ("mid-operation-order", Job::Case(Box::new(|r: &mut Report| orders::mid_operation_order(case, r)))),
+        ("remedy-deadline", Job::Case(Box::new(|r: &mut Report| orders::remedy_deadline(case, r)))),
         (
             "appearance-only-evidence",
-            Box::new(|_: &Acts, r: &mut Report| standards::appearance_only_evidence(case, r)),
+            Job::Case(Box::new(|r: &mut Report| standards::appearance_only_evidence(case, r))),
         ),
     ];
-    let build_acts: Rule<'_> = Box::new(|a: &Acts, _: &mut Report| {
-        a.get();
-    });
     let asked = |name: &str| only.is_empty() || only.iter().any(|r| r == name);
-    let mut wanted: Vec<&Rule<'_>> =
-        rules.iter().filter(|(name, _)| asked(name)).map(|(_, rule)| rule).collect();
-    if READ_ACTS.iter().any(|name| asked(name)) {
-        wanted.insert(1.min(wanted.len()), &build_acts);
+    let mut wanted: Vec<&Job<'_>> =
+        rules.iter().filter(|(name, _)| asked(name)).map(|(_, job)| job).collect();
+    if wanted.iter().any(|job| matches!(job, Job::Acts(_))) {
+        wanted.insert(1.min(wanted.len()), &Job::BuildActs);
     }
     let acts = Acts { case, built: std::sync::OnceLock::new() };
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -283,8 +303,14 @@ fn run(
         let mut report = Report::empty(as_of, messages, render_es);
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(rule) = wanted.get(i) else { break };
-            rule(&acts, &mut report);
+            match wanted.get(i) {
+                Some(Job::Case(rule)) => rule(&mut report),
+                Some(Job::Acts(rule)) => rule(acts.get(), &mut report),
+                Some(Job::BuildActs) => {
+                    acts.get();
+                }
+                None => break,
+            }
         }
         // Each thread puts its own findings in order, so that the two sorts run side by side
         // (at 7.8M records, one sort of 2.4 million findings had been 4% of the run, on one core).
