@@ -328,3 +328,17 @@ fn canonical_id(row: &[u8]) -> Option<&str> {
     })?;
     habeas_model::walk::plain_string(row, span?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_id;
+
+    #[test]
+    fn the_keyed_insert_reads_the_id_member_and_nothing_else() {
+        assert_eq!(canonical_id(br#"{"event":"x","id":"c-1-0","type":"custody"}"#), Some("c-1-0"));
+        // A nested "id" is not the record's.
+        assert_eq!(canonical_id(br#"{"a":{"id":"inner"},"type":"org"}"#), None);
+        // An escaped id is refused rather than read wrong.
+        assert_eq!(canonical_id(br#"{"id":"a\"b","type":"org"}"#), None);
+    }
+}
